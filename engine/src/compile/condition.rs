@@ -1,0 +1,439 @@
+//! Compiling one condition: its value source and its operator with the target prepared.
+//!
+//! Statsig's SDK prepares targets when it loads a spec file (`fast_target_value`, the
+//! `user_bucket` lookup) and reads the raw `targetValue` at evaluation; both readings are
+//! reproduced here, including where a missing `targetValue` and an explicit `null` differ.
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+
+use super::model::*;
+use super::{Compiler, Fields, Location};
+use crate::eval::date::epoch_seconds;
+use crate::python::{casefold, parse_float, parse_int, Py, PyError};
+use crate::user::FieldName;
+
+/// Condition types Statsig's SDK supports.
+const CONDITION_TYPES: &[&str] = &[
+    "public",
+    "fail_gate",
+    "pass_gate",
+    "ip_based",
+    "ua_based",
+    "user_field",
+    "environment_field",
+    "current_time",
+    "user_bucket",
+    "unit_id",
+    "multi_pass_gate",
+    "multi_fail_gate",
+    "target_app",
+];
+
+/// Operators Statsig's SDK supports.
+const OPERATORS: &[&str] = &[
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "version_gt",
+    "version_gte",
+    "version_lt",
+    "version_lte",
+    "version_eq",
+    "version_neq",
+    "any",
+    "none",
+    "any_case_sensitive",
+    "none_case_sensitive",
+    "str_starts_with_any",
+    "str_ends_with_any",
+    "str_contains_any",
+    "str_contains_none",
+    "str_matches",
+    "eq",
+    "neq",
+    "before",
+    "after",
+    "on",
+    "in_segment_list",
+    "not_in_segment_list",
+    "array_contains_any",
+    "array_contains_none",
+    "array_contains_all",
+    "not_array_contains_all",
+];
+
+const EMPTY_LIST: &Value = &Value::Array(Vec::new());
+
+impl Compiler {
+    pub(crate) fn compile_condition(
+        &mut self,
+        json: &Value,
+        at: &Location,
+        spec: &mut Spec,
+    ) -> Option<Condition> {
+        let Some(obj) = json.as_object() else {
+            self.diagnostics
+                .error(at.clone(), "a condition must be an object");
+            return None;
+        };
+        let errors_before = self.diagnostics.errors().count();
+        let mut fields = Fields::new(obj, at, &mut self.diagnostics);
+        let kind = fields.opt_str("type");
+        let operator = fields.opt_str("operator");
+        let field = fields.opt_str("field");
+        let id_type = match fields.opt_str("idType") {
+            None | Some(None) => IdType::UserId,
+            Some(Some(t)) => IdType::new(&t),
+        };
+        // What the SDK prepares at load (a missing target reads as []) and what it compares at
+        // evaluation (a missing target reads as None).
+        let load_target = obj.get("targetValue").unwrap_or(EMPTY_LIST);
+        let target = obj.get("targetValue").unwrap_or(&Value::Null);
+        if self.diagnostics.errors().count() > errors_before {
+            return None;
+        }
+
+        let kind_lower = kind
+            .as_ref()
+            .map(|k| k.as_deref().map(str::to_ascii_lowercase));
+        if let Some(Some(k)) = &kind_lower {
+            if !CONDITION_TYPES.contains(&k.as_str()) {
+                let message = format!("unknown condition type \"{k}\"");
+                self.unsupported(spec, at.child("type"), message);
+            }
+        }
+        let op_lower = operator
+            .as_ref()
+            .and_then(|o| o.as_deref().map(str::to_ascii_lowercase));
+        if let Some(o) = &op_lower {
+            if !OPERATORS.contains(&o.as_str()) {
+                let message = format!("unknown operator \"{o}\"");
+                self.unsupported(spec, at.child("operator"), message);
+            }
+        }
+
+        let field_name = |f: &Option<Option<String>>| -> Option<FieldName> {
+            match f {
+                None => Some(FieldName::new("")),
+                Some(None) => None,
+                Some(Some(s)) => Some(FieldName::new(s)),
+            }
+        };
+        let source = match kind_lower {
+            None => Source::Nothing,
+            Some(None) => Source::Raise(PyError::Lookup),
+            Some(Some(k)) => match k.as_str() {
+                "public" => Source::Public,
+                "pass_gate" | "fail_gate" => self.gate_source(target, k == "pass_gate", at)?,
+                "multi_pass_gate" | "multi_fail_gate" => {
+                    self.multi_gate_source(target, k == "multi_pass_gate", at)?
+                }
+                "user_field" => {
+                    field_name(&field).map_or(Source::Raise(PyError::Lookup), Source::UserField)
+                }
+                "environment_field" => Source::EnvironmentField(field_name(&field)),
+                "ua_based" => {
+                    field_name(&field).map_or(Source::Raise(PyError::Lookup), Source::UaBased)
+                }
+                "ip_based" => {
+                    field_name(&field).map_or(Source::Raise(PyError::Lookup), Source::IpBased)
+                }
+                "current_time" => Source::CurrentTime,
+                "unit_id" => Source::UnitId(id_type.clone()),
+                "target_app" => Source::TargetApp,
+                "user_bucket" => match bucket_salt(obj.get("additionalValues")) {
+                    Ok(salt) => {
+                        let slot = self.bucket_slot(&salt, &id_type);
+                        Source::UserBucket {
+                            salt,
+                            id_type: id_type.clone(),
+                            slot,
+                        }
+                    }
+                    Err(e) => Source::Raise(e),
+                },
+                _ => Source::Nothing,
+            },
+        };
+
+        let op = match (&operator, &op_lower) {
+            (Some(Some(exact)), Some(lower)) if exact == lower => {
+                self.compile_op(lower, &source, target, load_target, at)?
+            }
+            _ => Op::Never,
+        };
+        Some(Condition { source, op })
+    }
+
+    fn gate_source(&mut self, target: &Value, pass: bool, at: &Location) -> Option<Source> {
+        let Some(name) = target.as_str() else {
+            self.diagnostics
+                .error(at.child("targetValue"), "must name a gate");
+            return None;
+        };
+        let id = self.gate_id(name);
+        if id.is_none() {
+            self.questionable(
+                at.child("targetValue"),
+                format!("gate \"{name}\" does not exist (Statsig evaluates it as false)"),
+            );
+        }
+        Some(Source::Gate {
+            name: name.to_owned(),
+            target: id,
+            pass,
+        })
+    }
+
+    fn multi_gate_source(&mut self, target: &Value, pass: bool, at: &Location) -> Option<Source> {
+        let items = match Py::from(target) {
+            Py::None => Vec::new(),
+            py => match py.iter_items() {
+                Ok(items) => items.collect(),
+                Err(e) => return Some(Source::Raise(e)),
+            },
+        };
+        let mut gates = Vec::with_capacity(items.len());
+        for item in items {
+            let Py::Str(name) = item else {
+                self.diagnostics
+                    .error(at.child("targetValue"), "must be a list of gate names");
+                return None;
+            };
+            let id = self.gate_id(name);
+            if id.is_none() {
+                self.questionable(
+                    at.child("targetValue"),
+                    format!("gate \"{name}\" does not exist (Statsig evaluates it as false)"),
+                );
+            }
+            gates.push((name.to_owned(), id));
+        }
+        Some(Source::MultiGate { gates, pass })
+    }
+
+    fn compile_op(
+        &mut self,
+        op: &str,
+        source: &Source,
+        target: &Value,
+        load_target: &Value,
+        at: &Location,
+    ) -> Option<Op> {
+        let py = Py::from(target);
+        let negate = matches!(
+            op,
+            "none" | "none_case_sensitive" | "str_contains_none" | "neq" | "not_in_segment_list"
+        );
+        Some(match op {
+            "gt" | "gte" | "lt" | "lte" => Op::Numeric {
+                cmp: cmp(op),
+                target: py.to_float(),
+            },
+            "version_gt" | "version_gte" | "version_lt" | "version_lte" | "version_eq"
+            | "version_neq" => Op::Version {
+                cmp: cmp(&op["version_".len()..]),
+                target: py.to_str().map(|s| version_target(&s)),
+            },
+            "any" | "none" if matches!(source, Source::UserBucket { .. }) => {
+                let Value::Array(items) = load_target else {
+                    self.diagnostics
+                        .error(at.child("targetValue"), "must be a list of buckets");
+                    return None;
+                };
+                let mut buckets = Vec::with_capacity(items.len());
+                for item in items {
+                    match Py::from(item).to_int() {
+                        Ok(Some(b)) => buckets.push(b),
+                        _ => {
+                            self.diagnostics.error(
+                                at.child("targetValue"),
+                                format!("bucket {item} is not an integer"),
+                            );
+                            return None;
+                        }
+                    }
+                }
+                Op::BucketIn {
+                    set: BucketSet::new(buckets),
+                    negate,
+                }
+            }
+            "any" | "none" => Op::AnyOf {
+                set: string_set(load_target, true),
+                negate,
+            },
+            "any_case_sensitive" | "none_case_sensitive" => Op::AnyOfExact {
+                set: string_set(load_target, false),
+                negate,
+            },
+            "str_starts_with_any"
+            | "str_ends_with_any"
+            | "str_contains_any"
+            | "str_contains_none" => Op::StrAny {
+                test: match op {
+                    "str_starts_with_any" => StrTest::StartsWith,
+                    "str_ends_with_any" => StrTest::EndsWith,
+                    _ => StrTest::Contains,
+                },
+                targets: match py {
+                    Py::None => Ok(None),
+                    _ => py.iter_items().map(|items| {
+                        Some(
+                            items
+                                .filter_map(|item| item.to_str().map(|s| casefold(&s).into_owned()))
+                                .collect(),
+                        )
+                    }),
+                },
+                negate,
+            },
+            "str_matches" => Op::Matches {
+                regex: py.to_str().map(|pattern| {
+                    regex::Regex::new(&pattern).map(Box::new).map_err(|e| {
+                        let message = format!("bad regular expression \"{pattern}\": {e}");
+                        self.questionable(at.child("targetValue"), message.clone());
+                        message
+                    })
+                }),
+            },
+            "eq" | "neq" => Op::Equals {
+                target: target.clone(),
+                negate,
+            },
+            "before" | "after" | "on" => Op::Date {
+                cmp: match op {
+                    "before" => DateCmp::Before,
+                    "after" => DateCmp::After,
+                    _ => DateCmp::On,
+                },
+                target: epoch_seconds(py),
+            },
+            "in_segment_list" | "not_in_segment_list" => Op::Segment {
+                list: match py {
+                    Py::List(_) | Py::Dict(_) => Err(PyError::Type),
+                    Py::Str(name) => {
+                        let list = self.id_list(name);
+                        if list.is_none() && self.strict() {
+                            self.diagnostics.error(
+                                at.child("targetValue"),
+                                format!("ID list \"{name}\" is not in id_lists"),
+                            );
+                        }
+                        Ok(list)
+                    }
+                    _ => Ok(None),
+                },
+                negate,
+            },
+            "array_contains_any"
+            | "array_contains_none"
+            | "array_contains_all"
+            | "not_array_contains_all" => Op::ArrayContains {
+                test: match op {
+                    "array_contains_any" => ArrayTest::Any,
+                    "array_contains_none" => ArrayTest::None,
+                    "array_contains_all" => ArrayTest::All,
+                    _ => ArrayTest::NotAll,
+                },
+                targets: array_targets(load_target),
+            },
+            // Unknown operators were reported by the caller; the SDK would drop the spec.
+            _ => Op::Never,
+        })
+    }
+}
+
+fn cmp(op: &str) -> Cmp {
+    match op {
+        "gt" => Cmp::Gt,
+        "gte" => Cmp::Gte,
+        "lt" => Cmp::Lt,
+        "lte" => Cmp::Lte,
+        "eq" => Cmp::Eq,
+        _ => Cmp::Neq,
+    }
+}
+
+/// `additionalValues.salt` as the SDK reads it: missing is `""`, a non-object raises.
+fn bucket_salt(additional: Option<&Value>) -> Result<String, PyError> {
+    match additional {
+        None => Ok(String::new()),
+        Some(Value::Object(map)) => Ok(Py::from(map.get("salt"))
+            .to_str()
+            .map(|s| s.into_owned())
+            .unwrap_or_default()),
+        Some(_) => Err(PyError::Lookup),
+    }
+}
+
+/// `{str(v).casefold()}` (or `{str(v)}`) over a list target; `None` for any other target.
+fn string_set(target: &Value, fold: bool) -> Option<HashSet<String>> {
+    let Value::Array(items) = target else {
+        return None;
+    };
+    Some(
+        items
+            .iter()
+            .map(|item| {
+                let text = python_str(item);
+                if fold {
+                    casefold(&text).into_owned()
+                } else {
+                    text
+                }
+            })
+            .collect(),
+    )
+}
+
+/// `str(v)`, where `str(None)` is `"None"`.
+fn python_str(item: &Value) -> String {
+    Py::from(item)
+        .to_str()
+        .map_or_else(|| "None".to_owned(), |s| s.into_owned())
+}
+
+fn array_targets(target: &Value) -> Option<Vec<ArrayTarget>> {
+    let Value::Array(items) = target else {
+        return None;
+    };
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for item in items {
+        let text = python_str(item);
+        if seen.insert(text.clone()) {
+            let int = parse_int(&text).ok();
+            out.push(ArrayTarget { text, int });
+        }
+    }
+    Some(out)
+}
+
+/// A version string as the SDK compares it: cut at the first `-` (unless it leads), split on
+/// `.`, each part read as `int(float(part))`.
+pub(crate) fn version_target(s: &str) -> VersionTarget {
+    VersionTarget(version_parts(s).map(version_part).collect())
+}
+
+pub(crate) fn version_parts(s: &str) -> std::str::Split<'_, char> {
+    let cut = match s.find('-') {
+        Some(i) if i > 0 => &s[..i],
+        _ => s,
+    };
+    cut.split('.')
+}
+
+/// `int(float(part))`: a `ValueError` ends the comparison as false, an `OverflowError`
+/// (`inf`) raises.
+pub(crate) fn version_part(part: &str) -> Result<f64, PyError> {
+    match parse_float(part) {
+        None => Err(PyError::Value),
+        Some(f) if f.is_nan() => Err(PyError::Value),
+        Some(f) if f.is_infinite() => Err(PyError::Overflow),
+        Some(f) => Ok(f.trunc()),
+    }
+}

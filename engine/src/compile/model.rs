@@ -1,0 +1,324 @@
+//! The compiled form of a rules file: what evaluation runs on.
+//!
+//! Everything evaluation needs is decided here once: operators are enums, target lists are
+//! hash sets or bitsets, regular expressions are built, field names are pre-folded, gate and
+//! delegate names are resolved to indexes, and every `user_bucket` salt has a cache slot.
+
+use std::collections::HashSet;
+
+use regex::Regex;
+use serde_json::Value;
+
+use crate::python::{lower, PyError};
+use crate::user::FieldName;
+
+/// Index of a spec in [`crate::Rules`].
+pub type SpecId = u32;
+
+/// The three families of specs in a Statsig spec file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpecKind {
+    /// `feature_gates`: evaluated to a boolean.
+    Gate,
+    /// `dynamic_configs`: dynamic configs, experiments, autotunes, holdout-free configs.
+    Config,
+    /// `layer_configs`: layers, which delegate to the experiments they hold.
+    Layer,
+}
+
+impl SpecKind {
+    /// The spec file's key for this family.
+    pub fn section(self) -> &'static str {
+        match self {
+            SpecKind::Gate => "feature_gates",
+            SpecKind::Config => "dynamic_configs",
+            SpecKind::Layer => "layer_configs",
+        }
+    }
+}
+
+/// Which ID a rule or condition hashes: `userID` or one of the user's custom IDs.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum IdType {
+    UserId,
+    Custom { exact: String, lowered: String },
+}
+
+impl IdType {
+    /// `userID` in any case is the user ID; anything else names a custom ID.
+    pub fn new(id_type: &str) -> IdType {
+        if lower(id_type) == "userid" {
+            IdType::UserId
+        } else {
+            IdType::Custom {
+                exact: id_type.to_owned(),
+                lowered: lower(id_type).into_owned(),
+            }
+        }
+    }
+
+    /// The name as written in the spec file.
+    pub fn as_str(&self) -> &str {
+        match self {
+            IdType::UserId => "userID",
+            IdType::Custom { exact, .. } => exact,
+        }
+    }
+}
+
+/// A gate, dynamic config, experiment or layer.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    pub name: String,
+    pub kind: SpecKind,
+    /// Statsig's `entity` (`experiment`, `dynamic_config`, `layer`, `feature_gate`, ...).
+    pub entity: Option<String>,
+    pub salt: String,
+    pub enabled: bool,
+    pub default_value: Value,
+    pub id_type: IdType,
+    pub rules: Vec<Rule>,
+    pub explicit_parameters: Vec<String>,
+    /// Why Statsig's SDK would drop this spec (an operator or condition type it does not
+    /// support); such a spec evaluates as if it were absent. Only in lenient compilation.
+    pub unsupported: Option<String>,
+    /// The file the spec came from, for messages.
+    pub file: Option<String>,
+}
+
+impl Spec {
+    /// The rules that assign experiment groups (`isExperimentGroup`).
+    pub fn groups(&self) -> impl Iterator<Item = &Rule> {
+        self.rules.iter().filter(|r| r.is_experiment_group)
+    }
+}
+
+/// One rule of a spec: conditions, a pass percentage and what the rule returns.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub name: Option<String>,
+    /// The salt of the pass-percentage hash: the rule's `salt` when present, else its `id`.
+    pub salt: String,
+    pub group_name: Option<String>,
+    pub pass_percentage: f64,
+    pub return_value: Value,
+    pub id_type: IdType,
+    pub is_experiment_group: bool,
+    /// A layer rule's `configDelegate`: the experiment that decides instead of the rule.
+    pub delegate: Option<Delegate>,
+    pub conditions: Vec<Condition>,
+}
+
+/// A layer rule's delegation to an experiment.
+#[derive(Debug, Clone)]
+pub struct Delegate {
+    pub name: String,
+    /// The config it names; `None` when the file has no such config, in which case Statsig
+    /// ignores the delegation and the rule decides by itself.
+    pub target: Option<SpecId>,
+}
+
+/// One condition: where its value comes from and how it is compared.
+#[derive(Debug, Clone)]
+pub struct Condition {
+    pub source: Source,
+    pub op: Op,
+}
+
+/// Where a condition's value comes from (Statsig's condition `type`).
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// `public`: always passes.
+    Public,
+    /// `pass_gate` (`pass: true`) or `fail_gate` on another gate.
+    Gate {
+        name: String,
+        target: Option<SpecId>,
+        pass: bool,
+    },
+    /// `multi_pass_gate` / `multi_fail_gate`: any of several gates.
+    MultiGate {
+        gates: Vec<(String, Option<SpecId>)>,
+        pass: bool,
+    },
+    /// `user_field`.
+    UserField(FieldName),
+    /// `environment_field` (`user.statsigEnvironment`); `None` for a `null` field name.
+    EnvironmentField(Option<FieldName>),
+    /// `current_time`, in milliseconds.
+    CurrentTime,
+    /// `user_bucket`: `h(salt.unit_id) % 1000`; `slot` caches the bucket per evaluation.
+    UserBucket {
+        salt: String,
+        id_type: IdType,
+        slot: u32,
+    },
+    /// `unit_id`.
+    UnitId(IdType),
+    /// `ua_based`: a user field, else parsed from the user agent.
+    UaBased(FieldName),
+    /// `ip_based`: a user field; the IP-to-country lookup is not supported.
+    IpBased(FieldName),
+    /// `target_app`: the spec file's `app_id`.
+    TargetApp,
+    /// A condition without a `type`: its value is `None`.
+    Nothing,
+    /// Reading the value raises in the reference SDK (e.g. `field: null`): evaluation errors.
+    Raise(PyError),
+}
+
+/// Comparison of two ordered values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmp {
+    Gt,
+    Gte,
+    Lt,
+    Lte,
+    Eq,
+    Neq,
+}
+
+impl Cmp {
+    pub fn holds(self, ordering: std::cmp::Ordering) -> bool {
+        use std::cmp::Ordering::*;
+        match self {
+            Cmp::Gt => ordering == Greater,
+            Cmp::Gte => ordering != Less,
+            Cmp::Lt => ordering == Less,
+            Cmp::Lte => ordering != Greater,
+            Cmp::Eq => ordering == Equal,
+            Cmp::Neq => ordering != Equal,
+        }
+    }
+}
+
+/// Substring tests of the `str_*_any` operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StrTest {
+    StartsWith,
+    EndsWith,
+    Contains,
+}
+
+/// Date comparisons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateCmp {
+    Before,
+    After,
+    On,
+}
+
+/// The `array_contains_*` operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArrayTest {
+    Any,
+    None,
+    All,
+    NotAll,
+}
+
+/// One target of an `array_contains_*` operator: `str(target)` and `int()` of that string.
+#[derive(Debug, Clone)]
+pub struct ArrayTarget {
+    pub text: String,
+    pub int: Option<i128>,
+}
+
+/// A version target split into its numeric parts (`int(float(part))`, or the exception).
+#[derive(Debug, Clone)]
+pub struct VersionTarget(pub Vec<Result<f64, PyError>>);
+
+/// A set of `user_bucket` values (0..1000) as a bitset.
+#[derive(Clone, PartialEq, Eq)]
+pub struct BucketSet([u64; 16]);
+
+impl BucketSet {
+    pub fn new(buckets: impl IntoIterator<Item = i128>) -> BucketSet {
+        let mut bits = [0u64; 16];
+        for b in buckets {
+            if (0..1024).contains(&b) {
+                bits[(b / 64) as usize] |= 1 << (b % 64);
+            }
+        }
+        BucketSet(bits)
+    }
+
+    pub fn contains(&self, bucket: u16) -> bool {
+        let b = usize::from(bucket);
+        b < 1024 && self.0[b / 64] & (1 << (b % 64)) != 0
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl std::fmt::Debug for BucketSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "BucketSet({} buckets)", self.len())
+    }
+}
+
+/// The comparison a condition applies (Statsig's `operator`), with its target prepared.
+#[derive(Debug, Clone)]
+pub enum Op {
+    /// No operator, or one the reference evaluator does not recognise in this spelling:
+    /// the value is still read (and may raise), then the condition fails.
+    Never,
+    /// `gt gte lt lte`: both sides as floats.
+    Numeric {
+        cmp: Cmp,
+        target: Result<Option<f64>, PyError>,
+    },
+    /// `version_*`.
+    Version {
+        cmp: Cmp,
+        target: Option<VersionTarget>,
+    },
+    /// `any` / `none`: case-insensitive membership; `None` when the target is not a list.
+    AnyOf {
+        set: Option<HashSet<String>>,
+        negate: bool,
+    },
+    /// `any_case_sensitive` / `none_case_sensitive`.
+    AnyOfExact {
+        set: Option<HashSet<String>>,
+        negate: bool,
+    },
+    /// `any` / `none` on a `user_bucket`.
+    BucketIn { set: BucketSet, negate: bool },
+    /// `str_starts_with_any str_ends_with_any str_contains_any str_contains_none`:
+    /// case-folded targets; `Ok(None)` when the target is `None`.
+    StrAny {
+        test: StrTest,
+        targets: Result<Option<Vec<String>>, PyError>,
+        negate: bool,
+    },
+    /// `str_matches`: `None` when the target is `None`; `Err` holds why the pattern is bad.
+    Matches {
+        regex: Option<Result<Box<Regex>, String>>,
+    },
+    /// `eq` / `neq`: Python equality of the JSON values.
+    Equals { target: Value, negate: bool },
+    /// `before after on`: the target in epoch seconds.
+    Date {
+        cmp: DateCmp,
+        target: Result<Option<i64>, PyError>,
+    },
+    /// `in_segment_list` / `not_in_segment_list`: the index of the ID list.
+    Segment {
+        list: Result<Option<usize>, PyError>,
+        negate: bool,
+    },
+    /// `array_contains_*`: `None` when the target is not a list.
+    ArrayContains {
+        test: ArrayTest,
+        targets: Option<Vec<ArrayTarget>>,
+    },
+}

@@ -23,6 +23,7 @@
 //! assert!(color == "Blue" || color == "Red");
 //! ```
 
+pub mod codegen;
 pub mod compile;
 pub mod eval;
 pub mod hash;
@@ -32,8 +33,8 @@ pub mod toml_rules;
 pub mod user;
 
 pub use compile::{
-    compile, CompileOptions, Diagnostic, Diagnostics, Format, Location, Rules, RulesFile, Severity,
-    Spec, SpecKind,
+    bundle, compile, CompileOptions, Diagnostic, Diagnostics, Format, Location, Rules, RulesFile,
+    Severity, Spec, SpecKind,
 };
 pub use eval::{Evaluation, Evaluator, Exposure, Reason, Snapshot};
 pub use params::Param;

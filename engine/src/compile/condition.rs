@@ -291,15 +291,24 @@ impl Compiler {
                 },
                 negate,
             },
+            #[cfg(feature = "regex")]
             "str_matches" => Op::Matches {
                 regex: py.to_str().map(|pattern| {
-                    regex::Regex::new(&pattern).map(Box::new).map_err(|e| {
+                    regex_lite::Regex::new(&pattern).map(Box::new).map_err(|e| {
                         let message = format!("bad regular expression \"{pattern}\": {e}");
                         self.questionable(at.child("targetValue"), message.clone());
                         message
                     })
                 }),
             },
+            #[cfg(not(feature = "regex"))]
+            "str_matches" => {
+                self.diagnostics.error(
+                    at.child("operator"),
+                    "str_matches needs regular expressions: enable the engine's `regex` feature",
+                );
+                return None;
+            }
             "eq" | "neq" => Op::Equals {
                 target: target.clone(),
                 negate,
@@ -371,7 +380,7 @@ fn bucket_salt(additional: Option<&Value>) -> Result<String, PyError> {
 }
 
 /// `{str(v).casefold()}` (or `{str(v)}`) over a list target; `None` for any other target.
-fn string_set(target: &Value, fold: bool) -> Option<HashSet<String>> {
+fn string_set(target: &Value, fold: bool) -> Option<StrSet> {
     let Value::Array(items) = target else {
         return None;
     };

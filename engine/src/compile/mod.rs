@@ -17,7 +17,7 @@ pub(crate) mod condition;
 pub mod error;
 pub mod model;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
@@ -78,7 +78,7 @@ pub struct Rules {
     pub(crate) gates: HashMap<String, SpecId>,
     pub(crate) configs: HashMap<String, SpecId>,
     pub(crate) layers: HashMap<String, SpecId>,
-    pub(crate) id_lists: Vec<HashSet<String>>,
+    pub(crate) id_lists: Vec<StrSet>,
     pub(crate) app_id: Option<String>,
     pub(crate) default_environment: Option<Map<String, Value>>,
     pub(crate) empty: Value,
@@ -108,6 +108,76 @@ impl Rules {
             }],
             options,
         )
+    }
+
+    /// Rules from their compiled parts (what generated code calls, see [`crate::codegen`]).
+    /// Names are indexed in order, so of duplicates the last one is evaluated, as in Statsig.
+    pub fn from_parts(
+        specs: Vec<Spec>,
+        id_lists: Vec<StrSet>,
+        app_id: Option<String>,
+        default_environment: Option<String>,
+    ) -> Rules {
+        let mut rules = Rules {
+            specs: Vec::new(),
+            gates: HashMap::new(),
+            configs: HashMap::new(),
+            layers: HashMap::new(),
+            id_lists,
+            app_id,
+            default_environment: default_environment.map(environment),
+            empty: Value::Object(Map::new()),
+            warnings: Diagnostics::default(),
+        };
+        for (id, spec) in specs.iter().enumerate() {
+            rules
+                .index_mut(spec.kind)
+                .insert(spec.name.clone(), id as SpecId);
+        }
+        rules.specs = specs;
+        rules
+    }
+
+    fn index_mut(&mut self, kind: SpecKind) -> &mut HashMap<String, SpecId> {
+        match kind {
+            SpecKind::Gate => &mut self.gates,
+            SpecKind::Config => &mut self.configs,
+            SpecKind::Layer => &mut self.layers,
+        }
+    }
+
+    /// Whether any condition uses `str_matches` (which needs the `regex` feature).
+    pub fn uses_regex(&self) -> bool {
+        #[cfg(feature = "regex")]
+        {
+            self.specs.iter().any(|spec| {
+                spec.rules.iter().any(|rule| {
+                    rule.conditions
+                        .iter()
+                        .any(|c| matches!(c.op, Op::Matches { .. }))
+                })
+            })
+        }
+        #[cfg(not(feature = "regex"))]
+        false
+    }
+
+    /// The ID lists, in file order.
+    pub fn id_lists(&self) -> &[StrSet] {
+        &self.id_lists
+    }
+
+    /// The spec file's `app_id` (for `target_app` conditions).
+    pub fn app_id(&self) -> Option<&str> {
+        self.app_id.as_deref()
+    }
+
+    /// The spec file's `default_environment` tier.
+    pub fn default_tier(&self) -> Option<&str> {
+        self.default_environment
+            .as_ref()
+            .and_then(|env| env.get("tier"))
+            .and_then(Value::as_str)
     }
 
     /// Every spec, in file order.
@@ -163,6 +233,49 @@ pub(crate) struct Input {
 
 /// Compiles rules files into one [`Rules`].
 pub fn compile(files: &[RulesFile<'_>], options: CompileOptions) -> Result<Rules, Diagnostics> {
+    let input = read(files)?;
+    compile_input(input, options)
+}
+
+/// Validates rules files and merges them into one Statsig spec file (JSON text), the form an
+/// application bundles: TOML files come out in Statsig's encoding.
+pub fn bundle(
+    files: &[RulesFile<'_>],
+    options: CompileOptions,
+) -> Result<(String, Rules), Diagnostics> {
+    let input = read(files)?;
+    let mut sections: [(SpecKind, Vec<Value>); 3] = [
+        (SpecKind::Gate, Vec::new()),
+        (SpecKind::Config, Vec::new()),
+        (SpecKind::Layer, Vec::new()),
+    ];
+    for spec in &input.specs {
+        if let Some((_, list)) = sections.iter_mut().find(|(k, _)| *k == spec.kind) {
+            list.push(spec.json.clone());
+        }
+    }
+    let mut top = Map::new();
+    for (kind, specs) in sections {
+        top.insert(kind.section().to_owned(), Value::Array(specs));
+    }
+    let id_lists: Map<String, Value> = input
+        .id_lists
+        .iter()
+        .map(|(name, list, _)| (name.clone(), list.clone()))
+        .collect();
+    top.insert("id_lists".into(), Value::Object(id_lists));
+    if let Some(app_id) = &input.app_id {
+        top.insert("app_id".into(), Value::String(app_id.clone()));
+    }
+    if let Some(env) = &input.default_environment {
+        top.insert("default_environment".into(), Value::String(env.clone()));
+    }
+    let json = Value::Object(top).to_string();
+    let rules = compile_input(input, options)?;
+    Ok((json, rules))
+}
+
+fn read(files: &[RulesFile<'_>]) -> Result<Input, Diagnostics> {
     let mut diagnostics = Diagnostics::default();
     let mut input = Input::default();
     for file in files {
@@ -172,14 +285,18 @@ pub fn compile(files: &[RulesFile<'_>], options: CompileOptions) -> Result<Rules
         }
     }
     if diagnostics.has_errors() {
-        return Err(diagnostics);
+        Err(diagnostics)
+    } else {
+        Ok(input)
     }
-    let mut compiler = Compiler::new(options, diagnostics);
-    let rules = compiler.compile(input);
+}
+
+fn compile_input(input: Input, options: CompileOptions) -> Result<Rules, Diagnostics> {
+    let mut compiler = Compiler::new(options, Diagnostics::default());
+    let mut rules = compiler.compile(input);
     if compiler.diagnostics.has_errors() {
         Err(compiler.diagnostics)
     } else {
-        let mut rules = rules;
         rules.warnings = compiler.diagnostics;
         Ok(rules)
     }
@@ -323,19 +440,15 @@ impl Compiler {
             layers: std::mem::take(&mut self.layers),
             id_lists,
             app_id: input.app_id,
-            default_environment: input.default_environment.map(|tier| {
-                let mut env = Map::new();
-                env.insert("tier".into(), Value::String(tier));
-                env
-            }),
+            default_environment: input.default_environment.map(environment),
             empty: Value::Object(Map::new()),
             warnings: Diagnostics::default(),
         }
     }
 
-    fn compile_id_list(&mut self, list: &Value, at: &Location) -> HashSet<String> {
+    fn compile_id_list(&mut self, list: &Value, at: &Location) -> StrSet {
         match list.get("ids") {
-            None | Some(Value::Null) => HashSet::new(),
+            None | Some(Value::Null) => StrSet::default(),
             Some(Value::Array(ids)) => ids
                 .iter()
                 .filter_map(|id| match id.as_str() {
@@ -350,7 +463,7 @@ impl Compiler {
             Some(_) => {
                 self.diagnostics
                     .error(at.child("ids"), "must be a list of hashed IDs");
-                HashSet::new()
+                StrSet::default()
             }
         }
     }
@@ -588,6 +701,13 @@ impl Compiler {
             self.questionable(at, format!("cycle between gates: {}", path.join(" -> ")));
         }
     }
+}
+
+/// `{"tier": tier}`: the environment of users who bring none.
+fn environment(tier: String) -> Map<String, Value> {
+    let mut env = Map::new();
+    env.insert("tier".into(), Value::String(tier));
+    env
 }
 
 pub(crate) fn kind_noun(kind: SpecKind) -> &'static str {

@@ -4,9 +4,6 @@
 //! hash sets or bitsets, regular expressions are built, field names are pre-folded, gate and
 //! delegate names are resolved to indexes, and every `user_bucket` salt has a cache slot.
 
-use std::collections::HashSet;
-
-use regex::Regex;
 use serde_json::Value;
 
 use crate::python::{lower, PyError};
@@ -230,8 +227,57 @@ pub struct ArrayTarget {
 #[derive(Debug, Clone)]
 pub struct VersionTarget(pub Vec<Result<f64, PyError>>);
 
+/// A set of strings, sorted for binary search (and for a stable `Debug`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StrSet(Box<[String]>);
+
+impl StrSet {
+    /// A set from strings already sorted and without duplicates (as generated code writes
+    /// them), without sorting again.
+    pub fn from_sorted(items: Box<[String]>) -> StrSet {
+        debug_assert!(
+            items.windows(2).all(|w| w[0] < w[1]),
+            "not sorted and unique"
+        );
+        StrSet(items)
+    }
+
+    pub fn contains(&self, s: &str) -> bool {
+        self.0
+            .binary_search_by(|probe| probe.as_str().cmp(s))
+            .is_ok()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(String::as_str)
+    }
+}
+
+impl FromIterator<String> for StrSet {
+    fn from_iter<I: IntoIterator<Item = String>>(iter: I) -> Self {
+        let mut items: Vec<String> = iter.into_iter().collect();
+        items.sort_unstable();
+        items.dedup();
+        StrSet(items.into_boxed_slice())
+    }
+}
+
+impl<'a> FromIterator<&'a str> for StrSet {
+    fn from_iter<I: IntoIterator<Item = &'a str>>(iter: I) -> Self {
+        iter.into_iter().map(str::to_owned).collect()
+    }
+}
+
 /// A set of `user_bucket` values (0..1000) as a bitset.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BucketSet([u64; 16]);
 
 impl BucketSet {
@@ -245,6 +291,15 @@ impl BucketSet {
         BucketSet(bits)
     }
 
+    /// The set from its 16 words (bit `b % 64` of word `b / 64` is bucket `b`).
+    pub const fn from_words(words: [u64; 16]) -> BucketSet {
+        BucketSet(words)
+    }
+
+    pub fn words(&self) -> &[u64; 16] {
+        &self.0
+    }
+
     pub fn contains(&self, bucket: u16) -> bool {
         let b = usize::from(bucket);
         b < 1024 && self.0[b / 64] & (1 << (b % 64)) != 0
@@ -256,12 +311,6 @@ impl BucketSet {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
-    }
-}
-
-impl std::fmt::Debug for BucketSet {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "BucketSet({} buckets)", self.len())
     }
 }
 
@@ -282,15 +331,9 @@ pub enum Op {
         target: Option<VersionTarget>,
     },
     /// `any` / `none`: case-insensitive membership; `None` when the target is not a list.
-    AnyOf {
-        set: Option<HashSet<String>>,
-        negate: bool,
-    },
+    AnyOf { set: Option<StrSet>, negate: bool },
     /// `any_case_sensitive` / `none_case_sensitive`.
-    AnyOfExact {
-        set: Option<HashSet<String>>,
-        negate: bool,
-    },
+    AnyOfExact { set: Option<StrSet>, negate: bool },
     /// `any` / `none` on a `user_bucket`.
     BucketIn { set: BucketSet, negate: bool },
     /// `str_starts_with_any str_ends_with_any str_contains_any str_contains_none`:
@@ -301,8 +344,9 @@ pub enum Op {
         negate: bool,
     },
     /// `str_matches`: `None` when the target is `None`; `Err` holds why the pattern is bad.
+    #[cfg(feature = "regex")]
     Matches {
-        regex: Option<Result<Box<Regex>, String>>,
+        regex: Option<Result<Box<regex_lite::Regex>, String>>,
     },
     /// `eq` / `neq`: Python equality of the JSON values.
     Equals { target: Value, negate: bool },

@@ -163,6 +163,7 @@ impl<'r> Context<'r, '_> {
                 };
                 found != *negate
             }
+            #[cfg(feature = "regex")]
             Op::Matches { regex } => match (value.to_str(), regex) {
                 (Some(v), Some(Ok(re))) => re.is_match(&v),
                 (Some(_), Some(Err(_))) => return Err(PyError::Value),

@@ -7,6 +7,9 @@
 //! `"error"` result. [`Py`] is a borrowed view of a value in Python's terms and the functions
 //! here are those conversions.
 
+#[cfg(feature = "unicode")]
+mod casefold_table;
+
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
@@ -245,25 +248,43 @@ impl Number {
     }
 }
 
-/// Python's `str.casefold()`: full Unicode case folding (`"ß"` folds to `"ss"`).
+/// Python's `str.casefold()`: full Unicode case folding (`"ß"` folds to `"ss"`). Lower case,
+/// except for the characters Python folds differently (the generated `casefold_table`).
+/// Without the `unicode` feature only ASCII letters are folded.
 pub fn casefold(s: &str) -> Cow<'_, str> {
-    if s.is_ascii() {
-        if s.bytes().any(|b| b.is_ascii_uppercase()) {
+    if s.is_ascii() || cfg!(not(feature = "unicode")) {
+        return if s.bytes().any(|b| b.is_ascii_uppercase()) {
             Cow::Owned(s.to_ascii_lowercase())
         } else {
             Cow::Borrowed(s)
-        }
-    } else {
-        Cow::Owned(caseless::default_case_fold_str(s))
+        };
     }
+    #[cfg(feature = "unicode")]
+    {
+        use casefold_table::CASEFOLD_EXCEPTIONS;
+        let mut out = String::with_capacity(s.len());
+        for c in s.chars() {
+            match CASEFOLD_EXCEPTIONS.binary_search_by_key(&c, |&(k, _)| k) {
+                Ok(i) => out.push_str(CASEFOLD_EXCEPTIONS[i].1),
+                Err(_) => out.extend(c.to_lowercase()),
+            }
+        }
+        Cow::Owned(out)
+    }
+    #[cfg(not(feature = "unicode"))]
+    unreachable!("non-ASCII text is folded above without the unicode feature")
 }
 
-/// Python's `str.lower()`.
+/// Python's `str.lower()` (ASCII only without the `unicode` feature).
 pub fn lower(s: &str) -> Cow<'_, str> {
-    if s.is_ascii() && !s.bytes().any(|b| b.is_ascii_uppercase()) {
+    if !s.bytes().any(|b| b.is_ascii_uppercase())
+        && (s.is_ascii() || cfg!(not(feature = "unicode")))
+    {
         Cow::Borrowed(s)
-    } else {
+    } else if cfg!(feature = "unicode") {
         Cow::Owned(s.to_lowercase())
+    } else {
+        Cow::Owned(s.to_ascii_lowercase())
     }
 }
 
@@ -285,7 +306,12 @@ pub fn parse_float(s: &str) -> Option<f64> {
     }
     let lowered = body.to_ascii_lowercase();
     if matches!(lowered.as_str(), "inf" | "infinity" | "nan") {
-        return cleaned.parse().ok();
+        let negative = cleaned.starts_with('-');
+        return Some(match (lowered.as_str(), negative) {
+            ("nan", _) => f64::NAN,
+            (_, false) => f64::INFINITY,
+            (_, true) => f64::NEG_INFINITY,
+        });
     }
     // Python's grammar: digits with an optional point and an optional exponent, at least one
     // digit in the mantissa; Rust's parser accepts the same set once the specials are handled.
@@ -295,7 +321,41 @@ pub fn parse_float(s: &str) -> Option<f64> {
     {
         return None;
     }
-    cleaned.parse().ok()
+    parse_decimal(&cleaned)
+}
+
+/// A decimal number in Rust's (and Python's) syntax, correctly rounded.
+#[cfg(feature = "exact-floats")]
+fn parse_decimal(text: &str) -> Option<f64> {
+    text.parse().ok()
+}
+
+/// A decimal number in Rust's (and Python's) syntax, read by serde_json's parser (JSON's
+/// syntax is stricter: no `+`, no bare `.5` or `5.`, so those are rewritten first).
+#[cfg(not(feature = "exact-floats"))]
+fn parse_decimal(text: &str) -> Option<f64> {
+    let unsigned = text.strip_prefix('+').unwrap_or(text);
+    let (sign, digits) = match unsigned.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", unsigned),
+    };
+    let (mantissa, exponent) = match digits.find(['e', 'E']) {
+        Some(i) => (&digits[..i], &digits[i..]),
+        None => (digits, ""),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if (int.is_empty() && frac.is_empty()) || exponent.len() == 1 {
+        return None;
+    }
+    let int = if int.is_empty() { "0" } else { int };
+    let int = int.trim_start_matches('0');
+    let int = if int.is_empty() { "0" } else { int };
+    let json = if frac.is_empty() {
+        format!("{sign}{int}{exponent}")
+    } else {
+        format!("{sign}{int}.{frac}{exponent}")
+    };
+    serde_json::from_str::<f64>(&json).ok()
 }
 
 /// `int(s)` for a string: base 10, surrounding whitespace, a sign and `_` between digits.
@@ -338,11 +398,27 @@ pub fn float_repr(f: f64) -> String {
     if f.is_infinite() {
         return if f > 0.0 { "inf".into() } else { "-inf".into() };
     }
-    // `{:e}` gives the shortest round-trip digits: "1.2345e6", "-5e-7", "0e0".
-    let sci = format!("{:e}", f.abs());
-    let (mantissa, exp) = sci.split_once('e').expect("{:e} always has an exponent");
-    let exp: i32 = exp.parse().expect("{:e} exponent is an integer");
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    // The shortest round-trip digits (the same algorithm serde_json writes floats with), then
+    // laid out as Python lays them out.
+    let mut buffer = zmij::Buffer::new();
+    let text = buffer.format_finite(f.abs());
+    let (mantissa, exp_part) = text.split_once(['e', 'E']).unwrap_or((text, "0"));
+    let exp_part: i32 = exp_part.parse().unwrap_or(0);
+    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let mut digits: String = int_part.chars().chain(frac_part.chars()).collect();
+    // The value is 0.DIGITS x 10^point.
+    let mut point = int_part.len() as i32 + exp_part;
+    let leading = digits.len() - digits.trim_start_matches('0').len();
+    digits.drain(..leading);
+    point -= leading as i32;
+    let trimmed = digits.trim_end_matches('0').len();
+    digits.truncate(trimmed);
+    if digits.is_empty() {
+        digits.push('0');
+        point = 1;
+    }
+    // Python's exponent is that of d.ddd x 10^exp.
+    let exp = point - 1;
     let mut out = String::new();
     if f.is_sign_negative() {
         out.push('-');
@@ -497,9 +573,46 @@ mod tests {
     }
 
     #[test]
+    #[cfg(not(feature = "unicode"))]
+    fn without_unicode_only_ascii_is_folded() {
+        assert_eq!(casefold("ABC"), "abc");
+        assert_eq!(casefold("StraßE"), "straße");
+        assert_eq!(lower("ÀB"), "Àb");
+    }
+
+    #[test]
+    #[cfg(feature = "unicode")]
     fn casefold_is_full_folding() {
         assert_eq!(casefold("ABC"), "abc");
         assert_eq!(casefold("Straße"), "strasse");
+        assert_eq!(casefold("ΣΊΣΥΦΟΣ"), "σίσυφοσ");
+        assert_eq!(casefold("ﬃ"), "ffi");
+        assert_eq!(casefold("ſ"), "s");
+        assert_eq!(casefold("İ"), "i\u{307}");
         assert_eq!(lower("ÀB"), "àb");
+    }
+
+    #[test]
+    fn float_repr_matches_python() {
+        for (f, expected) in [
+            (0.0, "0.0"),
+            (1.0, "1.0"),
+            (100.0, "100.0"),
+            (0.1, "0.1"),
+            (2.5, "2.5"),
+            (1e15, "1000000000000000.0"),
+            (1e16, "1e+16"),
+            (1.5e16, "1.5e+16"),
+            (123456789.125, "123456789.125"),
+            (0.0001, "0.0001"),
+            (0.00001, "1e-05"),
+            (1.5e-7, "1.5e-07"),
+            (1e300, "1e+300"),
+            (5e-324, "5e-324"),
+            (1764000000000.0, "1764000000000.0"),
+            (-3.25, "-3.25"),
+        ] {
+            assert_eq!(float_repr(f), expected, "{f:e}");
+        }
     }
 }

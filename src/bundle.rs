@@ -1,0 +1,44 @@
+//! The experiment rules bundled into the Wasm at build time.
+//!
+//! `build.rs` validated `experiments/` strictly and compiled it to Rust (`cohort::codegen`), so
+//! the page carries no rules parser and cannot meet a malformed rule at run time.
+
+use std::sync::OnceLock;
+
+use cohort::Rules;
+
+/// The bundled rules, built once.
+pub fn bundled_rules() -> &'static Rules {
+    static RULES: OnceLock<Rules> = OnceLock::new();
+    RULES.get_or_init(|| include!(concat!(env!("OUT_DIR"), "/rules.rs")))
+}
+
+/// The same rules as one Statsig spec file, for tests that compile variations of it.
+#[cfg(test)]
+pub const BUNDLE_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/rules.json"));
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cohort::CompileOptions;
+
+    #[test]
+    fn generated_rules_equal_the_compiled_bundle() {
+        let compiled = Rules::from_statsig_json(BUNDLE_JSON, CompileOptions::STRICT).unwrap();
+        let generated = bundled_rules();
+        assert!(!generated.specs().is_empty());
+        // Everything but the file name, which the merged bundle no longer has.
+        let mut specs = generated.specs().to_vec();
+        for spec in &mut specs {
+            assert_eq!(
+                spec.file.as_deref(),
+                Some("experiments/button_color_v3.json")
+            );
+            spec.file = None;
+        }
+        assert_eq!(format!("{specs:?}"), format!("{:?}", compiled.specs()));
+        assert_eq!(generated.id_lists(), compiled.id_lists());
+        assert_eq!(generated.app_id(), compiled.app_id());
+        assert_eq!(generated.default_tier(), compiled.default_tier());
+    }
+}

@@ -1,0 +1,25 @@
+//! Telling the developer what went wrong: console warnings and errors, prefixed `[cohort]`.
+
+use wasm_bindgen::{JsCast, JsValue};
+
+/// `console.warn("[cohort] ...")`.
+pub fn warn(message: &str) {
+    web_sys::console::warn_1(&JsValue::from_str(&format!("[cohort] {message}")));
+}
+
+/// `console.error("[cohort] ...")`.
+pub fn error(message: &str) {
+    web_sys::console::error_1(&JsValue::from_str(&format!("[cohort] {message}")));
+}
+
+/// A JavaScript exception as one line of text.
+pub fn describe(value: &JsValue) -> String {
+    if let Some(error) = value.dyn_ref::<js_sys::Error>() {
+        return format!(
+            "{}: {}",
+            String::from(error.name()),
+            String::from(error.message())
+        );
+    }
+    value.as_string().unwrap_or_else(|| format!("{value:?}"))
+}

@@ -1,0 +1,54 @@
+//! Cohort's experiment page: the course's `button_color_v3` page as a Leptos single-page app
+//! that assigns the user in the browser, with the bundled rules and the `cohort` engine.
+//!
+//! Browser concerns only: who the user is ([`identity`], [`storage`]), the deployment's
+//! settings ([`config`]), the bundled rules ([`bundle`]), what the variant looks like
+//! ([`variant`], [`colors`]), the task list ([`tasks`]) and the components. The evaluation
+//! itself is the engine's.
+
+pub mod bundle;
+pub mod colors;
+pub mod components;
+pub mod config;
+pub mod console;
+pub mod identity;
+pub mod route;
+pub mod storage;
+pub mod tasks;
+pub mod variant;
+
+use components::{App, Session};
+use leptos::prelude::*;
+
+/// Starts the page: decides who the user is and what they see, then mounts. Nothing is drawn
+/// before the decision, so the first paint already shows the user's variant.
+pub fn start() {
+    console_error_panic_hook::set_once();
+    let config = config::AppConfig::from_document();
+    let store = storage::Store::open();
+    let search = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
+    wasm_bindgen_futures::spawn_local(async move {
+        let identity = identity::resolve(&store, &search, config.ip_echo_url.as_deref()).await;
+        let session = session_for(identity, store, Some(bundle::bundled_rules()));
+        leptos::mount::mount_to_body(move || view! { <App session /> });
+    });
+}
+
+/// The session of a user: their variant under `rules`, evaluated now.
+pub fn session_for(
+    identity: identity::Identity,
+    store: storage::Store,
+    rules: Option<&cohort::Rules>,
+) -> Session {
+    let variant = variant::Variant::assign(rules, &identity.user_id, js_sys::Date::now() as i64);
+    if let Some(problem) = &variant.color_problem {
+        console::warn(&problem.to_string());
+    }
+    Session {
+        identity,
+        variant,
+        store,
+    }
+}

@@ -1,0 +1,155 @@
+//! localStorage that never panics.
+//!
+//! The page keeps the user ID and the task list (and later the event queue) in localStorage
+//! through gloo-storage. Private windows, disabled storage, a full quota or a `getItem` that
+//! throws must not break the page: [`Store::open`] probes localStorage once and falls back to
+//! an in-memory store for the visit, and every later failure is a console warning, not a panic.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+
+use gloo_storage::{LocalStorage, Storage as _};
+use serde::{de::DeserializeOwned, Serialize};
+
+use crate::console;
+
+/// A key-value store: localStorage when it works, memory otherwise. It is a small `Copy`
+/// handle (the memory lives in a thread-local), so components and signals can hold it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Store {
+    backend: Backend,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    Local,
+    /// A memory store, by number.
+    Memory(u32),
+}
+
+thread_local! {
+    static MEMORY: RefCell<HashMap<(u32, String), String>> = RefCell::new(HashMap::new());
+    static NEXT_MEMORY: Cell<u32> = const { Cell::new(0) };
+}
+
+const PROBE_KEY: &str = "cohort.probe";
+
+impl Store {
+    /// localStorage if it can be read and written, else memory (and a console warning).
+    pub fn open() -> Store {
+        match probe() {
+            Ok(()) => Store {
+                backend: Backend::Local,
+            },
+            Err(why) => {
+                console::warn(&format!(
+                    "localStorage is unavailable ({why}); keeping data in memory for this visit"
+                ));
+                Store::memory()
+            }
+        }
+    }
+
+    /// A new, empty store that lasts as long as the page.
+    pub fn memory() -> Store {
+        let id = NEXT_MEMORY.with(|n| {
+            let id = n.get();
+            n.set(id + 1);
+            id
+        });
+        Store {
+            backend: Backend::Memory(id),
+        }
+    }
+
+    /// Whether values survive a reload.
+    pub fn is_persistent(&self) -> bool {
+        self.backend == Backend::Local
+    }
+
+    /// The value under `key`; `None` when absent, unreadable (with a warning) or not of type `T`.
+    pub fn get<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
+        match self.backend {
+            Backend::Local => {
+                if let Err(why) = local_storage_handle() {
+                    console::warn(&format!("cannot read {key}: {why}"));
+                    return None;
+                }
+                match LocalStorage::get(key) {
+                    Ok(value) => Some(value),
+                    Err(gloo_storage::errors::StorageError::KeyNotFound(_)) => None,
+                    Err(e) => {
+                        console::warn(&format!("cannot read {key} from localStorage: {e}"));
+                        None
+                    }
+                }
+            }
+            Backend::Memory(id) => MEMORY.with(|m| {
+                m.borrow()
+                    .get(&(id, key.to_owned()))
+                    .and_then(|json| serde_json::from_str(json).ok())
+            }),
+        }
+    }
+
+    /// Stores `value` under `key`; `false` (with a warning) when it could not be stored.
+    pub fn set<T: Serialize>(&self, key: &str, value: &T) -> bool {
+        match self.backend {
+            Backend::Local => {
+                if let Err(why) = local_storage_handle() {
+                    console::warn(&format!("cannot store {key}: {why}"));
+                    return false;
+                }
+                match LocalStorage::set(key, value) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        console::warn(&format!("cannot store {key} in localStorage: {e}"));
+                        false
+                    }
+                }
+            }
+            Backend::Memory(id) => match serde_json::to_string(value) {
+                Ok(json) => {
+                    MEMORY.with(|m| m.borrow_mut().insert((id, key.to_owned()), json));
+                    true
+                }
+                Err(_) => false,
+            },
+        }
+    }
+
+    pub fn remove(&self, key: &str) {
+        match self.backend {
+            Backend::Local => {
+                if local_storage_handle().is_ok() {
+                    LocalStorage::delete(key);
+                }
+            }
+            Backend::Memory(id) => {
+                MEMORY.with(|m| m.borrow_mut().remove(&(id, key.to_owned())));
+            }
+        }
+    }
+}
+
+/// `window.localStorage`, or why it cannot be had (gloo-storage would panic instead).
+fn local_storage_handle() -> Result<web_sys::Storage, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    match window.local_storage() {
+        Ok(Some(storage)) => Ok(storage),
+        Ok(None) => Err("the browser has no localStorage".into()),
+        Err(e) => Err(console::describe(&e)),
+    }
+}
+
+/// Can we write and remove a value?
+fn probe() -> Result<(), String> {
+    let storage = local_storage_handle()?;
+    storage
+        .set_item(PROBE_KEY, "1")
+        .map_err(|e| console::describe(&e))?;
+    storage
+        .remove_item(PROBE_KEY)
+        .map_err(|e| console::describe(&e))?;
+    Ok(())
+}

@@ -3,14 +3,18 @@
 //! Wasm, and as one merged Statsig spec file (`rules.json`, for the native tests).
 //!
 //! A malformed rules file fails the build (and so `trunk build`) with its path, the place in
-//! it and the reason.
+//! it and the reason. `COHORT_EXPERIMENTS` names another directory to bundle.
 
 use std::path::{Path, PathBuf};
 
 fn main() {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo"));
-    let dir = root.join("experiments");
-    println!("cargo:rerun-if-changed=experiments");
+    let dir = match std::env::var_os("COHORT_EXPERIMENTS") {
+        Some(dir) => PathBuf::from(dir),
+        None => root.join("experiments"),
+    };
+    println!("cargo:rerun-if-env-changed=COHORT_EXPERIMENTS");
+    println!("cargo:rerun-if-changed={}", dir.display());
 
     let mut paths: Vec<PathBuf> = match std::fs::read_dir(&dir) {
         Ok(entries) => entries

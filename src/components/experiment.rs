@@ -15,7 +15,7 @@ pub fn ExperimentPage() -> impl IntoView {
     view! {
         <section class="card hero" aria-labelledby="hero-title">
             <p class="eyebrow" id="hero-title">
-                "Data Engineering Boot Camp"
+                "A/B test · assigned in your browser"
             </p>
             <p class="lead" data-testid="paragraph">
                 {variant.paragraph.clone()}

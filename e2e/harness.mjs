@@ -1,0 +1,101 @@
+// Shared by the end-to-end tests: a static server for the built dist/ (with the single-page
+// fallback a CDN would be configured with) and headless Chromium driven by playwright-core.
+
+import { createServer } from "node:http";
+import { readFile, stat } from "node:fs/promises";
+import { extname, join, normalize } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+export const ROOT = fileURLToPath(new URL("..", import.meta.url));
+export const DIST = join(ROOT, "dist");
+export const ARTIFACTS = join(ROOT, "e2e", "artifacts");
+
+const TYPES = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript",
+  ".wasm": "application/wasm",
+  ".css": "text/css",
+  ".png": "image/png",
+};
+
+/**
+ * Serves dist/ on 127.0.0.1. `options.meta` rewrites `<meta name=... content="">` tags of
+ * index.html (a deployment's settings); `options.routes` maps paths to handlers for API stubs.
+ */
+export async function serve(options = {}) {
+  const routes = options.routes ?? {};
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url, "http://localhost");
+    const route = routes[url.pathname];
+    if (route) return route(req, res, url);
+    let path = normalize(join(DIST, decodeURIComponent(url.pathname)));
+    if (!path.startsWith(DIST)) return void res.writeHead(403).end();
+    let isFile = false;
+    try {
+      isFile = (await stat(path)).isFile();
+    } catch {}
+    if (!isFile) path = join(DIST, "index.html");
+    let body = await readFile(path);
+    if (path.endsWith("index.html") && options.meta) {
+      let html = body.toString();
+      for (const [name, content] of Object.entries(options.meta)) {
+        html = html.replace(
+          new RegExp(`<meta name="?${name}"? content=""\\s*/?>`),
+          `<meta name="${name}" content="${content}">`,
+        );
+      }
+      body = Buffer.from(html);
+    }
+    res.writeHead(200, { "content-type": TYPES[extname(path)] ?? "application/octet-stream" });
+    res.end(body);
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address();
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(r)) };
+}
+
+/** Headless Chromium, as root, with no background network traffic. */
+export function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-dev-shm-usage",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      "--disable-quic",
+    ],
+  });
+}
+
+/** The page's console warnings and errors, and any uncaught exception, collected. */
+export function watchConsole(page) {
+  const lines = [];
+  page.on("console", (msg) => {
+    if (msg.type() === "warning" || msg.type() === "error") lines.push(msg.text());
+  });
+  page.on("pageerror", (err) => lines.push(`pageerror: ${err.message}`));
+  return lines;
+}
+
+/** Waits until the app has mounted and returns what it shows. */
+export async function shown(page) {
+  await page.waitForSelector("[data-testid=cta], [data-testid=signup]");
+  return page.evaluate(() => {
+    const text = (id) => document.querySelector(`[data-testid=${id}]`)?.textContent ?? null;
+    const cta = document.querySelector("[data-testid=cta]");
+    return {
+      color: cta?.dataset.color ?? null,
+      background: cta ? getComputedStyle(cta).backgroundColor : null,
+      paragraph: text("paragraph"),
+      group: text("group"),
+      userId: text("user-id"),
+      source: document.querySelector("[data-testid=id-source]")?.dataset.source ?? null,
+      parity: document.querySelector("[data-testid=tasks]")?.dataset.parity ?? null,
+    };
+  });
+}

@@ -1,0 +1,266 @@
+// End-to-end: the built dist/ served on 127.0.0.1, driven in real (headless) Chromium.
+
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { ARTIFACTS, launch, serve, shown, watchConsole } from "./harness.mjs";
+
+const PALETTE = {
+  Blue: "rgb(29, 78, 216)",
+  Red: "rgb(185, 28, 28)",
+  Green: "rgb(21, 128, 61)",
+  Orange: "rgb(194, 65, 12)",
+};
+const GROUP_COLOR = { Control: "Blue", Red: "Red", Green: "Green", Orange: "Orange" };
+const PARITY = { Blue: "odd", Green: "odd", Red: "even", Orange: "even" };
+const HASH = "5f".repeat(32);
+
+let browser;
+let site;
+let echoDelayMs = 0;
+let echoBody = JSON.stringify({ ip_hash: HASH });
+
+before(async () => {
+  browser = await launch();
+  site = await serve();
+});
+after(async () => {
+  await browser?.close();
+  await site?.close();
+});
+
+/** Records every state of the call to action and paragraph, from before the app starts. */
+const RECORD_PAINTS = () => {
+  window.__paints = [];
+  const record = () => {
+    const cta = document.querySelector("[data-testid=cta]");
+    const paragraph = document.querySelector("[data-testid=paragraph]");
+    if (cta || paragraph) {
+      window.__paints.push({
+        color: cta?.dataset.color ?? null,
+        background: cta?.style.backgroundColor ?? null,
+        text: paragraph?.textContent ?? null,
+      });
+    }
+  };
+  new MutationObserver(record).observe(document, {
+    subtree: true,
+    childList: true,
+    attributes: true,
+    characterData: true,
+  });
+  const frame = () => {
+    record();
+    requestAnimationFrame(frame);
+  };
+  requestAnimationFrame(frame);
+};
+
+function assertVariant(view) {
+  assert.ok(view.color in PALETTE, `colour ${view.color} is one of the four`);
+  assert.equal(view.background, PALETTE[view.color]);
+  assert.equal(GROUP_COLOR[view.group], view.color, `group ${view.group} has colour ${view.color}`);
+  assert.equal(view.parity, PARITY[view.color]);
+}
+
+test("the colour is one of the four and stays the same over three reloads", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = watchConsole(page);
+  await page.goto(site.url);
+  const first = await shown(page);
+  assertVariant(first);
+  assert.equal(first.source, "created");
+  for (let i = 0; i < 3; i++) {
+    await page.reload();
+    const again = await shown(page);
+    assert.deepEqual({ ...again, source: "stored" }, { ...first, source: "stored" });
+    assert.equal(again.source, "stored");
+  }
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("ten ?random loads show at least two groups, each consistent", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const groups = new Set();
+  const ids = new Set();
+  for (let i = 0; i < 10; i++) {
+    await page.goto(`${site.url}/?random`);
+    const view = await shown(page);
+    assertVariant(view);
+    assert.equal(view.source, "random");
+    groups.add(view.group);
+    ids.add(view.userId);
+  }
+  assert.ok(groups.size >= 2, `groups seen: ${[...groups]}`);
+  assert.equal(ids.size, 10, "every ?random load is a new user");
+  const stored = await page.evaluate(() => localStorage.getItem("cohort.user_id"));
+  assert.equal(stored, null, "?random stores nothing");
+  await context.close();
+});
+
+test("the first paint already shows the user's variant", async () => {
+  const context = await browser.newContext();
+  await context.addInitScript(RECORD_PAINTS);
+  const page = await context.newPage();
+  for (const path of ["/", "/?random", "/?random", "/"]) {
+    await page.goto(site.url + path);
+    const view = await shown(page);
+    await page.waitForTimeout(100);
+    const paints = await page.evaluate(() => window.__paints);
+    assert.ok(paints.length > 0);
+    for (const paint of paints) {
+      assert.deepEqual(
+        paint,
+        { color: view.color, background: view.background, text: view.paragraph },
+        `${path}: every painted state is the final variant`,
+      );
+    }
+  }
+  await context.close();
+});
+
+test("the signup link opens the signup view in place, and back returns", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(site.url);
+  const home = await shown(page);
+  await page.evaluate(() => (window.__sameDocument = true));
+  await page.click("[data-testid=signup-link]");
+  await page.waitForSelector("[data-testid=signup]");
+  assert.equal(new URL(page.url()).pathname, "/signup");
+  assert.equal(await page.evaluate(() => window.__sameDocument), true, "no page load");
+  assert.equal(await page.textContent("[data-testid=user-id]"), home.userId);
+  await page.goBack();
+  await page.waitForSelector("[data-testid=cta]");
+  assert.equal(new URL(page.url()).pathname, "/");
+  // The call to action leads there too, and so does a direct visit.
+  await page.click("[data-testid=cta]");
+  await page.waitForSelector("[data-testid=signup]");
+  await page.goto(`${site.url}/signup`);
+  await page.waitForSelector("[data-testid=signup]");
+  await page.fill("#signup-name", "Ada");
+  await page.fill("#signup-email", "ada@example.org");
+  await page.click("button[type=submit]");
+  assert.match(await page.textContent("[role=status]"), /Thanks, Ada!/);
+  await context.close();
+});
+
+test("the random toggle sets and clears ?random", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(site.url);
+  const stored = await shown(page);
+  assert.equal(await page.isChecked("[data-testid=random-toggle]"), false);
+  await Promise.all([page.waitForURL(/\?random/), page.click("[data-testid=random-toggle]")]);
+  const random = await shown(page);
+  assert.equal(random.source, "random");
+  assert.notEqual(random.userId, stored.userId);
+  assert.equal(await page.isChecked("[data-testid=random-toggle]"), true);
+  await Promise.all([
+    page.waitForURL((url) => !url.search.includes("random")),
+    page.click("[data-testid=random-toggle]"),
+  ]);
+  const back = await shown(page);
+  assert.equal(back.userId, stored.userId);
+  await context.close();
+});
+
+test("the IP echo gives the ID when it answers in time, and is skipped when it does not", async () => {
+  const echo = await serve({
+    meta: { "cohort:ip-echo-url": "/api/whoami" },
+    routes: {
+      "/api/whoami": (req, res) => {
+        setTimeout(() => {
+          res.writeHead(200, { "content-type": "application/json" });
+          res.end(echoBody);
+        }, echoDelayMs);
+      },
+    },
+  });
+  try {
+    const context = await browser.newContext();
+    await context.addInitScript(RECORD_PAINTS);
+    const page = await context.newPage();
+    const logs = watchConsole(page);
+
+    echoDelayMs = 20;
+    await page.goto(echo.url);
+    const viaEcho = await shown(page);
+    assert.equal(viaEcho.source, "ip-hash");
+    assert.equal(viaEcho.userId, HASH);
+    assertVariant(viaEcho);
+
+    for (const [delay, body] of [
+      [800, echoBody],
+      [0, "not json"],
+      [0, JSON.stringify({ ip_hash: "10.0.0.1" })],
+    ]) {
+      echoDelayMs = delay;
+      echoBody = body;
+      const started = Date.now();
+      await page.goto(echo.url);
+      const view = await shown(page);
+      const waited = Date.now() - started;
+      assert.notEqual(view.source, "ip-hash", `delay ${delay}, body ${body}`);
+      assert.ok(["created", "stored"].includes(view.source));
+      assertVariant(view);
+      assert.ok(waited < 800, `the page did not wait for the echo (${waited} ms)`);
+      const paints = await page.evaluate(() => window.__paints);
+      for (const paint of paints) assert.equal(paint.color, view.color, "no flicker");
+    }
+    assert.ok(
+      logs.some((line) => line.includes("did not give an ID")),
+      `the console says why: ${logs.join(" | ")}`,
+    );
+    await context.close();
+  } finally {
+    echoDelayMs = 0;
+    echoBody = JSON.stringify({ ip_hash: HASH });
+    await echo.close();
+  }
+});
+
+test("with localStorage disabled the page still shows a variant and says why", async () => {
+  const context = await browser.newContext();
+  await context.addInitScript(() => {
+    Object.defineProperty(window, "localStorage", {
+      configurable: true,
+      get() {
+        throw new DOMException("The operation is insecure.", "SecurityError");
+      },
+    });
+  });
+  const page = await context.newPage();
+  const logs = watchConsole(page);
+  await page.goto(site.url);
+  const view = await shown(page);
+  assertVariant(view);
+  assert.equal(view.source, "session");
+  assert.ok(logs.some((l) => l.includes("localStorage is unavailable")), logs.join(" | "));
+  assert.ok(!logs.some((l) => l.startsWith("pageerror")), logs.join(" | "));
+  await context.close();
+});
+
+test("screenshots at desktop and phone widths", async () => {
+  await mkdir(ARTIFACTS, { recursive: true });
+  for (const [name, viewport] of [
+    ["page-desktop", { width: 1200, height: 900 }],
+    ["page-phone", { width: 390, height: 844 }],
+  ]) {
+    const context = await browser.newContext({ viewport });
+    const page = await context.newPage();
+    await page.goto(`${site.url}/?random`);
+    await shown(page);
+    const path = join(ARTIFACTS, `${name}.png`);
+    await page.screenshot({ path, fullPage: true });
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    assert.equal(overflow, 0, `${name}: no horizontal scrolling`);
+    await context.close();
+  }
+});

@@ -1,0 +1,422 @@
+//! The page's components in headless Chrome (`wasm-bindgen-test`): each group's button and
+//! text, the defaults, the stored ID, `?random`, the IP echo, and broken localStorage.
+
+#![cfg(target_arch = "wasm32")]
+
+use cohort::{CompileOptions, Rules};
+use cohort_app::bundle::bundled_rules;
+use cohort_app::colors::NamedColor;
+use cohort_app::components::App;
+use cohort_app::identity::{self, IdSource, Identity, USER_ID_KEY};
+use cohort_app::session_for;
+use cohort_app::storage::Store;
+use cohort_app::variant::{Variant, DEFAULT_TEXT};
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(inline_js = r#"
+export function capture_console() {
+  if (!window.__cohortLog) {
+    window.__cohortLog = [];
+    for (const level of ["warn", "error"]) {
+      const original = console[level];
+      console[level] = (...args) => { window.__cohortLog.push(args.join(" ")); original.apply(console, args); };
+    }
+  }
+  window.__cohortLog.length = 0;
+}
+export function console_text() { return (window.__cohortLog || []).join("\n"); }
+export function break_local_storage(how) {
+  window.__savedStorage = Object.getOwnPropertyDescriptor(window, "localStorage");
+  window.__savedSetItem = Storage.prototype.setItem;
+  if (how === "getter") {
+    Object.defineProperty(window, "localStorage", { configurable: true, get() { throw new DOMException("denied", "SecurityError"); } });
+  } else {
+    Storage.prototype.setItem = function () { throw new DOMException("full", "QuotaExceededError"); };
+  }
+}
+export function repair_local_storage() {
+  if (window.__savedStorage) Object.defineProperty(window, "localStorage", window.__savedStorage);
+  if (window.__savedSetItem) Storage.prototype.setItem = window.__savedSetItem;
+}
+"#)]
+extern "C" {
+    fn capture_console();
+    fn console_text() -> String;
+    fn break_local_storage(how: &str);
+    fn repair_local_storage();
+}
+
+/// A container for one mounted page, removed afterwards.
+struct Mounted {
+    root: web_sys::HtmlElement,
+    _handle: leptos::mount::UnmountHandle<leptos::tachys::view::any_view::AnyViewState>,
+}
+
+impl Mounted {
+    fn new(session: cohort_app::components::Session) -> Mounted {
+        let document = web_sys::window().unwrap().document().unwrap();
+        let root: web_sys::HtmlElement = document.create_element("div").unwrap().unchecked_into();
+        document.body().unwrap().append_child(&root).unwrap();
+        let handle = leptos::mount::mount_to(root.clone(), move || {
+            view! { <App session=session.clone() /> }.into_any()
+        });
+        Mounted {
+            root,
+            _handle: handle,
+        }
+    }
+
+    fn get(&self, testid: &str) -> web_sys::HtmlElement {
+        self.root
+            .query_selector(&format!("[data-testid='{testid}']"))
+            .unwrap()
+            .unwrap_or_else(|| panic!("no element with data-testid={testid}"))
+            .unchecked_into()
+    }
+
+    fn text(&self, testid: &str) -> String {
+        self.get(testid).text_content().unwrap_or_default()
+    }
+
+    fn background(&self, testid: &str) -> String {
+        self.get(testid)
+            .style()
+            .get_property_value("background-color")
+            .unwrap()
+    }
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        self.root.remove();
+    }
+}
+
+/// `rgb(r, g, b)`, as the browser reports a style's colour.
+fn rgb(hex: &str) -> String {
+    let channel = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).unwrap();
+    format!("rgb({}, {}, {})", channel(1), channel(3), channel(5))
+}
+
+fn identity(user_id: &str) -> Identity {
+    Identity {
+        user_id: user_id.to_owned(),
+        source: IdSource::Stored,
+    }
+}
+
+/// A user ID the bundled rules put in `group`.
+fn user_in(group: &str) -> String {
+    (0..10_000)
+        .map(|i| {
+            identity::user_id_from_bytes([
+                (i % 251) as u8,
+                (i / 251) as u8,
+                7,
+                7,
+                7,
+                7,
+                7,
+                7,
+                7,
+                7,
+                7,
+                7,
+                7,
+                7,
+                7,
+                7,
+            ])
+        })
+        .find(|id| {
+            Variant::assign(Some(bundled_rules()), id, 0)
+                .group
+                .as_deref()
+                == Some(group)
+        })
+        .unwrap_or_else(|| panic!("no user lands in {group}"))
+}
+
+#[wasm_bindgen_test]
+fn each_group_gets_its_colour_and_text() {
+    for (group, color, text) in [
+        ("Control", NamedColor::Blue, DEFAULT_TEXT),
+        ("Red", NamedColor::Red, DEFAULT_TEXT),
+        ("Green", NamedColor::Green, DEFAULT_TEXT),
+        (
+            "Orange",
+            NamedColor::Orange,
+            "Join the Data Engineering Boot Camp today",
+        ),
+    ] {
+        let id = user_in(group);
+        let page = Mounted::new(session_for(
+            identity(&id),
+            Store::memory(),
+            Some(bundled_rules()),
+        ));
+        assert_eq!(page.background("cta"), rgb(color.hex()), "{group}");
+        assert_eq!(page.text("paragraph"), text, "{group}");
+        assert_eq!(page.text("group"), group);
+        assert_eq!(page.text("user-id"), id);
+        let parity = page.get("tasks").get_attribute("data-parity").unwrap();
+        let expected = if matches!(color, NamedColor::Blue | NamedColor::Green) {
+            "odd"
+        } else {
+            "even"
+        };
+        assert_eq!(parity, expected, "{group}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn without_the_experiment_the_course_defaults_show() {
+    let empty = Rules::from_statsig_json("{}", CompileOptions::STRICT).unwrap();
+    for rules in [None, Some(&empty)] {
+        let page = Mounted::new(session_for(
+            identity(&user_in("Red")),
+            Store::memory(),
+            rules,
+        ));
+        assert_eq!(page.background("cta"), rgb(NamedColor::Blue.hex()));
+        assert_eq!(page.text("paragraph"), DEFAULT_TEXT);
+        assert!(
+            page.text("group").starts_with("None"),
+            "{}",
+            page.text("group")
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+fn parameter_values_are_text_never_markup() {
+    let json = include_str!("../experiments/button_color_v3.json").replace(
+        "Join the Data Engineering Boot Camp today",
+        "<img src=x onerror=alert(1)><b>bold</b>",
+    );
+    let rules = Rules::from_statsig_json(&json, CompileOptions::STRICT).unwrap();
+    let id = user_in("Orange");
+    let page = Mounted::new(session_for(identity(&id), Store::memory(), Some(&rules)));
+    let paragraph = page.get("paragraph");
+    assert_eq!(
+        paragraph.text_content().unwrap(),
+        "<img src=x onerror=alert(1)><b>bold</b>"
+    );
+    assert_eq!(
+        paragraph.child_element_count(),
+        0,
+        "no element was injected"
+    );
+}
+
+#[wasm_bindgen_test]
+fn the_stored_id_is_reused_across_mounts() {
+    let store = Store::open();
+    assert!(store.is_persistent());
+    store.remove(USER_ID_KEY);
+    let first = identity::stored_or_new(&store);
+    assert_eq!(first.source, IdSource::Created);
+    let second = identity::stored_or_new(&store);
+    assert_eq!(
+        second,
+        Identity {
+            source: IdSource::Stored,
+            ..first.clone()
+        }
+    );
+    for _ in 0..2 {
+        let page = Mounted::new(session_for(
+            identity::stored_or_new(&store),
+            store,
+            Some(bundled_rules()),
+        ));
+        assert_eq!(page.text("user-id"), first.user_id);
+        assert_eq!(
+            page.get("id-source")
+                .get_attribute("data-source")
+                .as_deref(),
+            Some("stored")
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+fn a_malformed_stored_id_is_replaced() {
+    capture_console();
+    let store = Store::open();
+    store.set(USER_ID_KEY, &"<script>alert(1)</script>");
+    let replaced = identity::stored_or_new(&store);
+    assert_eq!(replaced.source, IdSource::Created);
+    assert!(identity::is_valid_user_id(&replaced.user_id));
+    assert_eq!(store.get::<String>(USER_ID_KEY), Some(replaced.user_id));
+    assert!(console_text().contains("malformed"), "{}", console_text());
+}
+
+#[wasm_bindgen_test]
+async fn random_ids_are_fresh_and_never_stored() {
+    let store = Store::open();
+    store.remove(USER_ID_KEY);
+    let stored = identity::stored_or_new(&store);
+    let a = identity::resolve(&store, "?random", None).await;
+    let b = identity::resolve(&store, "?x=1&random=yes", None).await;
+    assert_eq!(a.source, IdSource::Random);
+    assert_eq!(b.source, IdSource::Random);
+    assert_ne!(a.user_id, b.user_id);
+    assert_ne!(a.user_id, stored.user_id);
+    assert_eq!(
+        store.get::<String>(USER_ID_KEY),
+        Some(stored.user_id.clone())
+    );
+    let page = Mounted::new(session_for(a.clone(), store, Some(bundled_rules())));
+    let toggle: web_sys::HtmlInputElement = page.get("random-toggle").unchecked_into();
+    assert!(toggle.checked());
+    assert_eq!(
+        identity::resolve(&store, "", None).await.user_id,
+        stored.user_id
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_ip_echo_gives_the_id_when_it_answers_well() {
+    capture_console();
+    let store = Store::open();
+    let hash = "ab".repeat(32);
+    let good = format!("data:application/json,{{\"ip_hash\":\"{hash}\"}}");
+    let got = identity::resolve(&store, "", Some(&good)).await;
+    assert_eq!(
+        got,
+        Identity {
+            user_id: hash,
+            source: IdSource::IpHash
+        }
+    );
+
+    let stored = identity::stored_or_new(&store);
+    for bad in [
+        "data:application/json,{\"ip_hash\":\"1.2.3.4\"}",
+        "data:text/html,<html>",
+        "http://127.0.0.1:9/whoami",
+    ] {
+        let got = identity::resolve(&store, "", Some(bad)).await;
+        assert_eq!(got.user_id, stored.user_id, "{bad}");
+        assert_eq!(got.source, IdSource::Stored);
+    }
+    assert!(
+        console_text().contains("did not give an ID"),
+        "{}",
+        console_text()
+    );
+    // ?random still wins over the echo.
+    let random = identity::resolve(&store, "?random", Some(&good)).await;
+    assert_eq!(random.source, IdSource::Random);
+}
+
+#[wasm_bindgen_test]
+fn when_local_storage_throws_the_page_still_works() {
+    for how in ["getter", "setItem"] {
+        capture_console();
+        break_local_storage(how);
+        let store = Store::open();
+        let id = identity::stored_or_new(&store);
+        let page = Mounted::new(session_for(id.clone(), store, Some(bundled_rules())));
+        repair_local_storage();
+        assert!(!store.is_persistent(), "{how}");
+        assert_eq!(id.source, IdSource::Session, "{how}");
+        assert!(identity::is_valid_user_id(&id.user_id));
+        assert_eq!(page.text("user-id"), id.user_id);
+        assert_eq!(
+            page.get("id-source")
+                .get_attribute("data-source")
+                .as_deref(),
+            Some("session")
+        );
+        let expected = Variant::assign(Some(bundled_rules()), &id.user_id, 0);
+        assert_eq!(page.background("cta"), rgb(expected.color.background()));
+        assert!(
+            console_text().contains("localStorage is unavailable"),
+            "{how}: {}",
+            console_text()
+        );
+    }
+}
+
+/// Lets effects and reactive updates run.
+async fn tick() {
+    gloo_timers::future::TimeoutFuture::new(0).await;
+}
+
+#[wasm_bindgen_test]
+async fn tasks_can_be_added_toggled_and_deleted_and_are_kept() {
+    let store = Store::memory();
+    let id = user_in("Control");
+    let page = Mounted::new(session_for(identity(&id), store, Some(bundled_rules())));
+    let tasks = page.get("tasks");
+    let count = || tasks.query_selector_all("li").unwrap().length();
+    assert_eq!(count(), 5);
+
+    let input: web_sys::HtmlInputElement = tasks
+        .query_selector("input#new-task")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    input.set_value("Review the dashboard");
+    input
+        .dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+    let form: web_sys::HtmlFormElement = tasks
+        .query_selector("form")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    form.request_submit().unwrap();
+    tick().await;
+    assert_eq!(count(), 6);
+    assert!(tasks
+        .text_content()
+        .unwrap()
+        .contains("11. Review the dashboard"));
+
+    let first: web_sys::HtmlInputElement = tasks
+        .query_selector("li input[type=checkbox]")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    first.click();
+    tick().await;
+    assert!(tasks.query_selector("li.done").unwrap().is_some());
+
+    let delete: web_sys::HtmlElement = tasks
+        .query_selector("li[data-number='3'] button.delete")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    delete.click();
+    tick().await;
+    assert_eq!(count(), 5);
+    assert!(tasks
+        .query_selector("li[data-number='3']")
+        .unwrap()
+        .is_none());
+
+    drop(page);
+    // A new mount for the same browser reads the list back.
+    let page = Mounted::new(session_for(identity(&id), store, Some(bundled_rules())));
+    let tasks = page.get("tasks");
+    assert!(tasks
+        .query_selector("li[data-number='11']")
+        .unwrap()
+        .is_some());
+    assert!(tasks
+        .query_selector("li[data-number='3']")
+        .unwrap()
+        .is_none());
+    assert!(tasks
+        .query_selector("li[data-number='1'].done")
+        .unwrap()
+        .is_some());
+}

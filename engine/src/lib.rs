@@ -29,12 +29,13 @@ pub mod eval;
 pub mod hash;
 pub mod params;
 pub mod python;
+#[cfg(feature = "toml")]
 pub mod toml_rules;
 pub mod user;
 
 pub use compile::{
-    bundle, compile, CompileOptions, Diagnostic, Diagnostics, Format, Location, Rules, RulesFile,
-    Severity, Spec, SpecKind,
+    bundle, compile, CompileOptions, Diagnostic, Diagnostics, Format, GroupPlan, Location, Plan,
+    Rules, RulesFile, Severity, Spec, SpecKind,
 };
 pub use eval::{Evaluation, Evaluator, Exposure, Reason, Snapshot};
 pub use params::Param;

@@ -15,7 +15,7 @@ use crate::python::{casefold, parse_float, parse_int, Py, PyError};
 use crate::user::FieldName;
 
 /// Condition types Statsig's SDK supports.
-const CONDITION_TYPES: &[&str] = &[
+pub(crate) const CONDITION_TYPES: &[&str] = &[
     "public",
     "fail_gate",
     "pass_gate",
@@ -32,7 +32,7 @@ const CONDITION_TYPES: &[&str] = &[
 ];
 
 /// Operators Statsig's SDK supports.
-const OPERATORS: &[&str] = &[
+pub(crate) const OPERATORS: &[&str] = &[
     "gt",
     "gte",
     "lt",

@@ -16,6 +16,7 @@
 pub(crate) mod condition;
 pub mod error;
 pub mod model;
+mod plan;
 
 use std::collections::HashMap;
 
@@ -23,6 +24,7 @@ use serde_json::{Map, Value};
 
 pub use error::{Diagnostic, Diagnostics, Location, Severity};
 pub use model::*;
+pub use plan::{GroupPlan, Plan};
 
 use crate::python::Py;
 
@@ -31,7 +33,7 @@ use crate::python::Py;
 pub enum Format {
     /// A Statsig `download_config_specs` JSON file.
     StatsigJson,
-    /// Cohort's hand-written TOML format (see [`crate::toml_rules`]).
+    /// Cohort's hand-written TOML format (see `toml_rules`, behind the `toml` feature).
     Toml,
 }
 
@@ -281,7 +283,13 @@ fn read(files: &[RulesFile<'_>]) -> Result<Input, Diagnostics> {
     for file in files {
         match file.format {
             Format::StatsigJson => read_statsig_json(file, &mut input, &mut diagnostics),
+            #[cfg(feature = "toml")]
             Format::Toml => crate::toml_rules::read(file, &mut input, &mut diagnostics),
+            #[cfg(not(feature = "toml"))]
+            Format::Toml => diagnostics.error(
+                Location::file(file.name),
+                "this build of the engine reads no TOML rules (enable its `toml` feature)",
+            ),
         }
     }
     if diagnostics.has_errors() {
@@ -402,10 +410,13 @@ impl Compiler {
                 continue;
             };
             if let Some(earlier) = first_seen.get(&(spec.kind, name.to_owned())) {
-                let message = format!(
-                    "duplicate {} name \"{name}\" (first defined at {earlier}); the last one is used",
+                let mut message = format!(
+                    "duplicate {} name \"{name}\" (first defined at {earlier})",
                     kind_noun(spec.kind)
                 );
+                if !self.options.strict {
+                    message.push_str("; the last one is used, as in Statsig");
+                }
                 self.questionable(spec.location.clone(), message);
             } else {
                 first_seen.insert((spec.kind, name.to_owned()), spec.location.clone());

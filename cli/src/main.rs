@@ -1,1 +1,45 @@
-fn main() {}
+//! `cohort`: check, evaluate, assign and simulate experiment rules from the command line.
+//!
+//! Every command reads Statsig spec files (`.json`) and Cohort's hand-written rules (`.toml`)
+//! with the same engine the app uses. Errors are one clear line on stderr and a non-zero exit
+//! status, never a panic trace.
+
+mod commands;
+mod rules;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Cohort: experiments assigned exactly as Statsig assigns them.
+#[derive(Parser)]
+#[command(name = "cohort", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Check(commands::check::Args),
+    Eval(commands::eval::Args),
+    Assign(commands::assign::Args),
+    Simulate(commands::simulate::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(args) => commands::check::run(args),
+        Command::Eval(args) => commands::eval::run(args),
+        Command::Assign(args) => commands::assign::run(args),
+        Command::Simulate(args) => commands::simulate::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("cohort: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

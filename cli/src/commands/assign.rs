@@ -1,0 +1,76 @@
+//! `cohort assign`: one user's group in one experiment.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use cohort::User;
+use serde_json::json;
+
+use crate::rules::{load_reporting, now_ms, options};
+
+/// Show the group, parameters and reason of one user in one experiment.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Rules files (.json, .toml); repeat for several.
+    #[arg(long = "rules", required = true)]
+    rules: Vec<PathBuf>,
+    /// The experiment (or dynamic config).
+    #[arg(long)]
+    experiment: String,
+    /// The user ID.
+    #[arg(long)]
+    user: String,
+    /// Evaluate at this instant (epoch milliseconds) instead of now.
+    #[arg(long, value_name = "MS")]
+    now: Option<i64>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Refuse rules that `cohort check` refuses.
+    #[arg(long)]
+    strict: bool,
+}
+
+pub fn run(args: Args) -> Result<ExitCode, String> {
+    let rules = load_reporting(&args.rules, options(args.strict))?;
+    if rules
+        .spec(cohort::SpecKind::Config, &args.experiment)
+        .is_none()
+    {
+        return Err(format!(
+            "no experiment or dynamic config named \"{}\" in the rules",
+            args.experiment
+        ));
+    }
+    let user = User::with_id(args.user.clone());
+    let result = rules
+        .at(now_ms(args.now))
+        .get_experiment(&user, &args.experiment);
+    let group = result
+        .is_experiment_group
+        .then_some(result.group_name)
+        .flatten();
+    if args.json {
+        let out = json!({
+            "experiment": args.experiment,
+            "user": args.user,
+            "group": group,
+            "rule_id": result.rule_id,
+            "reason": result.reason,
+            "params": result.value,
+            "secondary_exposures": result.secondary_exposures,
+        });
+        println!("{out}");
+    } else {
+        println!("experiment: {}", args.experiment);
+        println!("user:       {}", args.user);
+        println!(
+            "group:      {}",
+            group.unwrap_or("(none: not in the experiment)")
+        );
+        println!("rule:       {}", result.rule_id);
+        println!("reason:     {}", result.reason.as_str());
+        println!("params:     {}", result.value);
+    }
+    Ok(ExitCode::SUCCESS)
+}

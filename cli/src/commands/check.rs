@@ -1,0 +1,90 @@
+//! `cohort check FILE...`: validate rules strictly and summarise them.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use cohort::{CompileOptions, Rules, SpecKind};
+
+use crate::rules::{load, LoadError};
+
+/// Validate rules files (strictly, as the app's build does) and print what they hold.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Statsig spec files (.json) and hand-written rules (.toml), checked together.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+}
+
+pub fn run(args: Args) -> Result<ExitCode, String> {
+    let rules = match load(&args.files, CompileOptions::STRICT) {
+        Ok(rules) => rules,
+        Err(LoadError::Io(message)) => return Err(message),
+        Err(LoadError::Invalid(diagnostics)) => {
+            eprintln!("{diagnostics}");
+            eprintln!(
+                "cohort: {} error(s) in {} file(s)",
+                diagnostics.errors().count(),
+                args.files.len()
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    print!("{}", summary(&rules));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One line per spec, and one per experiment's groups.
+pub fn summary(rules: &Rules) -> String {
+    let mut out = String::new();
+    let count = |kind| rules.specs().iter().filter(|s| s.kind == kind).count();
+    out.push_str(&format!(
+        "ok: {} gate(s), {} config(s) and experiment(s), {} layer(s)\n",
+        count(SpecKind::Gate),
+        count(SpecKind::Config),
+        count(SpecKind::Layer)
+    ));
+    for spec in rules.specs() {
+        let entity = spec.entity.as_deref().unwrap_or(match spec.kind {
+            SpecKind::Gate => "feature_gate",
+            SpecKind::Config => "dynamic_config",
+            SpecKind::Layer => "layer",
+        });
+        let state = if spec.enabled { "enabled" } else { "disabled" };
+        let mut line = format!(
+            "{entity} {}: {state}, {} rule(s)",
+            spec.name,
+            spec.rules.len()
+        );
+        if let Some(plan) = spec.plan() {
+            line.push_str(&format!(
+                ", {} allocated, {} group(s)\n    {}",
+                percent(plan.allocation),
+                plan.groups.len(),
+                plan.groups
+                    .iter()
+                    .map(|g| format!("{} {}", g.name, percent(g.share)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        let delegates: Vec<&str> = spec
+            .rules
+            .iter()
+            .filter_map(|r| r.delegate.as_ref().map(|d| d.name.as_str()))
+            .collect();
+        if !delegates.is_empty() {
+            line.push_str(&format!(", experiments: {}", delegates.join(", ")));
+        }
+        out.push_str(&format!("  {line}\n"));
+    }
+    out
+}
+
+fn percent(share: f64) -> String {
+    let p = share * 100.0;
+    if (p - p.round()).abs() < 1e-9 {
+        format!("{p:.0}%")
+    } else {
+        format!("{p:.1}%")
+    }
+}

@@ -1,0 +1,6 @@
+//! One module per subcommand.
+
+pub mod assign;
+pub mod check;
+pub mod eval;
+pub mod simulate;

@@ -1,0 +1,116 @@
+//! `cohort simulate`: assign N random users and test the split against the weights.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use cohort::{SpecKind, User};
+use cohort_stats::chi_square_fit;
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+
+use crate::rules::{load_reporting, now_ms, options};
+
+/// Assign N random user IDs (UUIDs) to an experiment; print each group's share next to its
+/// configured weight and a chi-square test of the split (a p-value below 0.001 is a
+/// sample-ratio mismatch).
+#[derive(clap::Args)]
+pub struct Args {
+    /// Rules files (.json, .toml); repeat for several.
+    #[arg(long = "rules", required = true)]
+    rules: Vec<PathBuf>,
+    /// The experiment.
+    #[arg(long)]
+    experiment: String,
+    /// How many random users.
+    #[arg(short = 'n', long, default_value_t = 100_000)]
+    n: u64,
+    /// Seed for the random IDs (the same seed gives the same users).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Evaluate at this instant (epoch milliseconds) instead of now.
+    #[arg(long, value_name = "MS")]
+    now: Option<i64>,
+    /// Refuse rules that `cohort check` refuses.
+    #[arg(long)]
+    strict: bool,
+}
+
+pub fn run(args: Args) -> Result<ExitCode, String> {
+    let rules = load_reporting(&args.rules, options(args.strict))?;
+    let spec = rules
+        .spec(SpecKind::Config, &args.experiment)
+        .ok_or_else(|| format!("no experiment named \"{}\" in the rules", args.experiment))?;
+    let plan = spec.plan().ok_or_else(|| {
+        format!(
+            "\"{}\" has no experiment groups on user buckets to simulate",
+            args.experiment
+        )
+    })?;
+    if args.n == 0 {
+        return Err("-n must be at least 1".into());
+    }
+    let seed = args.seed.unwrap_or_else(|| rand::rng().random());
+    let mut rng = StdRng::seed_from_u64(seed);
+    let evaluator = rules.at(now_ms(args.now));
+    let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut outside = 0u64;
+    for _ in 0..args.n {
+        let id = uuid::Builder::from_random_bytes(rng.random())
+            .into_uuid()
+            .hyphenated()
+            .to_string();
+        let result = evaluator.get_experiment(&User::with_id(id), &args.experiment);
+        match result.group_name.filter(|_| result.is_experiment_group) {
+            Some(group) => *counts.entry(group).or_default() += 1,
+            None => outside += 1,
+        }
+    }
+    let inside = args.n - outside;
+    println!(
+        "{} users (seed {seed}), {} in the experiment ({:.2}%, configured {:.1}%)",
+        args.n,
+        inside,
+        100.0 * inside as f64 / args.n as f64,
+        100.0 * plan.allocation
+    );
+    println!(
+        "{:<20} {:>10} {:>9} {:>9}",
+        "group", "users", "share", "weight"
+    );
+    let observed: Vec<u64> = plan
+        .groups
+        .iter()
+        .map(|g| counts.get(g.name.as_str()).copied().unwrap_or(0))
+        .collect();
+    for (group, &n) in plan.groups.iter().zip(&observed) {
+        let share = if inside > 0 {
+            n as f64 / inside as f64
+        } else {
+            0.0
+        };
+        println!(
+            "{:<20} {:>10} {:>8.2}% {:>8.2}%",
+            group.name,
+            n,
+            100.0 * share,
+            100.0 * group.share
+        );
+    }
+    let weights: Vec<f64> = plan.groups.iter().map(|g| g.share).collect();
+    match chi_square_fit(&observed, &weights) {
+        Some(test) => println!(
+            "chi-square {:.3} with {} degree(s) of freedom, p = {:.4}: {}",
+            test.statistic,
+            test.degrees_of_freedom,
+            test.p_value,
+            if test.mismatch() {
+                "SAMPLE RATIO MISMATCH (p < 0.001)"
+            } else {
+                "the split matches the weights"
+            }
+        ),
+        None => println!("chi-square: not enough groups or users to test"),
+    }
+    Ok(ExitCode::SUCCESS)
+}

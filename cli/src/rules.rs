@@ -1,0 +1,83 @@
+//! Loading rules files named on the command line.
+
+use std::path::PathBuf;
+
+use cohort::{compile, CompileOptions, Diagnostics, Format, Rules, RulesFile};
+
+/// Why rules could not be loaded: a file that cannot be read, or the compiler's diagnostics.
+pub enum LoadError {
+    Io(String),
+    Invalid(Diagnostics),
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoadError::Io(message) => f.write_str(message),
+            LoadError::Invalid(d) => write!(f, "{d}"),
+        }
+    }
+}
+
+/// Reads and compiles `paths` together (references and names span the files).
+pub fn load(paths: &[PathBuf], options: CompileOptions) -> Result<Rules, LoadError> {
+    let mut sources = Vec::with_capacity(paths.len());
+    for path in paths {
+        let name = path.display().to_string();
+        let format = Format::from_path(&name).ok_or_else(|| {
+            LoadError::Io(format!(
+                "{name}: not a rules file (expected .json or .toml)"
+            ))
+        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| LoadError::Io(format!("cannot read {name}: {e}")))?;
+        sources.push((name, text, format));
+    }
+    let files: Vec<RulesFile<'_>> = sources
+        .iter()
+        .map(|(name, text, format)| RulesFile {
+            name,
+            text,
+            format: *format,
+        })
+        .collect();
+    compile(&files, options).map_err(LoadError::Invalid)
+}
+
+/// [`load`], with diagnostics printed to stderr (one line each) and summed up in the error.
+pub fn load_reporting(paths: &[PathBuf], options: CompileOptions) -> Result<Rules, String> {
+    match load(paths, options) {
+        Ok(rules) => {
+            for warning in rules.warnings().warnings() {
+                eprintln!("{warning}");
+            }
+            Ok(rules)
+        }
+        Err(LoadError::Io(message)) => Err(message),
+        Err(LoadError::Invalid(diagnostics)) => {
+            eprintln!("{diagnostics}");
+            Err(format!(
+                "{} error(s) in the rules",
+                diagnostics.errors().count()
+            ))
+        }
+    }
+}
+
+/// The compile mode a command asked for.
+pub fn options(strict: bool) -> CompileOptions {
+    if strict {
+        CompileOptions::STRICT
+    } else {
+        CompileOptions::LENIENT
+    }
+}
+
+/// The current time in epoch milliseconds, unless the command pinned it.
+pub fn now_ms(pinned: Option<i64>) -> i64 {
+    pinned.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64)
+    })
+}

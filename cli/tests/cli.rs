@@ -1,0 +1,256 @@
+//! The `cohort` command, run as a user runs it.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
+}
+
+fn shared(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/conformance/statsig")
+        .join(path)
+}
+
+fn cohort() -> Command {
+    Command::cargo_bin("cohort").unwrap()
+}
+
+#[test]
+fn every_command_has_help() {
+    for command in ["check", "eval", "assign", "simulate"] {
+        cohort()
+            .args([command, "--help"])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("Usage: cohort"));
+    }
+    cohort()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("simulate"));
+}
+
+#[test]
+fn check_summarises_valid_rules() {
+    cohort()
+        .arg("check")
+        .arg(repo("experiments/button_color_v3.json"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "experiment button_color_v3: enabled",
+        ))
+        .stdout(predicate::str::contains("100% allocated, 4 group(s)"))
+        .stdout(predicate::str::contains(
+            "Control 25%, Red 25%, Green 25%, Orange 25%",
+        ));
+    cohort()
+        .arg("check")
+        .arg(shared("dcs.json"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "experiment paragraph_copy_v1: enabled, 4 rule(s), 60% allocated",
+        ))
+        .stdout(predicate::str::contains(
+            "layer landing_page: enabled, 2 rule(s), experiments: hero_image_v2, cta_size_v1",
+        ));
+}
+
+#[test]
+fn check_fails_with_every_error_located() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[[experiment]]\nname = \"e\"\ngroups = [{ name = \"A\", weight = 60 }, { name = \"B\", weight = 30 }]\n\n[[gate]]\nname = \"g\"\nrules = [{ when = [{ field = \"email\", op = \"has\", value = 1 }] }]\n",
+    )
+    .unwrap();
+    let assert = cohort().arg("check").arg(&bad).assert().code(1);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains(
+            "bad.toml: line 1: experiment \"e\": the group weights add up to 90, not 100"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "bad.toml: line 7: gate \"g\" > rule \"rule1\" > condition: unknown operator \"has\""
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("cohort: 2 error(s) in 1 file(s)"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"));
+}
+
+#[test]
+fn eval_reproduces_the_official_sdk() {
+    let users: String = std::fs::read_to_string(shared("expected.jsonl"))
+        .unwrap()
+        .lines()
+        .take(300)
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["user"].to_string() + "\n")
+        .collect();
+    let expected: Vec<Value> = std::fs::read_to_string(shared("expected.jsonl"))
+        .unwrap()
+        .lines()
+        .take(300)
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let out = cohort()
+        .arg("eval")
+        .arg("--rules")
+        .arg(shared("dcs.json"))
+        .write_stdin(users)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let got: Vec<Value> = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(got, expected);
+}
+
+#[test]
+fn eval_reports_bad_lines_and_goes_on() {
+    let assert = cohort()
+        .arg("eval")
+        .arg("--rules")
+        .arg(repo("experiments/button_color_v3.json"))
+        .write_stdin("{\"userID\": \"a\"}\n{broken\n\n42\n{\"userID\": \"b\"}\n")
+        .assert()
+        .code(1);
+    let out = assert.get_output();
+    let stdout = String::from_utf8(out.stdout.clone()).unwrap();
+    let stderr = String::from_utf8(out.stderr.clone()).unwrap();
+    let lines: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["user"]["userID"], "a");
+    assert_eq!(lines[1]["user"]["userID"], "b");
+    assert!(lines[1]["configs"]["button_color_v3"]["group_name"].is_string());
+    assert!(stderr.contains("line 2: not a user"), "{stderr}");
+    assert!(
+        stderr.contains("line 4: not a user: a user must be a JSON object"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn eval_strict_refuses_what_check_refuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("x.json");
+    std::fs::write(
+        &file,
+        r#"{"feature_gates": [{"name": "g", "enabled": true, "salt": "s", "rules": [
+            {"id": "r", "passPercentage": 100, "conditions": [{"type": "pass_gate", "targetValue": "missing"}]}]}]}"#,
+    )
+    .unwrap();
+    // As Statsig: the missing gate is false (with a warning).
+    cohort()
+        .args(["eval", "--rules"])
+        .arg(&file)
+        .write_stdin("{\"userID\": \"u\"}\n")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"g\":false"))
+        .stderr(
+            predicate::str::contains("warning:").and(predicate::str::contains("does not exist")),
+        );
+    cohort()
+        .args(["eval", "--strict", "--rules"])
+        .arg(&file)
+        .write_stdin("{\"userID\": \"u\"}\n")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("cohort: error: error: ").not())
+        .stderr(predicate::str::contains("gate \"missing\" does not exist"));
+}
+
+#[test]
+fn assign_shows_group_parameters_and_reason() {
+    let out = cohort()
+        .args([
+            "assign",
+            "--json",
+            "--experiment",
+            "button_color_v3",
+            "--user",
+            "abc",
+            "--rules",
+        ])
+        .arg(repo("experiments/button_color_v3.json"))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    let group = v["group"].as_str().unwrap();
+    assert!(["Control", "Red", "Green", "Orange"].contains(&group));
+    assert_eq!(v["reason"], "matched");
+    let color = v["params"]["Button Color"].as_str().unwrap();
+    assert_eq!(if group == "Control" { "Blue" } else { group }, color);
+    cohort()
+        .args(["assign", "--experiment", "nope", "--user", "abc", "--rules"])
+        .arg(repo("experiments/button_color_v3.json"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::diff(
+            "cohort: error: no experiment or dynamic config named \"nope\" in the rules\n",
+        ));
+}
+
+#[test]
+fn simulate_reports_shares_and_the_chi_square_test() {
+    cohort()
+        .args([
+            "simulate",
+            "--experiment",
+            "button_color_v3",
+            "-n",
+            "40000",
+            "--seed",
+            "7",
+            "--rules",
+        ])
+        .arg(repo("experiments/examples/button_color_v3.toml"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "40000 users (seed 7), 40000 in the experiment",
+        ))
+        .stdout(predicate::str::is_match(r"Orange\s+\d+\s+2[45]\.\d\d%\s+25\.00%").unwrap())
+        .stdout(predicate::str::contains("the split matches the weights"));
+}
+
+#[test]
+fn errors_are_one_line_never_a_panic() {
+    for args in [
+        vec!["check", "no-such-file.json"],
+        vec!["check", "README.md"],
+        vec!["eval", "--rules", "no-such-file.toml"],
+    ] {
+        let out = cohort().current_dir(repo("")).args(&args).assert().code(1);
+        let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.starts_with("cohort: error: "), "{stderr}");
+    }
+    cohort().arg("frobnicate").assert().code(2);
+}

@@ -1,0 +1,95 @@
+//! Sample-ratio mismatch: are the groups the sizes their weights say?
+//!
+//! Pearson's chi-square goodness-of-fit test of observed counts against expected shares, with
+//! `k - 1` degrees of freedom. A p-value below [`SRM_THRESHOLD`] means the split is broken
+//! (assignment or logging lost users of some group), and results should not be trusted.
+
+use serde::Serialize;
+use statrs::distribution::{ChiSquared, ContinuousCDF};
+
+/// The p-value below which a sample-ratio mismatch is flagged.
+pub const SRM_THRESHOLD: f64 = 0.001;
+
+/// A chi-square test result.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ChiSquare {
+    pub statistic: f64,
+    pub degrees_of_freedom: u32,
+    pub p_value: f64,
+}
+
+impl ChiSquare {
+    /// Whether the split differs from the weights beyond chance (`p < 0.001`).
+    pub fn mismatch(&self) -> bool {
+        self.p_value < SRM_THRESHOLD
+    }
+}
+
+/// Tests `observed` counts against `expected_shares` (any positive scale; normalised here).
+/// `None` when there is nothing to test: fewer than two groups, no observations, or a share
+/// that is not positive.
+pub fn chi_square_fit(observed: &[u64], expected_shares: &[f64]) -> Option<ChiSquare> {
+    if observed.len() != expected_shares.len() || observed.len() < 2 {
+        return None;
+    }
+    let total: u64 = observed.iter().sum();
+    let share_sum: f64 = expected_shares.iter().sum();
+    if total == 0 || expected_shares.iter().any(|&s| s.is_nan() || s <= 0.0) || !share_sum.is_finite() {
+        return None;
+    }
+    let n = total as f64;
+    let statistic: f64 = observed
+        .iter()
+        .zip(expected_shares)
+        .map(|(&o, &share)| {
+            let expected = n * share / share_sum;
+            let diff = o as f64 - expected;
+            diff * diff / expected
+        })
+        .sum();
+    let degrees_of_freedom = (observed.len() - 1) as u32;
+    let distribution = ChiSquared::new(f64::from(degrees_of_freedom)).ok()?;
+    Some(ChiSquare {
+        statistic,
+        degrees_of_freedom,
+        p_value: distribution.sf(statistic),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_perfect_split_has_p_one() {
+        let t = chi_square_fit(&[250, 250, 250, 250], &[1.0, 1.0, 1.0, 1.0]).unwrap();
+        assert_eq!(t.statistic, 0.0);
+        assert_eq!(t.degrees_of_freedom, 3);
+        assert!((t.p_value - 1.0).abs() < 1e-12);
+        assert!(!t.mismatch());
+    }
+
+    #[test]
+    fn matches_scipy() {
+        // scipy.stats.chisquare([1040, 960], [1000, 1000]) = (3.2, 0.0736383...)
+        let t = chi_square_fit(&[1040, 960], &[50.0, 50.0]).unwrap();
+        assert!((t.statistic - 3.2).abs() < 1e-12);
+        assert!(
+            (t.p_value - 0.073_638_270_452_665_2).abs() < 1e-9,
+            "{}",
+            t.p_value
+        );
+        // A 52/48 split of 10,000 users is a mismatch: chisquare([5200, 4800]) p = 6.3e-5.
+        let t = chi_square_fit(&[5200, 4800], &[1.0, 1.0]).unwrap();
+        assert!(t.mismatch(), "{t:?}");
+    }
+
+    #[test]
+    fn nothing_to_test_is_none() {
+        assert!(chi_square_fit(&[], &[]).is_none());
+        assert!(chi_square_fit(&[5], &[1.0]).is_none());
+        assert!(chi_square_fit(&[0, 0], &[1.0, 1.0]).is_none());
+        assert!(chi_square_fit(&[1, 2], &[1.0, 0.0]).is_none());
+        assert!(chi_square_fit(&[1, 2], &[1.0]).is_none());
+    }
+}

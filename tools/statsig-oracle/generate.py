@@ -367,7 +367,58 @@ def random_suite(rng):
     return spec, users
 
 
-SUITES = {"operators": operators_suite, "structure": structure_suite, "random": random_suite}
+USER_AGENTS = [
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.109 Safari/537.36",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0.0.0 Safari/537.36 Edg/119.0.2151.97",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:121.0) Gecko/20100101 Firefox/121.0",
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/118.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1.2 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (iPad; CPU OS 16_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.6 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.43 Mobile Safari/537.36",
+    "Mozilla/5.0 (Linux; Android 13; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/23.0 Chrome/115.0.0.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_2) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Safari/605.1.15",
+    "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+    "curl/8.4.0", "python-requests/2.31.0", "Statsig iPadOS 17.2 Custom", "iPadOS 18 Tablet",
+    "", "not a browser at all", "Mozilla/5.0 (Windows NT 6.1; Trident/7.0; rv:11.0) like Gecko",
+    "Opera/9.80 (Windows NT 6.0) Presto/2.12.388 Version/12.14",
+]
+
+
+def user_agent_suite(rng):
+    """ua_based conditions on the browser and OS parsed from real and odd user agents."""
+    gates = []
+    checks = [
+        ("browser_name", "any", ["Chrome", "Firefox", "Mobile Safari"]),
+        ("browser_name", "str_contains_any", ["safari", "edge"]),
+        ("browserName", "none", ["Other"]),
+        ("browser_version", "version_gte", "119.0"),
+        ("browser_version", "version_lt", "17.2"),
+        ("browser_version", "any", ["0.0.0"]),
+        ("os_name", "any", ["Mac OS X", "iOS", "Windows"]),
+        ("os_name", "str_starts_with_any", ["android", "linux"]),
+        ("osname", "any", ["Other"]),
+        ("os_version", "version_gte", "14"),
+        ("os_version", "version_eq", "17.2"),
+        ("osVersion", "any", ["0.0.0"]),
+        ("device", "any", ["iPhone"]),
+    ]
+    for i, (field, op, target) in enumerate(checks):
+        gates.append(gate(f"ua_{i}_{field}_{op}", [rule("r", [condition("ua_based", op, target, field)])]))
+    users = []
+    for i in range(300):
+        user = {"userID": f"ua{i}"}
+        user["userAgent"] = rng.choice(USER_AGENTS)
+        if rng.random() < 0.1:
+            user.pop("userAgent")
+            user["custom"] = {"userAgent": rng.choice(USER_AGENTS)}
+        if rng.random() < 0.1:
+            user["custom"] = dict(user.get("custom") or {}, browser_name="Chrome")
+        users.append(user)
+    return dcs(gates), users
+
+
+SUITES = {"operators": operators_suite, "structure": structure_suite, "random": random_suite,
+          "user_agent": user_agent_suite}
 
 
 def main():

@@ -93,8 +93,19 @@ impl<'r> Context<'r, '_> {
         Ok(self.apply(&condition.op, value)?)
     }
 
-    /// Fields Statsig parses from the user agent (browser and OS name and version) are not
-    /// parsed yet: they read as absent.
+    /// A field Statsig parses from the user agent (`userAgent`, through the user-field
+    /// lookup).
+    #[cfg(feature = "user-agent")]
+    fn user_agent_field(&self, field: &str) -> Option<String> {
+        use crate::user::FieldName;
+        match self.user.field(&FieldName::new("userAgent")) {
+            Py::Str(ua) => super::user_agent::field(ua, field),
+            _ => None,
+        }
+    }
+
+    /// Without the `user-agent` feature, fields parsed from the user agent are absent.
+    #[cfg(not(feature = "user-agent"))]
     fn user_agent_field(&self, _field: &str) -> Option<String> {
         None
     }

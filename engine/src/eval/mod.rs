@@ -13,6 +13,8 @@
 mod condition;
 pub(crate) mod date;
 mod result;
+#[cfg(feature = "user-agent")]
+mod user_agent;
 
 use std::collections::BTreeMap;
 

@@ -5,4 +5,4 @@
 
 pub mod srm;
 
-pub use srm::{chi_square_fit, ChiSquare};
+pub use srm::{chi_square_fit, chi_square_independence, ChiSquare, SRM_THRESHOLD};

@@ -34,7 +34,10 @@ pub fn chi_square_fit(observed: &[u64], expected_shares: &[f64]) -> Option<ChiSq
     }
     let total: u64 = observed.iter().sum();
     let share_sum: f64 = expected_shares.iter().sum();
-    if total == 0 || expected_shares.iter().any(|&s| s.is_nan() || s <= 0.0) || !share_sum.is_finite() {
+    if total == 0
+        || expected_shares.iter().any(|&s| s.is_nan() || s <= 0.0)
+        || !share_sum.is_finite()
+    {
         return None;
     }
     let n = total as f64;
@@ -48,6 +51,38 @@ pub fn chi_square_fit(observed: &[u64], expected_shares: &[f64]) -> Option<ChiSq
         })
         .sum();
     let degrees_of_freedom = (observed.len() - 1) as u32;
+    let distribution = ChiSquared::new(f64::from(degrees_of_freedom)).ok()?;
+    Some(ChiSquare {
+        statistic,
+        degrees_of_freedom,
+        p_value: distribution.sf(statistic),
+    })
+}
+
+/// Pearson's chi-square test of independence of a contingency table (rows by columns of
+/// counts), e.g. the groups of two experiments; `None` when a row or column is empty.
+pub fn chi_square_independence(table: &[Vec<u64>]) -> Option<ChiSquare> {
+    let rows = table.len();
+    let cols = table.first()?.len();
+    if rows < 2 || cols < 2 || table.iter().any(|r| r.len() != cols) {
+        return None;
+    }
+    let row_sums: Vec<f64> = table.iter().map(|r| r.iter().sum::<u64>() as f64).collect();
+    let col_sums: Vec<f64> = (0..cols)
+        .map(|c| table.iter().map(|r| r[c]).sum::<u64>() as f64)
+        .collect();
+    let n: f64 = row_sums.iter().sum();
+    if row_sums.iter().chain(&col_sums).any(|&s| s == 0.0) {
+        return None;
+    }
+    let mut statistic = 0.0;
+    for (r, row) in table.iter().enumerate() {
+        for (c, &o) in row.iter().enumerate() {
+            let expected = row_sums[r] * col_sums[c] / n;
+            statistic += (o as f64 - expected).powi(2) / expected;
+        }
+    }
+    let degrees_of_freedom = ((rows - 1) * (cols - 1)) as u32;
     let distribution = ChiSquared::new(f64::from(degrees_of_freedom)).ok()?;
     Some(ChiSquare {
         statistic,
@@ -71,7 +106,7 @@ mod tests {
 
     #[test]
     fn matches_scipy() {
-        // scipy.stats.chisquare([1040, 960], [1000, 1000]) = (3.2, 0.0736383...)
+        // scipy.stats.chisquare([1040, 960], [1000, 1000]) = (3.2, 0.07363827012030258)
         let t = chi_square_fit(&[1040, 960], &[50.0, 50.0]).unwrap();
         assert!((t.statistic - 3.2).abs() < 1e-12);
         assert!(
@@ -82,6 +117,21 @@ mod tests {
         // A 52/48 split of 10,000 users is a mismatch: chisquare([5200, 4800]) p = 6.3e-5.
         let t = chi_square_fit(&[5200, 4800], &[1.0, 1.0]).unwrap();
         assert!(t.mismatch(), "{t:?}");
+    }
+
+    #[test]
+    fn independence_matches_scipy() {
+        // scipy.stats.chi2_contingency([[30, 10], [20, 40]], correction=False)
+        //   = (16.666..., 4.455709060405612e-05, 1, ...)
+        let t = chi_square_independence(&[vec![30, 10], vec![20, 40]]).unwrap();
+        assert!((t.statistic - 50.0 / 3.0).abs() < 1e-9, "{}", t.statistic);
+        assert_eq!(t.degrees_of_freedom, 1);
+        assert!(
+            (t.p_value - 4.455_709_060_405_612e-5).abs() < 1e-12,
+            "{}",
+            t.p_value
+        );
+        assert!(chi_square_independence(&[vec![1, 0], vec![2, 0]]).is_none());
     }
 
     #[test]

@@ -31,7 +31,9 @@ pub fn start() {
         .unwrap_or_default();
     wasm_bindgen_futures::spawn_local(async move {
         let identity = identity::resolve(&store, &search, config.ip_echo_url.as_deref()).await;
-        let session = session_for(identity, store, Some(bundle::bundled_rules()));
+        // (Without the rules when `scripts/bench` measures the engine's share of the Wasm.)
+        let rules = (!cfg!(cohort_size_probe)).then(bundle::bundled_rules);
+        let session = session_for(identity, store, rules);
         leptos::mount::mount_to_body(move || view! { <App session /> });
     });
 }

@@ -30,6 +30,10 @@ pub struct Variant {
 impl Variant {
     /// Evaluates the experiment for `user_id` at `now_ms`; `None` rules give the defaults.
     pub fn assign(rules: Option<&Rules>, user_id: &str, now_ms: i64) -> Variant {
+        // `scripts/bench` builds the page once without the engine to measure its share.
+        if cfg!(cohort_size_probe) {
+            return Variant::defaults(Reason::Unrecognized);
+        }
         let user = User::with_id(user_id);
         let Some(rules) = rules else {
             return Variant::defaults(Reason::Unrecognized);

@@ -1,8 +1,19 @@
-//! Cohort's experiment statistics: one implementation for the app, the CLI and the collector.
+//! Cohort's experiment statistics: one implementation for the app's results page, the CLI
+//! and the collector.
 //!
-//! - [`srm`]: the sample-ratio check, a chi-square goodness-of-fit test of the users each
-//!   group received against the configured weights.
+//! - [`tally`]: unique users exposed to each group, and converted after their first exposure;
+//! - [`proportions`]: a group against Control: lift, 95% interval, p-value;
+//! - [`srm`]: the sample-ratio check (chi-square against the configured weights);
+//! - [`analysis`]: the results table that puts them together.
+//!
+//! `tests/scipy.rs` checks the figures against ones computed with scipy and statsmodels.
 
+pub mod analysis;
+pub mod proportions;
 pub mod srm;
+pub mod tally;
 
+pub use analysis::{analyze, Analysis, GroupResult, SampleRatio};
+pub use proportions::{compare, Comparison, Proportion};
 pub use srm::{chi_square_fit, chi_square_independence, ChiSquare, SRM_THRESHOLD};
+pub use tally::{GroupCounts, Tally};

@@ -1,4 +1,5 @@
-//! `cohort`: check, evaluate, assign and simulate experiment rules from the command line.
+//! `cohort`: check, evaluate, assign and simulate experiment rules; collect exposures and
+//! events (`serve`) and read their results (`results`).
 //!
 //! Every command reads Statsig spec files (`.json`) and Cohort's hand-written rules (`.toml`)
 //! with the same engine the app uses. Errors are one clear line on stderr and a non-zero exit
@@ -6,6 +7,7 @@
 
 mod commands;
 mod rules;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -25,6 +27,8 @@ enum Command {
     Eval(commands::eval::Args),
     Assign(commands::assign::Args),
     Simulate(commands::simulate::Args),
+    Serve(serve::Args),
+    Results(commands::results::Args),
 }
 
 fn main() -> ExitCode {
@@ -34,6 +38,8 @@ fn main() -> ExitCode {
         Command::Eval(args) => commands::eval::run(args),
         Command::Assign(args) => commands::assign::run(args),
         Command::Simulate(args) => commands::simulate::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Results(args) => commands::results::run(args),
     };
     match result {
         Ok(code) => code,

@@ -19,10 +19,26 @@ impl std::fmt::Display for LoadError {
     }
 }
 
-/// Reads and compiles `paths` together (references and names span the files).
+/// Reads and compiles `paths` together (references and names span the files). A directory
+/// stands for its `.json` and `.toml` files.
 pub fn load(paths: &[PathBuf], options: CompileOptions) -> Result<Rules, LoadError> {
-    let mut sources = Vec::with_capacity(paths.len());
+    let mut files = Vec::new();
     for path in paths {
+        if path.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(|e| LoadError::Io(format!("cannot read {}: {e}", path.display())))?
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.is_file() && Format::from_path(&p.display().to_string()).is_some())
+                .collect();
+            entries.sort();
+            files.extend(entries);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    let mut sources = Vec::with_capacity(files.len());
+    for path in &files {
         let name = path.display().to_string();
         let format = Format::from_path(&name).ok_or_else(|| {
             LoadError::Io(format!(

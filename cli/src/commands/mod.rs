@@ -3,4 +3,5 @@
 pub mod assign;
 pub mod check;
 pub mod eval;
+pub mod results;
 pub mod simulate;

@@ -1,0 +1,114 @@
+//! A load test of the collector on loopback, bounded in count and time: 8 clients send
+//! 50-record batches (1,600 batches, 80,000 records, or 60 seconds, whichever comes first).
+//! It prints records ingested per second and the p99 latency of a batch. Ignored by default;
+//! `scripts/bench` runs it in release.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::json;
+
+const CLIENTS: u64 = 8;
+const BATCHES_PER_CLIENT: u64 = 200;
+const RECORDS_PER_BATCH: u64 = 50;
+const TIME_LIMIT: Duration = Duration::from_secs(60);
+
+#[test]
+#[ignore = "a load test: scripts/bench runs it in release"]
+fn collector_throughput_and_latency() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_cohort"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--rate-limit",
+            "1000000",
+            "--rules",
+        ])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../experiments"))
+        .arg("--db")
+        .arg(dir.path().join("load.db"))
+        .env("COHORT_SECRET", "load-test-secret-0000")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(server.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = format!(
+        "{}/api/events",
+        line.trim().trim_start_matches("cohort: listening on ")
+    );
+
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let next_id = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..CLIENTS)
+        .map(|client| {
+            let (url, next_id) = (url.clone(), next_id.clone());
+            std::thread::spawn(move || {
+                let http = reqwest::blocking::Client::new();
+                let mut latencies = Vec::new();
+                for _ in 0..BATCHES_PER_CLIENT {
+                    if started.elapsed() > TIME_LIMIT {
+                        break;
+                    }
+                    let records: Vec<_> = (0..RECORDS_PER_BATCH)
+                        .map(|_| {
+                            let n = next_id.fetch_add(1, Ordering::Relaxed);
+                            let user = format!("user-{client}-{}", n % 5000);
+                            let group = ["Control", "Red", "Green", "Orange"][(n % 4) as usize];
+                            if n % 2 == 0 {
+                                json!({"kind": "exposure", "id": format!("{n:08x}-0000-4000-8000-000000000000"),
+                                       "user_id": user, "experiment": "button_color_v3",
+                                       "group": group,
+                                       "rule_id": "r", "time": now})
+                            } else {
+                                json!({"kind": "event", "id": format!("{n:08x}-0000-4000-8000-000000000000"),
+                                       "user_id": user, "name": "cta_click", "time": now})
+                            }
+                        })
+                        .collect();
+                    let body = json!({"records": records}).to_string();
+                    let sent = Instant::now();
+                    let response = http.post(&url).header("content-type", "application/json").body(body).send().unwrap();
+                    assert_eq!(response.status().as_u16(), 200);
+                    latencies.push(sent.elapsed());
+                }
+                latencies
+            })
+        })
+        .collect();
+    let mut latencies: Vec<Duration> = workers
+        .into_iter()
+        .flat_map(|w| w.join().unwrap())
+        .collect();
+    let elapsed = started.elapsed();
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    latencies.sort();
+    let batches = latencies.len() as f64;
+    let records = batches * RECORDS_PER_BATCH as f64;
+    let p50 = latencies[latencies.len() / 2];
+    let p99 = latencies[(latencies.len() * 99 / 100).min(latencies.len() - 1)];
+    println!(
+        "collector: {records:.0} records in {batches:.0} batches of {RECORDS_PER_BATCH} from {CLIENTS} clients in {:.2} s: \
+         {:.0} records/s, batch latency p50 {:.1} ms, p99 {:.1} ms",
+        elapsed.as_secs_f64(),
+        records / elapsed.as_secs_f64(),
+        p50.as_secs_f64() * 1000.0,
+        p99.as_secs_f64() * 1000.0
+    );
+    assert!(batches > 0.0);
+}

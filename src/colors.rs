@@ -70,7 +70,7 @@ impl fmt::Display for ColorError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "\"Button Color\" is {:?}, which is neither Blue, Red, Green, Orange nor a #rgb/#rrggbb \
+            "\"Button Color\" is \"{}\", which is neither Blue, Red, Green, Orange nor a #rgb/#rrggbb \
              colour; using the default blue",
             self.value
         )
@@ -112,20 +112,13 @@ impl ButtonColor {
         }
     }
 
-    /// Black or white, whichever reads better on the background (WCAG relative luminance).
+    /// Black or white, whichever reads better on the background: the W3C's colour brightness
+    /// test (`(299 R + 587 G + 114 B) / 1000`, dark below 128). The four named colours are
+    /// dark enough for white text (at least 4.5:1).
     pub fn foreground(&self) -> &'static str {
         let (r, g, b) = rgb(self.background());
-        let channel = |c: u8| {
-            let c = f64::from(c) / 255.0;
-            if c <= 0.039_28 {
-                c / 12.92
-            } else {
-                ((c + 0.055) / 1.055).powf(2.4)
-            }
-        };
-        let luminance = 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
-        // Contrast with white is 1.05 / (L + 0.05); with black, (L + 0.05) / 0.05.
-        if 1.05 / (luminance + 0.05) >= (luminance + 0.05) / 0.05 {
+        let brightness = (299 * u32::from(r) + 587 * u32::from(g) + 114 * u32::from(b)) / 1000;
+        if brightness < 128 {
             "#ffffff"
         } else {
             "#111827"

@@ -5,6 +5,7 @@
 //!
 //! ```html
 //! <meta name="cohort:ip-echo-url" content="/api/whoami">
+//! <meta name="cohort:collector-url" content="/api">
 //! ```
 //!
 //! An empty or absent `content` turns the feature off.
@@ -14,16 +15,21 @@
 pub struct AppConfig {
     /// Where to fetch `{ "ip_hash": ... }` for the IP-hash identity.
     pub ip_echo_url: Option<String>,
+    /// The collector's API base URL (`POST <base>/events`, `GET <base>/results`).
+    pub collector_url: Option<String>,
 }
 
 /// The meta tag naming the IP echo URL.
 pub const IP_ECHO_META: &str = "cohort:ip-echo-url";
+/// The meta tag naming the collector's API.
+pub const COLLECTOR_META: &str = "cohort:collector-url";
 
 impl AppConfig {
     /// Reads the settings from the current document.
     pub fn from_document() -> AppConfig {
         AppConfig {
             ip_echo_url: meta(IP_ECHO_META),
+            collector_url: meta(COLLECTOR_META),
         }
     }
 }

@@ -4,12 +4,12 @@ use wasm_bindgen::{JsCast, JsValue};
 
 /// `console.warn("[cohort] ...")`.
 pub fn warn(message: &str) {
-    web_sys::console::warn_1(&JsValue::from_str(&format!("[cohort] {message}")));
+    web_sys::console::warn_2(&JsValue::from_str("[cohort]"), &JsValue::from_str(message));
 }
 
 /// `console.error("[cohort] ...")`.
 pub fn error(message: &str) {
-    web_sys::console::error_1(&JsValue::from_str(&format!("[cohort] {message}")));
+    web_sys::console::error_2(&JsValue::from_str("[cohort]"), &JsValue::from_str(message));
 }
 
 /// A JavaScript exception as one line of text.
@@ -21,5 +21,7 @@ pub fn describe(value: &JsValue) -> String {
             String::from(error.message())
         );
     }
-    value.as_string().unwrap_or_else(|| format!("{value:?}"))
+    value
+        .as_string()
+        .unwrap_or_else(|| "an exception that is not an Error".to_owned())
 }

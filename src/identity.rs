@@ -53,9 +53,9 @@ impl IdSource {
         match self {
             IdSource::Stored => "stored in this browser",
             IdSource::Created => "new, stored in this browser",
-            IdSource::Random => "random for this page load (?random)",
-            IdSource::IpHash => "salted hash of your IP address",
-            IdSource::Session => "this visit only (storage unavailable)",
+            IdSource::Random => "random for this load (?random)",
+            IdSource::IpHash => "hash of your IP address",
+            IdSource::Session => "this visit only (no storage)",
         }
     }
 }
@@ -124,7 +124,7 @@ pub fn stored_or_new(store: &Store) -> Identity {
             }
         }
         Some(bad) => console::warn(&format!(
-            "the stored user ID {bad:?} is malformed; replacing it with a new one"
+            "the stored user ID \"{bad}\" is malformed; replacing it with a new one"
         )),
         None => {}
     }
@@ -173,7 +173,7 @@ pub fn parse_echo_body(body: &str) -> Result<String, String> {
         Ok(parsed.ip_hash)
     } else {
         Err(format!(
-            "ip_hash {:?} is not 16 to 128 lower-case hex digits",
+            "ip_hash \"{}\" is not 16 to 128 lower-case hex digits",
             parsed.ip_hash
         ))
     }

@@ -3,14 +3,15 @@
 //!
 //! Browser concerns only: who the user is ([`identity`], [`storage`]), the deployment's
 //! settings ([`config`]), the bundled rules ([`bundle`]), what the variant looks like
-//! ([`variant`], [`colors`]), the task list ([`tasks`]) and the components. The evaluation
-//! itself is the engine's.
+//! ([`variant`], [`colors`]), the task list ([`tasks`]), the exposures and events sent to the
+//! collector ([`events`]) and the components. The evaluation itself is the engine's.
 
 pub mod bundle;
 pub mod colors;
 pub mod components;
 pub mod config;
 pub mod console;
+pub mod events;
 pub mod identity;
 pub mod route;
 pub mod storage;
@@ -18,12 +19,18 @@ pub mod tasks;
 pub mod variant;
 
 use components::{App, Session};
+
+/// Talc, an allocator made for WebAssembly: smaller than the default dlmalloc, which matters
+/// to a page with a size budget.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 use leptos::prelude::*;
 
 /// Starts the page: decides who the user is and what they see, then mounts. Nothing is drawn
 /// before the decision, so the first paint already shows the user's variant.
 pub fn start() {
-    console_error_panic_hook::set_once();
     let config = config::AppConfig::from_document();
     let store = storage::Store::open();
     let search = web_sys::window()
@@ -33,8 +40,12 @@ pub fn start() {
         let identity = identity::resolve(&store, &search, config.ip_echo_url.as_deref()).await;
         // (Without the rules when `scripts/bench` measures the engine's share of the Wasm.)
         let rules = (!cfg!(cohort_size_probe)).then(bundle::bundled_rules);
-        let session = session_for(identity, store, rules);
+        let log = events::EventLog::open(store, config.collector_url);
+        let session = session_for(identity, store, log, rules);
+        let (seen_by, seen) = (session.identity.clone(), session.variant.clone());
         leptos::mount::mount_to_body(move || view! { <App session /> });
+        // The user has now seen their group.
+        log.exposure(&seen_by, &seen);
     });
 }
 
@@ -42,6 +53,7 @@ pub fn start() {
 pub fn session_for(
     identity: identity::Identity,
     store: storage::Store,
+    log: events::EventLog,
     rules: Option<&cohort::Rules>,
 ) -> Session {
     let variant = variant::Variant::assign(rules, &identity.user_id, js_sys::Date::now() as i64);
@@ -52,5 +64,6 @@ pub fn session_for(
         identity,
         variant,
         store,
+        log,
     }
 }

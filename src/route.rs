@@ -14,23 +14,22 @@ use leptos::prelude::*;
 pub enum Route {
     Home,
     Signup,
-    NotFound,
 }
 
 impl Route {
-    /// The route a location path names (a trailing slash is ignored).
+    /// The route a location path names (a trailing slash is ignored); any path but the
+    /// signup view's is the experiment page.
     pub fn from_path(path: &str) -> Route {
         match path.trim_end_matches('/') {
-            "" | "/index.html" => Route::Home,
             "/signup" => Route::Signup,
-            _ => Route::NotFound,
+            _ => Route::Home,
         }
     }
 
     /// The path of the route.
     pub fn path(self) -> &'static str {
         match self {
-            Route::Home | Route::NotFound => "/",
+            Route::Home => "/",
             Route::Signup => "/signup",
         }
     }
@@ -118,7 +117,7 @@ mod tests {
         assert_eq!(Route::from_path("/index.html"), Route::Home);
         assert_eq!(Route::from_path("/signup"), Route::Signup);
         assert_eq!(Route::from_path("/signup/"), Route::Signup);
-        assert_eq!(Route::from_path("/nope"), Route::NotFound);
+        assert_eq!(Route::from_path("/nope"), Route::Home);
         for route in [Route::Home, Route::Signup] {
             assert_eq!(Route::from_path(route.path()), route);
         }

@@ -6,7 +6,6 @@
 //! an in-memory store for the visit, and every later failure is a console warning, not a panic.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 
 use gloo_storage::{LocalStorage, Storage as _};
 use serde::{de::DeserializeOwned, Serialize};
@@ -28,7 +27,8 @@ enum Backend {
 }
 
 thread_local! {
-    static MEMORY: RefCell<HashMap<(u32, String), String>> = RefCell::new(HashMap::new());
+    /// The memory stores' entries, as (store, key, value): a handful, so a list will do.
+    static MEMORY: RefCell<Vec<(u32, String, String)>> = const { RefCell::new(Vec::new()) };
     static NEXT_MEMORY: Cell<u32> = const { Cell::new(0) };
 }
 
@@ -84,11 +84,9 @@ impl Store {
                     }
                 }
             }
-            Backend::Memory(id) => MEMORY.with(|m| {
-                m.borrow()
-                    .get(&(id, key.to_owned()))
-                    .and_then(|json| serde_json::from_str(json).ok())
-            }),
+            Backend::Memory(id) => {
+                memory_get(id, key).and_then(|json| serde_json::from_str(&json).ok())
+            }
         }
     }
 
@@ -110,12 +108,65 @@ impl Store {
             }
             Backend::Memory(id) => match serde_json::to_string(value) {
                 Ok(json) => {
-                    MEMORY.with(|m| m.borrow_mut().insert((id, key.to_owned()), json));
+                    memory_set(id, key, json);
                     true
                 }
                 Err(_) => false,
             },
         }
+    }
+
+    /// The text under `key`, as stored (no JSON decoding).
+    pub fn get_raw(&self, key: &str) -> Option<String> {
+        match self.backend {
+            Backend::Local => local_storage_handle().ok()?.get_item(key).ok().flatten(),
+            Backend::Memory(id) => memory_get(id, key),
+        }
+    }
+
+    /// Stores text under `key` as it is; `false` (with a warning) when it could not be stored.
+    pub fn set_raw(&self, key: &str, value: &str) -> bool {
+        match self.backend {
+            Backend::Local => {
+                let stored = local_storage_handle().and_then(|storage| {
+                    storage
+                        .set_item(key, value)
+                        .map_err(|e| console::describe(&e))
+                });
+                if let Err(why) = &stored {
+                    console::warn(&format!("cannot store {key} in localStorage: {why}"));
+                }
+                stored.is_ok()
+            }
+            Backend::Memory(id) => {
+                memory_set(id, key, value.to_owned());
+                true
+            }
+        }
+    }
+
+    /// The keys that start with `prefix`, sorted.
+    pub fn keys(&self, prefix: &str) -> Vec<String> {
+        let mut keys: Vec<String> = match self.backend {
+            Backend::Local => {
+                let Ok(storage) = local_storage_handle() else {
+                    return Vec::new();
+                };
+                (0..storage.length().unwrap_or(0))
+                    .filter_map(|i| storage.key(i).ok().flatten())
+                    .filter(|k| k.starts_with(prefix))
+                    .collect()
+            }
+            Backend::Memory(id) => MEMORY.with(|m| {
+                m.borrow()
+                    .iter()
+                    .filter(|(store, k, _)| *store == id && k.starts_with(prefix))
+                    .map(|(_, k, _)| k.clone())
+                    .collect()
+            }),
+        };
+        keys.sort_unstable();
+        keys
     }
 
     pub fn remove(&self, key: &str) {
@@ -126,10 +177,29 @@ impl Store {
                 }
             }
             Backend::Memory(id) => {
-                MEMORY.with(|m| m.borrow_mut().remove(&(id, key.to_owned())));
+                MEMORY.with(|m| m.borrow_mut().retain(|(s, k, _)| !(*s == id && k == key)));
             }
         }
     }
+}
+
+fn memory_get(id: u32, key: &str) -> Option<String> {
+    MEMORY.with(|m| {
+        m.borrow()
+            .iter()
+            .find(|(s, k, _)| *s == id && k == key)
+            .map(|(_, _, v)| v.clone())
+    })
+}
+
+fn memory_set(id: u32, key: &str, value: String) {
+    MEMORY.with(|m| {
+        let mut m = m.borrow_mut();
+        match m.iter_mut().find(|(s, k, _)| *s == id && k == key) {
+            Some(entry) => entry.2 = value,
+            None => m.push((id, key.to_owned(), value)),
+        }
+    });
 }
 
 /// `window.localStorage`, or why it cannot be had (gloo-storage would panic instead).

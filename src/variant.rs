@@ -25,6 +25,9 @@ pub struct Variant {
     /// Why the colour parameter was not used, if it was not.
     pub color_problem: Option<ColorError>,
     pub paragraph: String,
+    /// The gates evaluated on the way, as (gate, value, rule ID): Statsig's secondary
+    /// exposures, logged with the exposure.
+    pub secondary_exposures: Vec<(String, bool, String)>,
 }
 
 impl Variant {
@@ -51,6 +54,11 @@ impl Variant {
             color,
             color_problem,
             paragraph: result.get(TEXT_PARAM, DEFAULT_TEXT).to_owned(),
+            secondary_exposures: result
+                .secondary_exposures
+                .iter()
+                .map(|e| (e.gate.to_owned(), e.gate_value, e.rule_id.to_owned()))
+                .collect(),
         }
     }
 
@@ -63,6 +71,7 @@ impl Variant {
             color,
             color_problem,
             paragraph: DEFAULT_TEXT.to_owned(),
+            secondary_exposures: Vec::new(),
         }
     }
 

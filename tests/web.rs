@@ -7,6 +7,7 @@ use cohort::{CompileOptions, Rules};
 use cohort_app::bundle::bundled_rules;
 use cohort_app::colors::NamedColor;
 use cohort_app::components::App;
+use cohort_app::events::EventLog;
 use cohort_app::identity::{self, IdSource, Identity, USER_ID_KEY};
 use cohort_app::session_for;
 use cohort_app::storage::Store;
@@ -97,6 +98,16 @@ impl Drop for Mounted {
     }
 }
 
+/// The page for a user, with an event log that keeps to `store`.
+fn page_for(identity: Identity, store: Store, rules: Option<&Rules>) -> Mounted {
+    Mounted::new(session_for(
+        identity,
+        store,
+        EventLog::open(store, None),
+        rules,
+    ))
+}
+
 /// `rgb(r, g, b)`, as the browser reports a style's colour.
 fn rgb(hex: &str) -> String {
     let channel = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).unwrap();
@@ -155,11 +166,7 @@ fn each_group_gets_its_colour_and_text() {
         ),
     ] {
         let id = user_in(group);
-        let page = Mounted::new(session_for(
-            identity(&id),
-            Store::memory(),
-            Some(bundled_rules()),
-        ));
+        let page = page_for(identity(&id), Store::memory(), Some(bundled_rules()));
         assert_eq!(page.background("cta"), rgb(color.hex()), "{group}");
         assert_eq!(page.text("paragraph"), text, "{group}");
         assert_eq!(page.text("group"), group);
@@ -178,11 +185,7 @@ fn each_group_gets_its_colour_and_text() {
 fn without_the_experiment_the_course_defaults_show() {
     let empty = Rules::from_statsig_json("{}", CompileOptions::STRICT).unwrap();
     for rules in [None, Some(&empty)] {
-        let page = Mounted::new(session_for(
-            identity(&user_in("Red")),
-            Store::memory(),
-            rules,
-        ));
+        let page = page_for(identity(&user_in("Red")), Store::memory(), rules);
         assert_eq!(page.background("cta"), rgb(NamedColor::Blue.hex()));
         assert_eq!(page.text("paragraph"), DEFAULT_TEXT);
         assert!(
@@ -201,7 +204,7 @@ fn parameter_values_are_text_never_markup() {
     );
     let rules = Rules::from_statsig_json(&json, CompileOptions::STRICT).unwrap();
     let id = user_in("Orange");
-    let page = Mounted::new(session_for(identity(&id), Store::memory(), Some(&rules)));
+    let page = page_for(identity(&id), Store::memory(), Some(&rules));
     let paragraph = page.get("paragraph");
     assert_eq!(
         paragraph.text_content().unwrap(),
@@ -230,11 +233,11 @@ fn the_stored_id_is_reused_across_mounts() {
         }
     );
     for _ in 0..2 {
-        let page = Mounted::new(session_for(
+        let page = page_for(
             identity::stored_or_new(&store),
             store,
             Some(bundled_rules()),
-        ));
+        );
         assert_eq!(page.text("user-id"), first.user_id);
         assert_eq!(
             page.get("id-source")
@@ -272,7 +275,7 @@ async fn random_ids_are_fresh_and_never_stored() {
         store.get::<String>(USER_ID_KEY),
         Some(stored.user_id.clone())
     );
-    let page = Mounted::new(session_for(a.clone(), store, Some(bundled_rules())));
+    let page = page_for(a.clone(), store, Some(bundled_rules()));
     let toggle: web_sys::HtmlInputElement = page.get("random-toggle").unchecked_into();
     assert!(toggle.checked());
     assert_eq!(
@@ -323,7 +326,7 @@ fn when_local_storage_throws_the_page_still_works() {
         break_local_storage(how);
         let store = Store::open();
         let id = identity::stored_or_new(&store);
-        let page = Mounted::new(session_for(id.clone(), store, Some(bundled_rules())));
+        let page = page_for(id.clone(), store, Some(bundled_rules()));
         repair_local_storage();
         assert!(!store.is_persistent(), "{how}");
         assert_eq!(id.source, IdSource::Session, "{how}");
@@ -354,7 +357,7 @@ async fn tick() {
 async fn tasks_can_be_added_toggled_and_deleted_and_are_kept() {
     let store = Store::memory();
     let id = user_in("Control");
-    let page = Mounted::new(session_for(identity(&id), store, Some(bundled_rules())));
+    let page = page_for(identity(&id), store, Some(bundled_rules()));
     let tasks = page.get("tasks");
     let count = || tasks.query_selector_all("li").unwrap().length();
     assert_eq!(count(), 5);
@@ -405,7 +408,7 @@ async fn tasks_can_be_added_toggled_and_deleted_and_are_kept() {
 
     drop(page);
     // A new mount for the same browser reads the list back.
-    let page = Mounted::new(session_for(identity(&id), store, Some(bundled_rules())));
+    let page = page_for(identity(&id), store, Some(bundled_rules()));
     let tasks = page.get("tasks");
     assert!(tasks
         .query_selector("li[data-number='11']")

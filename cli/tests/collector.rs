@@ -120,18 +120,18 @@ fn batch(first: u32, users: u32) -> Value {
     let mut records = Vec::new();
     for i in 0..users {
         let group = ["Control", "Red", "Green", "Orange"][(i % 4) as usize];
-        records.push(json!({"kind": "exposure", "id": uuid(first + 2 * i), "user_id": format!("user-{i}"),
-            "experiment": "button_color_v3", "group": group, "rule_id": "r", "time": now_ms() - 10_000}));
+        records.push(json!({"exposure": {"id": uuid(first + 2 * i), "user_id": format!("user-{i}"),
+            "experiment": "button_color_v3", "group": group, "rule_id": "r", "time": now_ms() - 10_000}}));
         records.push(
-            json!({"kind": "event", "id": uuid(first + 2 * i + 1), "user_id": format!("user-{i}"),
-            "name": "visited_signup", "time": now_ms(), "groups": {"button_color_v3": group}}),
+            json!({"event": {"id": uuid(first + 2 * i + 1), "user_id": format!("user-{i}"),
+            "name": "visited_signup", "time": now_ms(), "groups": {"button_color_v3": group}}}),
         );
     }
     json!({"records": records})
 }
 
 fn exposed(results: &Value) -> u64 {
-    results["total_exposed"].as_u64().unwrap()
+    results["analysis"]["total_exposed"].as_u64().unwrap()
 }
 
 #[test]
@@ -149,7 +149,7 @@ fn a_batch_sent_twice_is_stored_once() {
     );
     let results = server.results();
     assert_eq!(exposed(&results), 8);
-    let groups = results["groups"].as_array().unwrap();
+    let groups = results["analysis"]["groups"].as_array().unwrap();
     assert!(
         groups
             .iter()
@@ -163,15 +163,15 @@ fn bad_batches_are_refused_with_a_reason_and_nothing_is_stored() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(&dir.path().join("c.db"), &[]);
     let mut unknown = batch(100, 2);
-    unknown["records"][2]["experiment"] = json!("no_such_experiment");
+    unknown["records"][2]["exposure"]["experiment"] = json!("no_such_experiment");
     let mut future = batch(200, 2);
-    future["records"][3]["time"] = json!(now_ms() + 3_600_000);
+    future["records"][3]["event"]["time"] = json!(now_ms() + 3_600_000);
     let mut bad_group = batch(300, 1);
-    bad_group["records"][0]["group"] = json!("Purple");
+    bad_group["records"][0]["exposure"]["group"] = json!("Purple");
     let mut unknown_event = batch(400, 1);
-    unknown_event["records"][1]["name"] = json!("bought_a_boat");
-    let oversized = json!({"records": [{"kind": "event", "id": uuid(1), "user_id": "x".repeat(600_000),
-                                        "name": "cta_click", "time": now_ms()}]});
+    unknown_event["records"][1]["event"]["name"] = json!("bought_a_boat");
+    let oversized = json!({"records": [{"event": {"id": uuid(1), "user_id": "x".repeat(600_000),
+                                        "name": "cta_click", "time": now_ms()}}]});
     let cases: Vec<(String, u16, &str)> = vec![
         ("{not json".into(), 400, "not a batch"),
         (

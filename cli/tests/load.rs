@@ -69,13 +69,12 @@ fn collector_throughput_and_latency() {
                             let user = format!("user-{client}-{}", n % 5000);
                             let group = ["Control", "Red", "Green", "Orange"][(n % 4) as usize];
                             if n % 2 == 0 {
-                                json!({"kind": "exposure", "id": format!("{n:08x}-0000-4000-8000-000000000000"),
+                                json!({"exposure": {"id": format!("{n:08x}-0000-4000-8000-000000000000"),
                                        "user_id": user, "experiment": "button_color_v3",
-                                       "group": group,
-                                       "rule_id": "r", "time": now})
+                                       "group": group, "rule_id": "r", "time": now}})
                             } else {
-                                json!({"kind": "event", "id": format!("{n:08x}-0000-4000-8000-000000000000"),
-                                       "user_id": user, "name": "cta_click", "time": now})
+                                json!({"event": {"id": format!("{n:08x}-0000-4000-8000-000000000000"),
+                                       "user_id": user, "name": "cta_click", "time": now}})
                             }
                         })
                         .collect();

@@ -47,12 +47,12 @@ pub mod rt {
     }
 
     pub fn object(entries: Vec<(&str, Value)>) -> Value {
-        Value::Object(
-            entries
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v))
-                .collect(),
-        )
+        // Inserted one by one: collecting would sort them again, and they come sorted.
+        let mut map = serde_json::Map::new();
+        for (k, v) in entries {
+            map.insert(k.to_owned(), v);
+        }
+        Value::Object(map)
     }
 
     /// A set from its sorted, unique items.

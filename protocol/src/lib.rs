@@ -39,9 +39,10 @@ pub struct Batch {
     pub dropped: u64,
 }
 
-/// One exposure or event.
+/// One exposure or event, on the wire `{"exposure": {...}}` or `{"event": {...}}` (serde's
+/// external tagging, which decodes without buffering: the page stays small).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Record {
     /// The first time a user saw an experiment's group.
     Exposure {
@@ -316,7 +317,7 @@ mod tests {
         };
         assert_eq!(validate(&batch, &catalog(), NOW), Ok(()));
         let json = serde_json::to_string(&batch).unwrap();
-        assert!(json.contains("\"kind\":\"exposure\""), "{json}");
+        assert!(json.contains("{\"exposure\":{"), "{json}");
         assert_eq!(serde_json::from_str::<Batch>(&json).unwrap(), batch);
     }
 
@@ -351,7 +352,7 @@ mod tests {
     fn unknown_fields_are_refused() {
         let json = r#"{"records": [], "extra": 1}"#;
         assert!(serde_json::from_str::<Batch>(json).is_err());
-        let json = r#"{"records": [{"kind": "event", "id": "x", "user_id": "u", "name": "n", "time": 1, "ip": "1.2.3.4"}]}"#;
+        let json = r#"{"records": [{"event": {"id": "x", "user_id": "u", "name": "n", "time": 1, "ip": "1.2.3.4"}}]}"#;
         assert!(serde_json::from_str::<Batch>(json).is_err());
     }
 }

@@ -1,10 +1,11 @@
 //! The application shell: the session and the router in context, the header and the page of
 //! the current route.
 
-use leptos::either::EitherOf3;
+use leptos::either::Either;
 use leptos::prelude::*;
 
-use super::{ExperimentPage, NotFound, SignupPage};
+use super::{ExperimentPage, SignupPage};
+use crate::events::EventLog;
 use crate::identity::Identity;
 use crate::route::{Link, Route, Router};
 use crate::storage::Store;
@@ -16,6 +17,7 @@ pub struct Session {
     pub identity: Identity,
     pub variant: Variant,
     pub store: Store,
+    pub log: EventLog,
 }
 
 /// The whole page.
@@ -24,15 +26,19 @@ pub fn App(session: Session) -> impl IntoView {
     provide_context(session);
     let router = Router::provide();
     let page = move || match router.current() {
-        Route::Home => EitherOf3::A(view! { <ExperimentPage /> }),
-        Route::Signup => EitherOf3::B(view! { <SignupPage /> }),
-        Route::NotFound => EitherOf3::C(view! { <NotFound /> }),
+        Route::Signup => Either::Right(view! { <SignupPage /> }),
+        Route::Home => Either::Left(view! { <ExperimentPage /> }),
     };
     view! {
         <header class="topbar">
             <div class="container topbar-inner">
                 <Link to=Route::Home label="Cohort" class="brand" />
-                <span class="tag">"experiment: " {crate::variant::EXPERIMENT}</span>
+                <nav class="nav">
+                    <span class="tag">"experiment: " {crate::variant::EXPERIMENT}</span>
+                    <a href="/results/" class="nav-link" data-testid="results-link">
+                        "Results"
+                    </a>
+                </nav>
             </div>
         </header>
         <main class="container">{page}</main>

@@ -9,9 +9,14 @@ use crate::route::{Link, Route, Router};
 #[component]
 pub fn ExperimentPage() -> impl IntoView {
     let session = expect_context::<Session>();
+    let (log, identity) = (session.log, session.identity.clone());
     let variant = session.variant;
+    let clicked = variant.clone();
     let router = expect_context::<Router>();
-    let enroll = move |_| router.navigate(Route::Signup);
+    let enroll = move |_| {
+        log.event(cohort_protocol::CTA_CLICK, &identity, &clicked);
+        router.navigate(Route::Signup);
+    };
     view! {
         <section class="card hero" aria-labelledby="hero-title">
             <p class="eyebrow" id="hero-title">

@@ -3,13 +3,11 @@
 mod app;
 mod experiment;
 mod identity_panel;
-mod not_found;
 mod signup;
 mod task_list;
 
 pub use app::{App, Session};
 pub use experiment::ExperimentPage;
 pub use identity_panel::IdentityPanel;
-pub use not_found::NotFound;
 pub use signup::SignupPage;
 pub use task_list::TaskList;

@@ -1,55 +1,38 @@
-//! The signup view the course's "Go to Signup" link leads to.
+//! The signup view the course's "Go to Signup" link leads to. Opening it is the conversion
+//! the experiment measures (`visited_signup`).
 
 use leptos::prelude::*;
 
 use super::{IdentityPanel, Session};
 use crate::route::{Link, Route};
 
-/// `/signup`: a signup form (nothing is sent anywhere) in the user's variant.
+/// `/signup`: logs `visited_signup` and thanks the user, in their variant's colours.
 #[component]
 pub fn SignupPage() -> impl IntoView {
     let session = expect_context::<Session>();
+    session.log.event(
+        cohort_protocol::VISITED_SIGNUP,
+        &session.identity,
+        &session.variant,
+    );
     let variant = session.variant;
-    let name = RwSignal::new(String::new());
-    let submitted = RwSignal::new(None::<String>);
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        submitted.set(Some(name.get_untracked().trim().to_owned()));
-    };
     view! {
-        <section class="card" aria-labelledby="signup-title" data-testid="signup">
-            <h1 id="signup-title">"Sign up for the boot camp"</h1>
-            <form class="form" on:submit=submit>
-                <label for="signup-name">"Name"</label>
-                <input
-                    id="signup-name"
-                    name="name"
-                    autocomplete="name"
-                    required
-                    on:input:target=move |ev| name.set(ev.target().value())
-                />
-                <label for="signup-email">"Email"</label>
-                <input id="signup-email" name="email" type="email" autocomplete="email" required />
-                <button
-                    type="submit"
-                    class="cta"
-                    style:background-color=variant.color.background().to_owned()
-                    style:color=variant.color.foreground()
-                >
-                    "Create my account"
-                </button>
-            </form>
-            {move || {
-                submitted
-                    .get()
-                    .map(|who| {
-                        view! {
-                            <p role="status" class="notice">
-                                "Thanks, " {who} "! This demo keeps nothing."
-                            </p>
-                        }
-                    })
-            }}
+        <section class="card hero" aria-labelledby="signup-title" data-testid="signup">
+            <p class="eyebrow">"Data Engineering Boot Camp"</p>
+            <h1 id="signup-title" class="lead">
+                "You're on the list"
+            </h1>
+            <p>
+                "Thanks for signing up. This visit is the conversion the experiment counts: "
+                "it is logged as " <code>"visited_signup"</code> " for your group."
+            </p>
+            <p
+                class="badge"
+                style:background-color=variant.color.background().to_owned()
+                style:color=variant.color.foreground()
+            >
+                {variant.group_label()}
+            </p>
             <p>
                 <Link to=Route::Home label="← Back to the course" testid="back-link" />
             </p>

@@ -1,9 +1,15 @@
 //! The course's task list for the user's group, kept in localStorage.
+//!
+//! One click handler on the list serves every row (rows say what they are with
+//! `data-action` and `data-number`), and the new task is read from its input on submit: this
+//! card is the page's largest, and per-row closures cost more Wasm than the page can spare.
 
+use leptos::html::Input;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::Session;
-use crate::tasks::{Parity, Task, TaskList as Tasks, TASKS_KEY};
+use crate::tasks::{Parity, TaskList as Tasks, TASKS_KEY};
 
 /// The "Your tasks" card.
 #[component]
@@ -12,29 +18,73 @@ pub fn TaskList() -> impl IntoView {
     let store = session.store;
     let parity = Parity::for_color(&session.variant.color);
     let tasks = RwSignal::new(store.get::<Tasks>(TASKS_KEY).unwrap_or_default());
-    // Keep the stored list in step with every change.
-    Effect::new(move |first: Option<()>| {
-        let list = tasks.get();
-        if first.is_some() {
-            store.set(TASKS_KEY, &list);
-        }
-    });
+    let change = move |f: &mut dyn FnMut(&mut Tasks)| {
+        tasks.update(|t| f(t));
+        tasks.with_untracked(|t| store.set(TASKS_KEY, t));
+    };
 
-    let draft = RwSignal::new(String::new());
+    let new_task = NodeRef::<Input>::new();
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let title = draft.get_untracked();
+        let Some(input) = new_task.get() else {
+            return;
+        };
+        let title = input.value();
         let mut added = false;
-        tasks.update(|t| added = t.add(&title, parity).is_some());
+        change(&mut |t| added = t.add(&title, parity).is_some());
         if added {
-            draft.set(String::new());
+            input.set_value("");
         }
     };
-    // The list is short: it is redrawn whole on a change.
+    // Toggling and deleting, for every row.
+    let act = move |ev: web_sys::MouseEvent| {
+        let Some(target) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        else {
+            return;
+        };
+        let number = target
+            .get_attribute("data-number")
+            .and_then(|n| n.parse::<u32>().ok());
+        match (target.get_attribute("data-action").as_deref(), number) {
+            (Some("toggle"), Some(n)) => change(&mut |t| t.toggle(n)),
+            (Some("delete"), Some(n)) => change(&mut |t| t.remove(n)),
+            _ => {}
+        }
+    };
     let rows = move || {
         tasks.with(|t| {
             t.visible(parity)
-                .map(|task| view! { <TaskRow task=task.clone() tasks /> })
+                .map(|task| {
+                    let n = task.number;
+                    let id = format!("task-{n}");
+                    view! {
+                        <li class="task" class:done=task.done data-number=n>
+                            <input
+                                type="checkbox"
+                                id=id.clone()
+                                data-action="toggle"
+                                data-number=n
+                                prop:checked=task.done
+                            />
+                            <label for=id>
+                                <span class="task-number">{n} "."</span>
+                                " "
+                                {task.title.clone()}
+                            </label>
+                            <button
+                                type="button"
+                                class="delete"
+                                data-action="delete"
+                                data-number=n
+                                aria-label=format!("Delete task {n}")
+                            >
+                                "×"
+                            </button>
+                        </li>
+                    }
+                })
                 .collect_view()
         })
     };
@@ -55,46 +105,12 @@ pub fn TaskList() -> impl IntoView {
                 <label for="new-task" class="visually-hidden">
                     "New task"
                 </label>
-                <input
-                    id="new-task"
-                    placeholder="Add a task"
-                    maxlength="200"
-                    prop:value=draft
-                    on:input:target=move |ev| draft.set(ev.target().value())
-                />
+                <input id="new-task" placeholder="Add a task" maxlength="200" node_ref=new_task />
                 <button type="submit">"Add"</button>
             </form>
-            <ul class="tasks">{rows}</ul>
+            <ul class="tasks" on:click=act>
+                {rows}
+            </ul>
         </section>
-    }
-}
-
-/// One task: its checkbox, title and delete button.
-#[component]
-fn TaskRow(task: Task, tasks: RwSignal<Tasks>) -> impl IntoView {
-    let number = task.number;
-    let id = format!("task-{number}");
-    view! {
-        <li class="task" class:done=task.done data-number=number>
-            <input
-                type="checkbox"
-                id=id.clone()
-                prop:checked=task.done
-                on:change=move |_| tasks.update(|t| t.toggle(number))
-            />
-            <label for=id>
-                <span class="task-number">{number} "."</span>
-                " "
-                {task.title.clone()}
-            </label>
-            <button
-                type="button"
-                class="delete"
-                aria-label=format!("Delete task {number}")
-                on:click=move |_| tasks.update(|t| t.remove(number))
-            >
-                "×"
-            </button>
-        </li>
     }
 }

@@ -1,14 +1,14 @@
 //! An experiment's results table: per group, users exposed and converted and the rate;
 //! against Control, the lift with its interval and p-value; and the sample-ratio check.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::proportions::{compare, Comparison};
 use crate::srm::{chi_square_fit, ChiSquare};
 use crate::tally::GroupCounts;
 
 /// One row of the table.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupResult {
     pub group: String,
     /// The configured share of allocated users, when known.
@@ -16,21 +16,22 @@ pub struct GroupResult {
     pub exposed: u64,
     pub converted: u64,
     pub rate: Option<f64>,
+    /// The rate's 95% interval.
+    pub rate_ci: Option<(f64, f64)>,
     /// Against Control (`None` for Control itself, or without users).
     pub vs_control: Option<Comparison>,
 }
 
 /// The sample-ratio check.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SampleRatio {
-    #[serde(flatten)]
     pub test: ChiSquare,
     /// `p < 0.001`: the split differs from the weights; do not trust the results.
     pub mismatch: bool,
 }
 
 /// The whole table.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Analysis {
     pub experiment: String,
     pub event: String,
@@ -39,6 +40,14 @@ pub struct Analysis {
     pub groups: Vec<GroupResult>,
     /// `None` without weights or users.
     pub sample_ratio: Option<SampleRatio>,
+}
+
+/// What `GET /api/results` answers: the table, and the records the pages reported dropping
+/// from their full queues.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Results {
+    pub analysis: Analysis,
+    pub dropped_by_clients: u64,
 }
 
 /// Analyses `counts` (one per group); `weights` are the configured shares in the same order
@@ -60,6 +69,7 @@ pub fn analyze(
             exposed: c.exposed,
             converted: c.converted,
             rate: c.proportion().rate(),
+            rate_ci: c.proportion().interval95(),
             vs_control: match control_counts {
                 Some(ctl) if c.group != control => compare(c.proportion(), ctl.proportion()),
                 _ => None,

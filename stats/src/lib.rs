@@ -13,7 +13,7 @@ pub mod proportions;
 pub mod srm;
 pub mod tally;
 
-pub use analysis::{analyze, Analysis, GroupResult, SampleRatio};
+pub use analysis::{analyze, Analysis, GroupResult, Results, SampleRatio};
 pub use proportions::{compare, Comparison, Proportion};
 pub use srm::{chi_square_fit, chi_square_independence, ChiSquare, SRM_THRESHOLD};
 pub use tally::{GroupCounts, Tally};

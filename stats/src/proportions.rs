@@ -6,11 +6,11 @@
 //!
 //! These are the normal approximations Statsig, statsmodels and most dashboards report.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
 /// Conversions out of users.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Proportion {
     pub converted: u64,
     pub users: u64,
@@ -20,10 +20,17 @@ impl Proportion {
     pub fn rate(self) -> Option<f64> {
         (self.users > 0).then(|| self.converted as f64 / self.users as f64)
     }
+
+    /// The rate's 95% Wald interval, clamped to 0..1.
+    pub fn interval95(self) -> Option<(f64, f64)> {
+        let p = self.rate()?;
+        let half = z_975() * (p * (1.0 - p) / self.users as f64).sqrt();
+        Some(((p - half).max(0.0), (p + half).min(1.0)))
+    }
 }
 
 /// A treatment group against Control.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {
     pub absolute_lift: f64,
     /// 95% interval of the absolute lift.

@@ -4,14 +4,14 @@
 //! `k - 1` degrees of freedom. A p-value below [`SRM_THRESHOLD`] means the split is broken
 //! (assignment or logging lost users of some group), and results should not be trusted.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use statrs::distribution::{ChiSquared, ContinuousCDF};
 
 /// The p-value below which a sample-ratio mismatch is flagged.
 pub const SRM_THRESHOLD: f64 = 0.001;
 
 /// A chi-square test result.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ChiSquare {
     pub statistic: f64,
     pub degrees_of_freedom: u32,

@@ -29,6 +29,17 @@ fn comparisons_match_statsmodels() {
     assert!(cases.len() >= 100);
     for (i, case) in cases.iter().enumerate() {
         let c = compare(pair(&case["treatment"]), pair(&case["control"])).unwrap();
+        let (lo, hi) = pair(&case["treatment"]).interval95().unwrap();
+        close(
+            lo,
+            case["treatment_rate_ci"][0].as_f64().unwrap(),
+            &format!("case {i} rate ci lo"),
+        );
+        close(
+            hi,
+            case["treatment_rate_ci"][1].as_f64().unwrap(),
+            &format!("case {i} rate ci hi"),
+        );
         let what = |field: &str| format!("case {i} {field}");
         close(c.z, case["z"].as_f64().unwrap(), &what("z"));
         close(

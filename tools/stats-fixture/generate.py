@@ -10,7 +10,8 @@ import random
 
 import numpy as np
 from scipy import stats
-from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
+from statsmodels.stats.proportion import (confint_proportions_2indep, proportion_confint,
+                                          proportions_ztest)
 
 rng = random.Random(4)
 comparisons = []
@@ -25,8 +26,10 @@ for _ in range(200):
     z, p = proportions_ztest([x_t, x_c], [n_t, n_c])
     lo, hi = confint_proportions_2indep(x_t, n_t, x_c, n_c, method="wald", compare="diff")
     rlo, rhi = confint_proportions_2indep(x_t, n_t, x_c, n_c, method="log", compare="ratio")
+    plo, phi = proportion_confint(x_t, n_t, alpha=0.05, method="normal")
     comparisons.append({
         "treatment": [x_t, n_t], "control": [x_c, n_c],
+        "treatment_rate_ci": [max(0.0, float(plo)), min(1.0, float(phi))],
         "z": float(z), "p_value": float(p),
         "absolute_ci": [float(lo), float(hi)],
         "relative_lift": (x_t / n_t) / (x_c / n_c) - 1,

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use cohort::Plan;
 use cohort_protocol::{Ack, Batch, Record};
-use cohort_stats::{analyze, Analysis, Tally};
+use cohort_stats::{analyze, Tally};
 use rusqlite::{params, Connection};
 
 /// An open store.
@@ -17,14 +17,7 @@ pub struct Store {
     conn: Connection,
 }
 
-/// The results of an experiment, with what the pages reported dropping.
-#[derive(serde::Serialize)]
-pub struct Results {
-    #[serde(flatten)]
-    pub analysis: Analysis,
-    /// Records the pages' queues dropped before sending (reported with later batches).
-    pub dropped_by_clients: u64,
-}
+pub use cohort_stats::Results;
 
 impl Store {
     /// Opens (and creates) the database at `path`.

@@ -33,6 +33,8 @@ export async function serve(options = {}) {
     if (!path.startsWith(DIST)) return void res.writeHead(403).end();
     let isFile = false;
     try {
+      const found = await stat(path);
+      if (found.isDirectory()) path = join(path, "index.html");
       isFile = (await stat(path)).isFile();
     } catch {}
     if (!isFile) path = join(DIST, "index.html");
@@ -41,7 +43,7 @@ export async function serve(options = {}) {
       let html = body.toString();
       for (const [name, content] of Object.entries(options.meta)) {
         html = html.replace(
-          new RegExp(`<meta name="?${name}"? content=""\\s*/?>`),
+          new RegExp(`<meta name="${name}" content="[^"]*"\\s*/?>`),
           `<meta name="${name}" content="${content}">`,
         );
       }
@@ -53,6 +55,31 @@ export async function serve(options = {}) {
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address();
   return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(r)) };
+}
+
+/**
+ * Starts the collector (`cohort serve`, built by scripts/test) on a free port with a fresh
+ * database, serving dist/ too.
+ */
+export async function collector() {
+  const { spawn } = await import("node:child_process");
+  const { mkdtempSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const dir = mkdtempSync(join(tmpdir(), "cohort-e2e-"));
+  const child = spawn(
+    join(ROOT, "target", "release", "cohort"),
+    ["serve", "--listen", "127.0.0.1:0", "--db", join(dir, "e2e.db"), "--dist", DIST,
+     "--rules", join(ROOT, "experiments"), "--rate-limit", "1000"],
+    { env: { ...process.env, COHORT_SECRET: "e2e-secret-of-some-length" }, stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const url = await new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.stdout.once("data", (chunk) => {
+      const match = /listening on (\S+)/.exec(chunk.toString());
+      match ? resolve(match[1]) : reject(new Error(`unexpected: ${chunk}`));
+    });
+  });
+  return { url, close: () => new Promise((r) => { child.once("exit", r); child.kill("SIGTERM"); }) };
 }
 
 /** Headless Chromium, as root, with no background network traffic. */

@@ -13,6 +13,7 @@ pub mod config;
 pub mod console;
 pub mod events;
 pub mod identity;
+pub mod results;
 pub mod route;
 pub mod storage;
 pub mod tasks;

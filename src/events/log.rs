@@ -268,10 +268,9 @@ async fn post(endpoint: &str, body: String) -> Answer {
     };
     let answer = serde_json::from_str::<Reply>(&text).ok();
     match status {
-        200..=299 => match answer.and_then(|a| a.stored) {
-            Some(_) => Answer::Stored,
-            None => Answer::Later(format!("status {status} without an acknowledgement")),
-        },
+        // A 2xx that is not an acknowledgement is a static host's page, not a collector.
+        200..=299 if answer.as_ref().and_then(|a| a.stored).is_some() => Answer::Stored,
+        200..=299 => Answer::NotHere,
         404 | 405 => Answer::NotHere,
         408 | 429 => Answer::Later(format!("status {status}")),
         400..=499 => Answer::Refused(match answer.and_then(|a| a.error) {

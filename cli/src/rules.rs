@@ -80,6 +80,32 @@ pub fn load_reporting(paths: &[PathBuf], options: CompileOptions) -> Result<Rule
     }
 }
 
+/// The rules options the evaluating commands share.
+#[derive(clap::Args)]
+pub struct RulesArgs {
+    /// Rules files or directories (.json, .toml); repeat for several.
+    #[arg(long = "rules", required = true)]
+    pub rules: Vec<PathBuf>,
+    /// Refuse rules that `cohort check` refuses (unknown gates, operators, ...).
+    #[arg(long)]
+    pub strict: bool,
+    /// Evaluate at this instant (epoch milliseconds) instead of now.
+    #[arg(long, value_name = "MS")]
+    pub now: Option<i64>,
+}
+
+impl RulesArgs {
+    /// The rules, compiled as asked (diagnostics on stderr).
+    pub fn load(&self) -> Result<Rules, String> {
+        load_reporting(&self.rules, options(self.strict))
+    }
+
+    /// The instant to evaluate at.
+    pub fn now_ms(&self) -> i64 {
+        now_ms(self.now)
+    }
+}
+
 /// The compile mode a command asked for.
 pub fn options(strict: bool) -> CompileOptions {
     if strict {

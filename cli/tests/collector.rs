@@ -2,8 +2,9 @@
 //! refused with nothing stored, acknowledged batches surviving a kill, the IP never revealed
 //! or stored, rate limits, CORS and graceful shutdown.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -14,9 +15,7 @@ use sha2::Sha256;
 
 const SECRET: &str = "a-test-secret-of-some-length";
 
-fn repo(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
-}
+use common::{repo, spawn_collector};
 
 struct Server {
     child: Option<Child>,
@@ -25,28 +24,7 @@ struct Server {
 
 impl Server {
     fn start(db: &Path, extra: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_cohort"))
-            .arg("serve")
-            .arg("--db")
-            .arg(db)
-            .arg("--rules")
-            .arg(repo("experiments"))
-            .args(["--listen", "127.0.0.1:0"])
-            .args(extra)
-            .env("COHORT_SECRET", SECRET)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("cohort serve starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.as_mut().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .trim()
-            .strip_prefix("cohort: listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned();
+        let (child, url) = spawn_collector(db, extra, Some(SECRET), Stdio::piped());
         Server {
             child: Some(child),
             url,
@@ -360,25 +338,7 @@ fn a_missing_secret_is_made_once_and_kept_private() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("c.db");
     let hash = || {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_cohort"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--rules"])
-            .arg(repo("experiments"))
-            .arg("--db")
-            .arg(&db)
-            .env_remove("COHORT_SECRET")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.as_mut().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .trim()
-            .strip_prefix("cohort: listening on ")
-            .unwrap()
-            .to_owned();
+        let (mut child, url) = spawn_collector(&db, &[], None, Stdio::null());
         let v: Value = reqwest::blocking::get(format!("{url}/api/whoami"))
             .unwrap()
             .json()

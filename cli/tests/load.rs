@@ -3,9 +3,9 @@
 //! It prints records ingested per second and the p99 latency of a batch. Ignored by default;
 //! `scripts/bench` runs it in release.
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Command, Stdio};
+mod common;
+
+use std::process::Stdio;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -21,31 +21,13 @@ const TIME_LIMIT: Duration = Duration::from_secs(60);
 #[ignore = "a load test: scripts/bench runs it in release"]
 fn collector_throughput_and_latency() {
     let dir = tempfile::tempdir().unwrap();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_cohort"))
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--rate-limit",
-            "1000000",
-            "--rules",
-        ])
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../experiments"))
-        .arg("--db")
-        .arg(dir.path().join("load.db"))
-        .env("COHORT_SECRET", "load-test-secret-0000")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(server.stdout.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = format!(
-        "{}/api/events",
-        line.trim().trim_start_matches("cohort: listening on ")
+    let (mut server, base) = common::spawn_collector(
+        &dir.path().join("load.db"),
+        &["--rate-limit", "1000000"],
+        Some("load-test-secret-0000"),
+        Stdio::null(),
     );
+    let url = format!("{base}/api/events");
 
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)

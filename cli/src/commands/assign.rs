@@ -1,38 +1,30 @@
 //! `cohort assign`: one user's group in one experiment.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use cohort::User;
 use serde_json::json;
 
-use crate::rules::{load_reporting, now_ms, options};
+use crate::rules::RulesArgs;
 
 /// Show the group, parameters and reason of one user in one experiment.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Rules files (.json, .toml); repeat for several.
-    #[arg(long = "rules", required = true)]
-    rules: Vec<PathBuf>,
+    #[command(flatten)]
+    rules: RulesArgs,
     /// The experiment (or dynamic config).
     #[arg(long)]
     experiment: String,
     /// The user ID.
     #[arg(long)]
     user: String,
-    /// Evaluate at this instant (epoch milliseconds) instead of now.
-    #[arg(long, value_name = "MS")]
-    now: Option<i64>,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
-    /// Refuse rules that `cohort check` refuses.
-    #[arg(long)]
-    strict: bool,
 }
 
 pub fn run(args: Args) -> Result<ExitCode, String> {
-    let rules = load_reporting(&args.rules, options(args.strict))?;
+    let rules = args.rules.load()?;
     if rules
         .spec(cohort::SpecKind::Config, &args.experiment)
         .is_none()
@@ -44,7 +36,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     }
     let user = User::with_id(args.user.clone());
     let result = rules
-        .at(now_ms(args.now))
+        .at(args.rules.now_ms())
         .get_experiment(&user, &args.experiment);
     let group = result
         .is_experiment_group

@@ -1,13 +1,12 @@
 //! `cohort eval --rules FILE`: evaluate every spec for users read as JSON lines.
 
 use std::io::{BufRead, BufWriter, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use cohort::User;
 use serde_json::Value;
 
-use crate::rules::{load_reporting, now_ms, options};
+use crate::rules::RulesArgs;
 
 /// Evaluate every gate, config and layer for each user on stdin (one JSON object a line, in
 /// Statsig's user shape) and print one JSON line per user: {"user", "gates", "configs",
@@ -15,20 +14,13 @@ use crate::rules::{load_reporting, now_ms, options};
 /// `cohort check` refuses.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Rules files (.json, .toml); repeat for several.
-    #[arg(long = "rules", required = true)]
-    rules: Vec<PathBuf>,
-    /// Refuse rules that `cohort check` refuses (unknown gates, operators, ...).
-    #[arg(long)]
-    strict: bool,
-    /// Evaluate at this instant (epoch milliseconds) instead of now.
-    #[arg(long, value_name = "MS")]
-    now: Option<i64>,
+    #[command(flatten)]
+    rules: RulesArgs,
 }
 
 pub fn run(args: Args) -> Result<ExitCode, String> {
-    let rules = load_reporting(&args.rules, options(args.strict))?;
-    let evaluator = rules.at(now_ms(args.now));
+    let rules = args.rules.load()?;
+    let evaluator = rules.at(args.rules.now_ms());
     let stdin = std::io::stdin().lock();
     let mut out = BufWriter::new(std::io::stdout().lock());
     let mut bad = 0usize;

@@ -1,7 +1,6 @@
 //! `cohort simulate`: assign N random users and test the split against the weights.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use cohort::{SpecKind, User};
@@ -9,16 +8,15 @@ use cohort_stats::chi_square_fit;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-use crate::rules::{load_reporting, now_ms, options};
+use crate::rules::RulesArgs;
 
 /// Assign N random user IDs (UUIDs) to an experiment; print each group's share next to its
 /// configured weight and a chi-square test of the split (a p-value below 0.001 is a
 /// sample-ratio mismatch).
 #[derive(clap::Args)]
 pub struct Args {
-    /// Rules files (.json, .toml); repeat for several.
-    #[arg(long = "rules", required = true)]
-    rules: Vec<PathBuf>,
+    #[command(flatten)]
+    rules: RulesArgs,
     /// The experiment.
     #[arg(long)]
     experiment: String,
@@ -28,16 +26,10 @@ pub struct Args {
     /// Seed for the random IDs (the same seed gives the same users).
     #[arg(long)]
     seed: Option<u64>,
-    /// Evaluate at this instant (epoch milliseconds) instead of now.
-    #[arg(long, value_name = "MS")]
-    now: Option<i64>,
-    /// Refuse rules that `cohort check` refuses.
-    #[arg(long)]
-    strict: bool,
 }
 
 pub fn run(args: Args) -> Result<ExitCode, String> {
-    let rules = load_reporting(&args.rules, options(args.strict))?;
+    let rules = args.rules.load()?;
     let spec = rules
         .spec(SpecKind::Config, &args.experiment)
         .ok_or_else(|| format!("no experiment named \"{}\" in the rules", args.experiment))?;
@@ -52,7 +44,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     }
     let seed = args.seed.unwrap_or_else(|| rand::rng().random());
     let mut rng = StdRng::seed_from_u64(seed);
-    let evaluator = rules.at(now_ms(args.now));
+    let evaluator = rules.at(args.rules.now_ms());
     let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
     let mut outside = 0u64;
     for _ in 0..args.n {

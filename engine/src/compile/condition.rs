@@ -174,6 +174,15 @@ impl Compiler {
                 .error(at.child("targetValue"), "must name a gate");
             return None;
         };
+        Some(Source::Gate {
+            name: name.to_owned(),
+            target: self.referenced_gate(name, at),
+            pass,
+        })
+    }
+
+    /// The gate a condition names, or `None` (questionable: Statsig evaluates it as false).
+    fn referenced_gate(&mut self, name: &str, at: &Location) -> Option<SpecId> {
         let id = self.gate_id(name);
         if id.is_none() {
             self.questionable(
@@ -181,11 +190,7 @@ impl Compiler {
                 format!("gate \"{name}\" does not exist (Statsig evaluates it as false)"),
             );
         }
-        Some(Source::Gate {
-            name: name.to_owned(),
-            target: id,
-            pass,
-        })
+        id
     }
 
     fn multi_gate_source(&mut self, target: &Value, pass: bool, at: &Location) -> Option<Source> {
@@ -203,13 +208,7 @@ impl Compiler {
                     .error(at.child("targetValue"), "must be a list of gate names");
                 return None;
             };
-            let id = self.gate_id(name);
-            if id.is_none() {
-                self.questionable(
-                    at.child("targetValue"),
-                    format!("gate \"{name}\" does not exist (Statsig evaluates it as false)"),
-                );
-            }
+            let id = self.referenced_gate(name, at);
             gates.push((name.to_owned(), id));
         }
         Some(Source::MultiGate { gates, pass })

@@ -37,6 +37,6 @@ pub use compile::{
     bundle, compile, CompileOptions, Diagnostic, Diagnostics, Format, GroupPlan, Location, Plan,
     Rules, RulesFile, Severity, Spec, SpecKind,
 };
-pub use eval::{Evaluation, Evaluator, Exposure, Reason, Snapshot};
+pub use eval::{Evaluation, Evaluator, Exposure, PrimaryExposure, Reason, Snapshot};
 pub use params::Param;
 pub use user::User;

@@ -423,6 +423,15 @@ fn nested_gates_log_secondary_exposures() {
         exposures,
         vec![("inner", true, "inner-rule"), ("blocked", false, "default")]
     );
+    let primary = e.exposure("outer");
+    assert_eq!(
+        (primary.name, primary.rule_id, primary.group_name),
+        ("outer", "outer-rule", None)
+    );
+    assert_eq!(
+        serde_json::to_value(primary).unwrap(),
+        json!({"name": "outer", "ruleID": "outer-rule", "group_name": null})
+    );
     assert!(at.check_gate(&u, "multi").passed);
     assert_eq!(at.check_gate(&u, "multi").secondary_exposures.len(), 2);
     let segment = at.check_gate(&u, "segment");

@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-pub use result::{Evaluation, Exposure, Reason};
+pub use result::{Evaluation, Exposure, PrimaryExposure, Reason};
 
 use crate::compile::{Rules, Spec, SpecId, SpecKind};
 use crate::hash;

@@ -57,6 +57,16 @@ impl Serialize for Exposure<'_> {
     }
 }
 
+/// The exposure Statsig logs for an evaluation: what was evaluated, the deciding rule and
+/// the group (the secondary exposures travel beside it, in [`Evaluation`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PrimaryExposure<'a> {
+    pub name: &'a str,
+    #[serde(rename = "ruleID")]
+    pub rule_id: &'a str,
+    pub group_name: Option<&'a str>,
+}
+
 /// The result of evaluating a gate, config, experiment or layer for one user.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Evaluation<'r> {
@@ -88,6 +98,15 @@ impl<'r> Evaluation<'r> {
             .get(name)
             .and_then(T::from_json)
             .unwrap_or(default)
+    }
+
+    /// The primary exposure of this evaluation of `name`.
+    pub fn exposure<'a>(&'a self, name: &'a str) -> PrimaryExposure<'a> {
+        PrimaryExposure {
+            name,
+            rule_id: self.rule_id,
+            group_name: self.group_name,
+        }
     }
 
     /// Whether the user is in one of the experiment's groups.

@@ -243,6 +243,44 @@ test("with localStorage disabled the page still shows a variant and says why", a
   await context.close();
 });
 
+test("every control is labelled and works from the keyboard", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(site.url);
+  await shown(page);
+  const unlabelled = await page.evaluate(() =>
+    [...document.querySelectorAll("input, button, select, a")]
+      .filter((el) => {
+        const byFor = el.id && document.querySelector(`label[for="${el.id}"]`);
+        const name = el.getAttribute("aria-label") || byFor?.textContent || el.closest("label")?.textContent || el.textContent;
+        return !name || !name.trim();
+      })
+      .map((el) => el.outerHTML),
+  );
+  assert.deepEqual(unlabelled, []);
+  // Tab reaches the call to action, and Enter presses it.
+  let focused = "";
+  for (let i = 0; i < 10 && focused !== "cta"; i++) {
+    await page.keyboard.press("Tab");
+    focused = await page.evaluate(() => document.activeElement?.dataset.testid ?? "");
+  }
+  assert.equal(focused, "cta");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("[data-testid=signup]");
+  await page.goBack();
+  await page.waitForSelector("[data-testid=cta]");
+  // A task is added with the keyboard alone.
+  await page.focus("#new-task");
+  await page.keyboard.type("Practise with the keyboard");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.querySelector("[data-testid=tasks]").textContent.includes("Practise with the keyboard"));
+  // Space toggles a task.
+  await page.focus("[data-testid=tasks] li input[type=checkbox]");
+  await page.keyboard.press("Space");
+  await page.waitForSelector("[data-testid=tasks] li.done");
+  await context.close();
+});
+
 test("screenshots at desktop and phone widths", async () => {
   await mkdir(ARTIFACTS, { recursive: true });
   for (const [name, viewport] of [

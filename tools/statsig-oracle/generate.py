@@ -4,7 +4,7 @@
     python generate.py ../../engine/tests/vectors
 
 Writes, for each suite, SUITE.json (a Statsig spec file) and SUITE.expected.jsonl (what the
-SDK returned for each user, in the shape of ../../shared/conformance/statsig/expected.jsonl).
+SDK returned for each user, in the shape of ../../engine/tests/vectors/statsig.expected.jsonl).
 The suites are built to reach every operator, condition type and corner of the evaluator:
 odd operand types, nested gates that raise or are missing, layers, holdouts, custom IDs.
 Everything is seeded, so a rerun writes the same files.

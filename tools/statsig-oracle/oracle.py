@@ -3,7 +3,7 @@
     python oracle.py SPEC.json USERS.jsonl > EXPECTED.jsonl
 
 Each output line is {"user", "gates", "configs", "layers"}, the shape of
-../../shared/conformance/statsig/expected.jsonl. The clock is pinned to NOW_MS (current_time
+../../engine/tests/vectors/statsig.expected.jsonl. The clock is pinned to NOW_MS (current_time
 conditions) and dates are read in UTC, so the output is reproducible.
 """
 import json

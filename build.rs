@@ -5,7 +5,7 @@
 //! A malformed rules file fails the build (and so `trunk build`) with its path, the place in
 //! it and the reason. `COHORT_EXPERIMENTS` names another directory to bundle.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 fn main() {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo"));
@@ -16,35 +16,14 @@ fn main() {
     println!("cargo:rerun-if-env-changed=COHORT_EXPERIMENTS");
     println!("cargo:rerun-if-changed={}", dir.display());
 
-    let mut paths: Vec<PathBuf> = match std::fs::read_dir(&dir) {
-        Ok(entries) => entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.is_file())
-            .collect(),
-        Err(e) => fail(&format!("cannot read {}: {e}", dir.display())),
+    let sources = match cohort::read::files::read_paths(std::slice::from_ref(&dir), Some(&root)) {
+        Ok(sources) => sources,
+        Err(e) => fail(&e),
     };
-    paths.sort();
-
-    let mut sources = Vec::new();
-    for path in &paths {
-        let name = relative(&root, path);
-        let Some(format) = cohort::Format::from_path(&name) else {
-            continue;
-        };
-        match std::fs::read_to_string(path) {
-            Ok(text) => sources.push((name, text, format)),
-            Err(e) => fail(&format!("cannot read {name}: {e}")),
-        }
+    for source in &sources {
+        println!("cargo:rerun-if-changed={}", source.path.display());
     }
-    let files: Vec<cohort::RulesFile<'_>> = sources
-        .iter()
-        .map(|(name, text, format)| cohort::RulesFile {
-            name,
-            text,
-            format: *format,
-        })
-        .collect();
+    let files = cohort::read::files::as_files(&sources);
 
     match cohort::bundle(&files, cohort::CompileOptions::STRICT) {
         Ok((json, rules)) => {
@@ -81,13 +60,6 @@ fn main() {
             ));
         }
     }
-}
-
-fn relative(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root)
-        .unwrap_or(path)
-        .to_string_lossy()
-        .into_owned()
 }
 
 fn fail(message: &str) -> ! {

@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use cohort::{compile, CompileOptions, Diagnostics, Format, Rules, RulesFile};
+use cohort::read::files::{as_files, read_paths};
+use cohort::{compile, CompileOptions, Diagnostics, Rules};
 
 /// Why rules could not be loaded: a file that cannot be read, or the compiler's diagnostics.
 pub enum LoadError {
@@ -22,42 +23,8 @@ impl std::fmt::Display for LoadError {
 /// Reads and compiles `paths` together (references and names span the files). A directory
 /// stands for its `.json` and `.toml` files.
 pub fn load(paths: &[PathBuf], options: CompileOptions) -> Result<Rules, LoadError> {
-    let mut files = Vec::new();
-    for path in paths {
-        if path.is_dir() {
-            let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
-                .map_err(|e| LoadError::Io(format!("cannot read {}: {e}", path.display())))?
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.is_file() && Format::from_path(&p.display().to_string()).is_some())
-                .collect();
-            entries.sort();
-            files.extend(entries);
-        } else {
-            files.push(path.clone());
-        }
-    }
-    let mut sources = Vec::with_capacity(files.len());
-    for path in &files {
-        let name = path.display().to_string();
-        let format = Format::from_path(&name).ok_or_else(|| {
-            LoadError::Io(format!(
-                "{name}: not a rules file (expected .json or .toml)"
-            ))
-        })?;
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| LoadError::Io(format!("cannot read {name}: {e}")))?;
-        sources.push((name, text, format));
-    }
-    let files: Vec<RulesFile<'_>> = sources
-        .iter()
-        .map(|(name, text, format)| RulesFile {
-            name,
-            text,
-            format: *format,
-        })
-        .collect();
-    compile(&files, options).map_err(LoadError::Invalid)
+    let sources = read_paths(paths, None).map_err(LoadError::Io)?;
+    compile(&as_files(&sources), options).map_err(LoadError::Invalid)
 }
 
 /// [`load`], with diagnostics printed to stderr (one line each) and summed up in the error.

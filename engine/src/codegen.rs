@@ -13,17 +13,15 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use crate::compile::model::*;
-use crate::compile::Rules;
+use crate::model::{FieldName, IdType, SpecKind, TopField};
 use crate::python::PyError;
-use crate::user::{FieldName, TopField};
+use crate::rules::*;
 
 /// What generated code uses: the model's types and small constructors.
 pub mod rt {
-    pub use crate::compile::model::*;
-    pub use crate::compile::Rules;
+    pub use crate::model::{FieldName, IdType, SpecKind, TopField};
     pub use crate::python::PyError;
-    pub use crate::user::{FieldName, TopField};
+    pub use crate::rules::*;
     pub use serde_json::Value;
 
     pub fn s(text: &str) -> String {

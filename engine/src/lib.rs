@@ -1,11 +1,15 @@
 //! Cohort's evaluation engine: assigns users to gates, experiments and layers exactly as
 //! Statsig's SDKs do, from bundled rules, with no network and no web dependencies.
 //!
-//! - [`compile`] reads Statsig spec files (and Cohort's hand-written TOML, [`toml_rules`]) and
-//!   validates them once into [`Rules`];
-//! - [`eval`] evaluates those rules for a [`User`], as Statsig's reference SDK does;
-//! - [`hash`] is the sharder: Statsig's SHA-256 buckets;
-//! - [`python`] holds the Python value semantics the reference SDK applies to operands.
+//! The layers, each built on the ones before it:
+//! - [`model`]: the shared vocabulary (spec kinds, ID types, field names, operators), over
+//!   [`python`]'s value semantics, and [`diagnostics`] for what is wrong and where;
+//! - [`rules`]: the compiled form evaluation runs on ([`Rules`]);
+//! - [`compile`]: the compiler, from a spec file's JSON to [`Rules`];
+//! - [`read`]: the readers (Statsig spec files, Cohort's TOML) and the file loader;
+//! - [`eval`]: evaluation for a [`User`], as Statsig's reference SDK does it, with [`hash`]
+//!   (the sharder: Statsig's SHA-256 buckets);
+//! - [`codegen`]: compiled rules written as Rust, for applications that bundle them.
 //!
 //! ```
 //! use cohort::{CompileOptions, Rules, User};
@@ -25,18 +29,21 @@
 
 pub mod codegen;
 pub mod compile;
+pub mod diagnostics;
 pub mod eval;
 pub mod hash;
+pub mod model;
 pub mod params;
 pub mod python;
-#[cfg(feature = "toml")]
-pub mod toml_rules;
+pub mod read;
+pub mod rules;
 pub mod user;
 
-pub use compile::{
-    bundle, compile, CompileOptions, Diagnostic, Diagnostics, Format, GroupPlan, Location, Plan,
-    Rules, RulesFile, Severity, Spec, SpecKind,
-};
+pub use compile::CompileOptions;
+pub use diagnostics::{Diagnostic, Diagnostics, Location, Severity};
 pub use eval::{Evaluation, Evaluator, Exposure, PrimaryExposure, Reason, Snapshot};
+pub use model::{IdType, SpecKind};
 pub use params::Param;
+pub use read::{bundle, compile, Format, RulesFile};
+pub use rules::{GroupPlan, Plan, Rules, Spec};
 pub use user::User;

@@ -8,7 +8,8 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
-use crate::python::{casefold, lower, Py};
+use crate::model::{FieldName, IdType, TopField};
+use crate::python::Py;
 
 /// A user, as Statsig's SDKs describe one.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -60,55 +61,6 @@ pub struct User {
     pub statsig_environment: Option<Map<String, Value>>,
 }
 
-/// The fields Statsig reads from the top of the user before it looks in `custom`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TopField {
-    UserId,
-    Email,
-    Ip,
-    UserAgent,
-    Country,
-    Locale,
-    AppVersion,
-    None,
-}
-
-impl TopField {
-    /// Which top-level field a condition's `field` names (case-insensitively).
-    pub(crate) fn from_field(field: &str) -> TopField {
-        match lower(field).as_ref() {
-            "userid" | "user_id" => TopField::UserId,
-            "email" => TopField::Email,
-            "ip" | "ipaddress" | "ip_address" => TopField::Ip,
-            "useragent" | "user_agent" => TopField::UserAgent,
-            "country" => TopField::Country,
-            "locale" => TopField::Locale,
-            "appversion" | "app_version" => TopField::AppVersion,
-            _ => TopField::None,
-        }
-    }
-}
-
-/// A field name as a condition uses it, with the spellings Statsig tries precomputed.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FieldName {
-    pub exact: String,
-    pub folded: String,
-    pub lowered: String,
-    pub top: TopField,
-}
-
-impl FieldName {
-    pub fn new(field: &str) -> FieldName {
-        FieldName {
-            exact: field.to_owned(),
-            folded: casefold(field).into_owned(),
-            lowered: lower(field).into_owned(),
-            top: TopField::from_field(field),
-        }
-    }
-}
-
 impl User {
     /// A user with just an ID.
     pub fn with_id(id: impl Into<String>) -> User {
@@ -120,8 +72,7 @@ impl User {
 
     /// The unit ID for an `idType`: `userID` (in any case) is the user ID, anything else is
     /// looked up in `customIDs` as written, then in lower case.
-    pub(crate) fn unit_id(&self, id_type: &crate::compile::IdType) -> Option<&str> {
-        use crate::compile::IdType;
+    pub(crate) fn unit_id(&self, id_type: &IdType) -> Option<&str> {
         match id_type {
             IdType::UserId => self.user_id.as_deref(),
             IdType::Custom { exact, lowered } => {
@@ -233,7 +184,7 @@ mod tests {
 
     #[test]
     fn unit_id_reads_custom_ids_case_insensitively() {
-        use crate::compile::IdType;
+        use crate::model::IdType;
         let user: User =
             serde_json::from_value(json!({"userID": "u", "customIDs": {"companyid": "c"}}))
                 .unwrap();

@@ -8,62 +8,14 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
-use super::model::*;
-use super::{Compiler, Fields, Location};
-use crate::eval::date::epoch_seconds;
-use crate::python::{casefold, parse_float, parse_int, Py, PyError};
-use crate::user::FieldName;
-
-/// Condition types Statsig's SDK supports.
-pub(crate) const CONDITION_TYPES: &[&str] = &[
-    "public",
-    "fail_gate",
-    "pass_gate",
-    "ip_based",
-    "ua_based",
-    "user_field",
-    "environment_field",
-    "current_time",
-    "user_bucket",
-    "unit_id",
-    "multi_pass_gate",
-    "multi_fail_gate",
-    "target_app",
-];
-
-/// Operators Statsig's SDK supports.
-pub(crate) const OPERATORS: &[&str] = &[
-    "gt",
-    "gte",
-    "lt",
-    "lte",
-    "version_gt",
-    "version_gte",
-    "version_lt",
-    "version_lte",
-    "version_eq",
-    "version_neq",
-    "any",
-    "none",
-    "any_case_sensitive",
-    "none_case_sensitive",
-    "str_starts_with_any",
-    "str_ends_with_any",
-    "str_contains_any",
-    "str_contains_none",
-    "str_matches",
-    "eq",
-    "neq",
-    "before",
-    "after",
-    "on",
-    "in_segment_list",
-    "not_in_segment_list",
-    "array_contains_any",
-    "array_contains_none",
-    "array_contains_all",
-    "not_array_contains_all",
-];
+use super::fields::Fields;
+use super::Compiler;
+use crate::diagnostics::Location;
+use crate::model::{FieldName, IdType, CONDITION_TYPES, OPERATORS};
+use crate::python::date::epoch_seconds;
+use crate::python::version::{version_part, version_parts};
+use crate::python::{casefold, parse_int, Py, PyError};
+use crate::rules::*;
 
 const EMPTY_LIST: &Value = &Value::Array(Vec::new());
 
@@ -235,7 +187,9 @@ impl Compiler {
             "version_gt" | "version_gte" | "version_lt" | "version_lte" | "version_eq"
             | "version_neq" => Op::Version {
                 cmp: cmp(&op["version_".len()..]),
-                target: py.to_str().map(|s| version_target(&s)),
+                target: py
+                    .to_str()
+                    .map(|s| VersionTarget(version_parts(&s).map(version_part).collect())),
             },
             "any" | "none" if matches!(source, Source::UserBucket { .. }) => {
                 let Value::Array(items) = load_target else {
@@ -419,29 +373,4 @@ fn array_targets(target: &Value) -> Option<Vec<ArrayTarget>> {
         }
     }
     Some(out)
-}
-
-/// A version string as the SDK compares it: cut at the first `-` (unless it leads), split on
-/// `.`, each part read as `int(float(part))`.
-pub(crate) fn version_target(s: &str) -> VersionTarget {
-    VersionTarget(version_parts(s).map(version_part).collect())
-}
-
-pub(crate) fn version_parts(s: &str) -> std::str::Split<'_, char> {
-    let cut = match s.find('-') {
-        Some(i) if i > 0 => &s[..i],
-        _ => s,
-    };
-    cut.split('.')
-}
-
-/// `int(float(part))`: a `ValueError` ends the comparison as false, an `OverflowError`
-/// (`inf`) raises.
-pub(crate) fn version_part(part: &str) -> Result<f64, PyError> {
-    match parse_float(part) {
-        None => Err(PyError::Value),
-        Some(f) if f.is_nan() => Err(PyError::Value),
-        Some(f) if f.is_infinite() => Err(PyError::Overflow),
-        Some(f) => Ok(f.trunc()),
-    }
 }

@@ -2,14 +2,12 @@
 
 use serde_json::Value;
 
-use super::date::{epoch_seconds, same_day};
 use super::{Context, Exposure, State, Stop};
-use crate::compile::{
-    condition::version_part, condition::version_parts, ArrayTarget, ArrayTest, Cmp, Condition,
-    DateCmp, Op, Source, StrTest,
-};
 use crate::hash;
+use crate::python::date::{epoch_seconds, same_day};
+use crate::python::version::{version_part, version_parts};
 use crate::python::{casefold, Py, PyError};
+use crate::rules::{ArrayTarget, ArrayTest, Cmp, Condition, DateCmp, Op, Source, StrTest};
 
 impl<'r> Context<'r, '_> {
     /// `__evaluate_condition`.
@@ -97,7 +95,7 @@ impl<'r> Context<'r, '_> {
     /// lookup).
     #[cfg(feature = "user-agent")]
     fn user_agent_field(&self, field: &str) -> Option<String> {
-        use crate::user::FieldName;
+        use crate::model::FieldName;
         match self.user.field(&FieldName::new("userAgent")) {
             Py::Str(ua) => super::user_agent::field(ua, field),
             _ => None,

@@ -11,7 +11,6 @@
 //! evaluation.
 
 mod condition;
-pub(crate) mod date;
 mod result;
 #[cfg(feature = "user-agent")]
 mod user_agent;
@@ -23,9 +22,10 @@ use serde_json::{Map, Value};
 
 pub use result::{Evaluation, Exposure, PrimaryExposure, Reason};
 
-use crate::compile::{Rules, Spec, SpecId, SpecKind};
 use crate::hash;
+use crate::model::SpecKind;
 use crate::python::PyError;
+use crate::rules::{Rules, Spec, SpecId};
 use crate::user::User;
 
 /// How deep gates may nest before evaluation gives up, as Python's `RecursionError` does.
@@ -116,7 +116,8 @@ impl<'r> Evaluator<'r> {
             configs: BTreeMap::new(),
             layers: BTreeMap::new(),
         };
-        for spec in &self.rules.specs {
+        // Of duplicate names only the last spec is reachable: evaluate each name once.
+        for spec in self.rules.evaluated_specs() {
             let name = spec.name.as_str();
             let e = self.top(user, spec.kind, name);
             let summary = ConfigSnapshot {
@@ -212,7 +213,7 @@ impl<'r> State<'r> {
         &mut self,
         spec: &'r Spec,
         passed: bool,
-        rule: Option<&'r crate::compile::Rule>,
+        rule: Option<&'r crate::rules::Rule>,
         nested: bool,
     ) {
         self.passed = passed;

@@ -4,7 +4,7 @@ use serde::ser::{SerializeStruct, Serializer};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::compile::SpecKind;
+use crate::model::SpecKind;
 use crate::params::Param;
 
 /// Why an evaluation ended as it did.
@@ -109,8 +109,10 @@ impl<'r> Evaluation<'r> {
         }
     }
 
-    /// Whether the user is in one of the experiment's groups.
-    pub fn in_experiment(&self) -> bool {
-        self.is_experiment_group
+    /// The experiment group the user is in: the deciding rule's group name, when that rule
+    /// is one of the experiment's groups. (`group_name` alone also names rules that are not
+    /// groups, such as `layerAssignment` for users the experiment does not allocate.)
+    pub fn group(&self) -> Option<&'r str> {
+        self.group_name.filter(|_| self.is_experiment_group)
     }
 }

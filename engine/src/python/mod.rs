@@ -9,6 +9,8 @@
 
 #[cfg(feature = "unicode")]
 mod casefold_table;
+pub(crate) mod date;
+pub(crate) mod version;
 
 use std::borrow::Cow;
 use std::fmt::Write as _;

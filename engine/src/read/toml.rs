@@ -36,8 +36,10 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use toml::Spanned;
 
-use crate::compile::condition::{CONDITION_TYPES, OPERATORS};
-use crate::compile::{Diagnostics, Input, Location, RulesFile, SpecInput, SpecKind};
+use super::RulesFile;
+use crate::compile::{Input, SpecInput};
+use crate::diagnostics::{Diagnostics, Location};
+use crate::model::{SpecKind, CONDITION_TYPES, OPERATORS};
 
 /// The whole file.
 #[derive(Deserialize)]

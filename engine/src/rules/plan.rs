@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use super::model::{Cmp, Op, Source, Spec};
+use super::spec::{Cmp, Op, Source, Spec};
 
 /// An experiment's configured split.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -1,68 +1,18 @@
-//! The compiled form of a rules file: what evaluation runs on.
+//! The compiled form of a spec: what evaluation runs on.
 //!
-//! Everything evaluation needs is decided here once: operators are enums, target lists are
-//! hash sets or bitsets, regular expressions are built, field names are pre-folded, gate and
-//! delegate names are resolved to indexes, and every `user_bucket` salt has a cache slot.
+//! Everything evaluation needs is decided once, by the compiler: operators are enums, target
+//! lists are sorted sets or bitsets, regular expressions are built, field names are pre-folded,
+//! gate and delegate names are resolved to indexes, and every `user_bucket` salt has a cache
+//! slot.
 
 use serde_json::Value;
 
-use crate::python::{lower, PyError};
-use crate::user::FieldName;
+use super::sets::{BucketSet, StrSet};
+use crate::model::{FieldName, IdType, SpecKind};
+use crate::python::PyError;
 
 /// Index of a spec in [`crate::Rules`].
 pub type SpecId = u32;
-
-/// The three families of specs in a Statsig spec file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SpecKind {
-    /// `feature_gates`: evaluated to a boolean.
-    Gate,
-    /// `dynamic_configs`: dynamic configs, experiments, autotunes, holdout-free configs.
-    Config,
-    /// `layer_configs`: layers, which delegate to the experiments they hold.
-    Layer,
-}
-
-impl SpecKind {
-    /// The spec file's key for this family.
-    pub fn section(self) -> &'static str {
-        match self {
-            SpecKind::Gate => "feature_gates",
-            SpecKind::Config => "dynamic_configs",
-            SpecKind::Layer => "layer_configs",
-        }
-    }
-}
-
-/// Which ID a rule or condition hashes: `userID` or one of the user's custom IDs.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum IdType {
-    UserId,
-    Custom { exact: String, lowered: String },
-}
-
-impl IdType {
-    /// `userID` in any case is the user ID; anything else names a custom ID.
-    pub fn new(id_type: &str) -> IdType {
-        if lower(id_type) == "userid" {
-            IdType::UserId
-        } else {
-            IdType::Custom {
-                exact: id_type.to_owned(),
-                lowered: lower(id_type).into_owned(),
-            }
-        }
-    }
-
-    /// The name as written in the spec file.
-    pub fn as_str(&self) -> &str {
-        match self {
-            IdType::UserId => "userID",
-            IdType::Custom { exact, .. } => exact,
-        }
-    }
-}
 
 /// A gate, dynamic config, experiment or layer.
 #[derive(Debug, Clone)]
@@ -226,93 +176,6 @@ pub struct ArrayTarget {
 /// A version target split into its numeric parts (`int(float(part))`, or the exception).
 #[derive(Debug, Clone)]
 pub struct VersionTarget(pub Vec<Result<f64, PyError>>);
-
-/// A set of strings, sorted for binary search (and for a stable `Debug`).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct StrSet(Box<[String]>);
-
-impl StrSet {
-    /// A set from strings already sorted and without duplicates (as generated code writes
-    /// them), without sorting again.
-    pub fn from_sorted(items: Box<[String]>) -> StrSet {
-        debug_assert!(
-            items.windows(2).all(|w| w[0] < w[1]),
-            "not sorted and unique"
-        );
-        StrSet(items)
-    }
-
-    pub fn contains(&self, s: &str) -> bool {
-        self.0
-            .binary_search_by(|probe| probe.as_str().cmp(s))
-            .is_ok()
-    }
-
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = &str> {
-        self.0.iter().map(String::as_str)
-    }
-}
-
-impl FromIterator<String> for StrSet {
-    fn from_iter<I: IntoIterator<Item = String>>(iter: I) -> Self {
-        let mut items: Vec<String> = iter.into_iter().collect();
-        items.sort_unstable();
-        items.dedup();
-        StrSet(items.into_boxed_slice())
-    }
-}
-
-impl<'a> FromIterator<&'a str> for StrSet {
-    fn from_iter<I: IntoIterator<Item = &'a str>>(iter: I) -> Self {
-        iter.into_iter().map(str::to_owned).collect()
-    }
-}
-
-/// A set of `user_bucket` values (0..1000) as a bitset.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BucketSet([u64; 16]);
-
-impl BucketSet {
-    pub fn new(buckets: impl IntoIterator<Item = i128>) -> BucketSet {
-        let mut bits = [0u64; 16];
-        for b in buckets {
-            if (0..1024).contains(&b) {
-                bits[(b / 64) as usize] |= 1 << (b % 64);
-            }
-        }
-        BucketSet(bits)
-    }
-
-    /// The set from its 16 words (bit `b % 64` of word `b / 64` is bucket `b`).
-    pub const fn from_words(words: [u64; 16]) -> BucketSet {
-        BucketSet(words)
-    }
-
-    pub fn words(&self) -> &[u64; 16] {
-        &self.0
-    }
-
-    pub fn contains(&self, bucket: u16) -> bool {
-        let b = usize::from(bucket);
-        b < 1024 && self.0[b / 64] & (1 << (b % 64)) != 0
-    }
-
-    pub fn len(&self) -> usize {
-        self.0.iter().map(|w| w.count_ones() as usize).sum()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
 
 /// The comparison a condition applies (Statsig's `operator`), with its target prepared.
 #[derive(Debug, Clone)]

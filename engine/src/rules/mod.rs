@@ -1,0 +1,148 @@
+//! The compiled form of rules: gates, configs, experiments and layers, validated and ready to
+//! evaluate ([`Rules`]), each [`Spec`] in the shape evaluation reads ([`spec`]), with its
+//! targets in [`sets`] and an experiment's configured split readable as a [`Plan`].
+//!
+//! Rules are made by the compiler ([`crate::compile`]) from what the readers
+//! ([`crate::read`]) found in files, or rebuilt from generated code ([`crate::codegen`]).
+
+mod plan;
+pub mod sets;
+pub mod spec;
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value};
+
+pub use plan::{GroupPlan, Plan};
+pub use sets::{BucketSet, StrSet};
+pub use spec::*;
+
+use crate::diagnostics::Diagnostics;
+use crate::model::SpecKind;
+
+/// Compiled, validated rules: gates, configs, experiments and layers ready to evaluate.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub(crate) specs: Vec<Spec>,
+    pub(crate) gates: HashMap<String, SpecId>,
+    pub(crate) configs: HashMap<String, SpecId>,
+    pub(crate) layers: HashMap<String, SpecId>,
+    pub(crate) id_lists: Vec<StrSet>,
+    pub(crate) app_id: Option<String>,
+    pub(crate) default_environment: Option<Map<String, Value>>,
+    pub(crate) empty: Value,
+    pub(crate) warnings: Diagnostics,
+}
+
+impl Rules {
+    /// Rules from their compiled parts (what generated code calls, see [`crate::codegen`]).
+    /// Names are indexed in order, so of duplicates the last one is evaluated, as in Statsig.
+    pub fn from_parts(
+        specs: Vec<Spec>,
+        id_lists: Vec<StrSet>,
+        app_id: Option<String>,
+        default_environment: Option<String>,
+    ) -> Rules {
+        let mut rules = Rules {
+            specs: Vec::new(),
+            gates: HashMap::new(),
+            configs: HashMap::new(),
+            layers: HashMap::new(),
+            id_lists,
+            app_id,
+            default_environment: default_environment.map(environment),
+            empty: Value::Object(Map::new()),
+            warnings: Diagnostics::default(),
+        };
+        for (id, spec) in specs.iter().enumerate() {
+            rules
+                .index_mut(spec.kind)
+                .insert(spec.name.clone(), id as SpecId);
+        }
+        rules.specs = specs;
+        rules
+    }
+
+    fn index_mut(&mut self, kind: SpecKind) -> &mut HashMap<String, SpecId> {
+        match kind {
+            SpecKind::Gate => &mut self.gates,
+            SpecKind::Config => &mut self.configs,
+            SpecKind::Layer => &mut self.layers,
+        }
+    }
+
+    /// Whether any condition uses `str_matches` (which needs the `regex` feature).
+    pub fn uses_regex(&self) -> bool {
+        #[cfg(feature = "regex")]
+        {
+            self.specs.iter().any(|spec| {
+                spec.rules.iter().any(|rule| {
+                    rule.conditions
+                        .iter()
+                        .any(|c| matches!(c.op, Op::Matches { .. }))
+                })
+            })
+        }
+        #[cfg(not(feature = "regex"))]
+        false
+    }
+
+    /// The ID lists, in file order.
+    pub fn id_lists(&self) -> &[StrSet] {
+        &self.id_lists
+    }
+
+    /// The spec file's `app_id` (for `target_app` conditions).
+    pub fn app_id(&self) -> Option<&str> {
+        self.app_id.as_deref()
+    }
+
+    /// The spec file's `default_environment` tier.
+    pub fn default_tier(&self) -> Option<&str> {
+        self.default_environment
+            .as_ref()
+            .and_then(|env| env.get("tier"))
+            .and_then(Value::as_str)
+    }
+
+    /// Every spec, in file order.
+    pub fn specs(&self) -> &[Spec] {
+        &self.specs
+    }
+
+    /// The spec of a kind and name, if there is one (duplicates: the last one, as in Statsig).
+    pub fn spec(&self, kind: SpecKind, name: &str) -> Option<&Spec> {
+        self.lookup(kind, name).map(|id| &self.specs[id as usize])
+    }
+
+    /// Warnings found while compiling (lenient mode).
+    pub fn warnings(&self) -> &Diagnostics {
+        &self.warnings
+    }
+
+    pub(crate) fn lookup(&self, kind: SpecKind, name: &str) -> Option<SpecId> {
+        match kind {
+            SpecKind::Gate => &self.gates,
+            SpecKind::Config => &self.configs,
+            SpecKind::Layer => &self.layers,
+        }
+        .get(name)
+        .copied()
+    }
+
+    /// The specs that evaluation by name reaches (the last of any duplicates), in file order.
+    pub fn evaluated_specs(&self) -> impl Iterator<Item = &Spec> {
+        self.specs
+            .iter()
+            .enumerate()
+            .filter(|(id, spec)| self.lookup(spec.kind, &spec.name) == Some(*id as SpecId))
+            .map(|(_, spec)| spec)
+    }
+}
+
+/// `{"tier": tier}`: the environment of users who bring none.
+pub(crate) fn environment(tier: String) -> Map<String, Value> {
+    let mut env = Map::new();
+    env.insert("tier".into(), Value::String(tier));
+    env
+}

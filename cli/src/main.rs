@@ -3,9 +3,10 @@
 //!
 //! Every command reads Statsig spec files (`.json`) and Cohort's hand-written rules (`.toml`)
 //! with the same engine the app uses. Errors are one clear line on stderr and a non-zero exit
-//! status, never a panic trace.
+//! status, never a panic trace; a closed pipe ends a command quietly ([`output`]).
 
 mod commands;
+mod output;
 mod rules;
 mod serve;
 
@@ -38,14 +39,8 @@ fn main() -> ExitCode {
         Command::Eval(args) => commands::eval::run(args),
         Command::Assign(args) => commands::assign::run(args),
         Command::Simulate(args) => commands::simulate::run(args),
-        Command::Serve(args) => serve::run(args),
+        Command::Serve(args) => serve::run(args).map_err(Into::into),
         Command::Results(args) => commands::results::run(args),
     };
-    match result {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("cohort: error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    output::finish(result)
 }

@@ -10,10 +10,9 @@ fn repo(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
 }
 
-fn shared(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/conformance/statsig")
-        .join(path)
+/// The reference conformance suite (`engine/tests/vectors/statsig.*`).
+fn reference(path: &str) -> PathBuf {
+    repo("engine/tests/vectors").join(path)
 }
 
 fn cohort() -> Command {
@@ -52,7 +51,7 @@ fn check_summarises_valid_rules() {
         ));
     cohort()
         .arg("check")
-        .arg(shared("dcs.json"))
+        .arg(reference("statsig.json"))
         .assert()
         .success()
         .stdout(predicate::str::contains(
@@ -95,13 +94,13 @@ fn check_fails_with_every_error_located() {
 
 #[test]
 fn eval_reproduces_the_official_sdk() {
-    let users: String = std::fs::read_to_string(shared("expected.jsonl"))
+    let users: String = std::fs::read_to_string(reference("statsig.expected.jsonl"))
         .unwrap()
         .lines()
         .take(300)
         .map(|l| serde_json::from_str::<Value>(l).unwrap()["user"].to_string() + "\n")
         .collect();
-    let expected: Vec<Value> = std::fs::read_to_string(shared("expected.jsonl"))
+    let expected: Vec<Value> = std::fs::read_to_string(reference("statsig.expected.jsonl"))
         .unwrap()
         .lines()
         .take(300)
@@ -110,7 +109,7 @@ fn eval_reproduces_the_official_sdk() {
     let out = cohort()
         .arg("eval")
         .arg("--rules")
-        .arg(shared("dcs.json"))
+        .arg(reference("statsig.json"))
         .write_stdin(users)
         .assert()
         .success()

@@ -1,6 +1,7 @@
-//! The collector (`cohort serve`) over real HTTP on 127.0.0.1: batches stored once, bad ones
-//! refused with nothing stored, acknowledged batches surviving a kill, the IP never revealed
-//! or stored, rate limits, CORS and graceful shutdown.
+//! The collector (`cohort serve`) over real HTTP on 127.0.0.1: batches stored once, bad
+//! records refused without costing the good ones, records placed on the collector's clock,
+//! forged groups kept out of the results, acknowledged batches surviving a kill, the IP never
+//! revealed or stored, rate limits, CORS, the site's files and graceful shutdown.
 
 mod common;
 
@@ -94,10 +95,34 @@ fn uuid(n: u32) -> String {
     format!("{n:08x}-d9cb-469f-a165-70867728950e")
 }
 
+/// The group the repository's rules give a user in `button_color_v3`.
+fn group_of(user: &str) -> String {
+    static RULES: std::sync::OnceLock<cohort::Rules> = std::sync::OnceLock::new();
+    let rules = RULES.get_or_init(|| {
+        let text = std::fs::read_to_string(repo("experiments/button_color_v3.json")).unwrap();
+        cohort::Rules::from_statsig_json(&text, cohort::CompileOptions::STRICT).unwrap()
+    });
+    rules
+        .at(now_ms())
+        .get_experiment(&cohort::User::with_id(user), "button_color_v3")
+        .group()
+        .expect("everyone is in the experiment")
+        .to_owned()
+}
+
+/// A user the rules put in `group`, other than those in `but`.
+fn user_in(group: &str, but: &[&str]) -> String {
+    (0..)
+        .map(|i| format!("someone-{i}"))
+        .find(|u| group_of(u) == group && !but.contains(&u.as_str()))
+        .unwrap()
+}
+
+/// Exposures of `users` users (`user-0`, ...) to their groups, and a signup by each.
 fn batch(first: u32, users: u32) -> Value {
     let mut records = Vec::new();
     for i in 0..users {
-        let group = ["Control", "Red", "Green", "Orange"][(i % 4) as usize];
+        let group = group_of(&format!("user-{i}"));
         records.push(json!({"exposure": {"id": uuid(first + 2 * i), "user_id": format!("user-{i}"),
             "experiment": "button_color_v3", "group": group, "rule_id": "r", "time": now_ms() - 10_000}}));
         records.push(
@@ -119,61 +144,52 @@ fn a_batch_sent_twice_is_stored_once() {
     let body = batch(0, 8).to_string();
     assert_eq!(
         server.post(body.clone()),
-        (200, json!({"stored": 16, "duplicates": 0}))
+        (
+            200,
+            json!({"stored": 16, "duplicates": 0, "excluded": 0, "refused": []})
+        )
     );
     assert_eq!(
         server.post(body),
-        (200, json!({"stored": 0, "duplicates": 16}))
+        (
+            200,
+            json!({"stored": 0, "duplicates": 16, "excluded": 0, "refused": []})
+        )
     );
     let results = server.results();
     assert_eq!(exposed(&results), 8);
     let groups = results["analysis"]["groups"].as_array().unwrap();
-    assert!(
-        groups
-            .iter()
-            .all(|g| g["exposed"] == 2 && g["converted"] == 2),
-        "{results}"
-    );
+    for g in groups {
+        let name = g["group"].as_str().unwrap();
+        let members = (0..8)
+            .filter(|i| group_of(&format!("user-{i}")) == name)
+            .count();
+        assert_eq!(g["exposed"], members, "{results}");
+        assert_eq!(g["converted"], members, "{results}");
+    }
 }
 
 #[test]
-fn bad_batches_are_refused_with_a_reason_and_nothing_is_stored() {
+fn a_body_that_is_not_a_batch_is_refused_whole() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(&dir.path().join("c.db"), &[]);
-    let mut unknown = batch(100, 2);
-    unknown["records"][2]["exposure"]["experiment"] = json!("no_such_experiment");
-    let mut future = batch(200, 2);
-    future["records"][3]["event"]["time"] = json!(now_ms() + 3_600_000);
-    let mut bad_group = batch(300, 1);
-    bad_group["records"][0]["exposure"]["group"] = json!("Purple");
-    let mut unknown_event = batch(400, 1);
-    unknown_event["records"][1]["event"]["name"] = json!("bought_a_boat");
     let oversized = json!({"records": [{"event": {"id": uuid(1), "user_id": "x".repeat(600_000),
                                         "name": "cta_click", "time": now_ms()}}]});
-    let cases: Vec<(String, u16, &str)> = vec![
-        ("{not json".into(), 400, "not a batch"),
+    let cases: Vec<(String, &str)> = vec![
+        ("{not json".into(), "not a batch"),
         (
             json!({"records": [], "extra": 1}).to_string(),
-            400,
             "unknown field",
         ),
+        (json!({"records": []}).to_string(), "no records"),
         (
-            unknown.to_string(),
-            422,
-            "record 2: unknown experiment \"no_such_experiment\"",
+            json!({"records": [1], "sent_at": -5}).to_string(),
+            "sent_at",
         ),
-        (future.to_string(), 422, "record 3: time"),
-        (bad_group.to_string(), 422, "has no group \"Purple\""),
-        (
-            unknown_event.to_string(),
-            422,
-            "unknown event \"bought_a_boat\"",
-        ),
-        (json!({"records": []}).to_string(), 422, "no records"),
     ];
-    for (body, status, reason) in cases {
+    for (body, reason) in cases {
         let (got, answer) = server.post(body);
-        assert_eq!(got, status, "{answer}");
+        assert_eq!(got, 400, "{answer}");
         assert!(
             answer["error"].as_str().unwrap().contains(reason),
             "{answer} lacks {reason}"
@@ -181,10 +197,196 @@ fn bad_batches_are_refused_with_a_reason_and_nothing_is_stored() {
     }
     let (status, _) = server.post(oversized.to_string());
     assert_eq!(status, 413);
+    assert_eq!(exposed(&server.results()), 0);
+}
+
+#[test]
+fn bad_records_are_refused_and_the_good_ones_of_their_batch_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("c.db"), &[]);
+    let mut body = batch(100, 6);
+    let records = body["records"].as_array_mut().unwrap();
+    records[2]["exposure"]["experiment"] = json!("no_such_experiment");
+    records[3]["event"]["time"] = json!(now_ms() + 3_600_000);
+    records[4]["exposure"]["group"] = json!("Purple");
+    records[7]["event"]["name"] = json!("bought_a_boat");
+    records[8] = json!({"event": {"id": uuid(9000), "user_id": "u", "name": "cta_click",
+                                   "time": now_ms(), "ip": "203.0.113.7"}});
+    records[9] = json!("not a record");
+    let (status, ack) = server.post(body.to_string());
+    assert_eq!(status, 200, "{ack}");
+    let refused: Vec<(u64, &str)> = ack["refused"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["index"].as_u64().unwrap(), r["reason"].as_str().unwrap()))
+        .collect();
+    let expect = [
+        (2, "unknown experiment \"no_such_experiment\""),
+        (3, "in the future"),
+        (4, "has no group \"Purple\""),
+        (7, "unknown event \"bought_a_boat\""),
+        (8, "unknown field `ip`"),
+        (9, "not a record"),
+    ];
+    assert_eq!(refused.len(), expect.len(), "{ack}");
+    for ((index, reason), (want_index, want)) in refused.iter().zip(expect) {
+        assert_eq!(*index, want_index, "{ack}");
+        assert!(
+            reason.contains(want),
+            "record {index}: {reason:?} lacks {want:?}"
+        );
+    }
+    assert_eq!(ack["refused"][0]["id"], uuid(102));
+    assert_eq!(ack["stored"], 12 - 6, "{ack}");
+    // Users 0 and 5 are whole, user 3 keeps its exposure; users 1, 2 and 4 lost theirs.
+    let results = server.results();
+    assert_eq!(exposed(&results), 3, "{results}");
+}
+
+#[test]
+fn records_are_placed_on_the_collectors_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    let server = Server::start(&db, &[]);
+    const MINUTE: i64 = 60_000;
+    let mut ids = Vec::new();
+    for (n, skew) in [
+        (0u32, 10 * MINUTE),
+        (10, -10 * MINUTE),
+        (20, 2 * 24 * 60 * MINUTE),
+    ] {
+        // A page whose clock is `skew` off: its records and its batch are on that clock.
+        let user = format!("skewed-{n}");
+        let page_now = now_ms() + skew;
+        let body = json!({"sent_at": page_now, "records": [
+            {"exposure": {"id": uuid(n), "user_id": user, "experiment": "button_color_v3",
+                          "group": group_of(&user), "rule_id": "r", "time": page_now - 5000}},
+            {"event": {"id": uuid(n + 1), "user_id": user, "name": "visited_signup",
+                       "time": page_now - 1000}},
+        ]});
+        let before = now_ms();
+        let (status, ack) = server.post(body.to_string());
+        let after = now_ms();
+        assert_eq!(
+            (status, ack["stored"].as_u64()),
+            (200, Some(2)),
+            "skew {skew}: {ack}"
+        );
+        ids.push((uuid(n), page_now - 5000, before - 5000, after - 5000));
+        ids.push((uuid(n + 1), page_now - 1000, before - 1000, after - 1000));
+    }
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    for (id, client_time, earliest, latest) in ids {
+        let (time, kept): (i64, i64) = conn
+            .query_row(
+                "SELECT time, client_time FROM records WHERE id = ?1",
+                [&id],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(kept, client_time, "the page's own time is kept");
+        assert!(
+            (earliest..=latest).contains(&time),
+            "{id}: placed at {time}, not within [{earliest}, {latest}]"
+        );
+    }
+    let results = server.results();
+    assert_eq!(exposed(&results), 3, "{results}");
+    let converted: u64 = results["analysis"]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["converted"].as_u64().unwrap())
+        .sum();
+    assert_eq!(converted, 3, "every signup follows its exposure: {results}");
+}
+
+#[test]
+fn forged_groups_are_stored_apart_and_not_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    let server = Server::start(&db, &[]);
+    let green = user_in("Green", &[]);
+    let honest = user_in("Red", &[]);
+    let t = now_ms();
+    let exposure = |id: u32, user: &str, group: &str, time: i64| {
+        json!({"exposure": {"id": uuid(id), "user_id": user, "experiment": "button_color_v3",
+                            "group": group, "rule_id": "r", "time": time}})
+    };
+    let signup = |id: u32, user: &str, group: &str| {
+        json!({"event": {"id": uuid(id), "user_id": user, "name": "visited_signup", "time": t,
+                         "groups": {"button_color_v3": group}}})
+    };
+    // The real page's records: the Green user and a Red user, both exposed.
+    let (status, ack) = server.post(
+        json!({"records": [exposure(1, &green, "Green", t - 60_000),
+                           exposure(2, &honest, "Red", t - 60_000)]})
+        .to_string(),
+    );
+    assert_eq!((status, ack["excluded"].as_u64()), (200, Some(0)), "{ack}");
+    let before = server.results();
+    // Forgeries over plain HTTP: the Green user claimed as Red, with a signup as Red, and a
+    // back-dated exposure to Orange that would come first.
+    let (status, ack) = server.post(
+        json!({"records": [exposure(3, &green, "Red", t - 30_000), signup(4, &green, "Red"),
+                           exposure(5, &green, "Orange", t - 3_600_000)]})
+        .to_string(),
+    );
+    assert_eq!(status, 200, "{ack}");
     assert_eq!(
-        exposed(&server.results()),
-        0,
-        "nothing of a refused batch is stored"
+        (ack["stored"].as_u64(), ack["excluded"].as_u64()),
+        (Some(3), Some(3)),
+        "{ack}"
+    );
+    let after = server.results();
+    assert_eq!(
+        after["analysis"], before["analysis"],
+        "the forgeries change nothing"
+    );
+    let row = |name: &str| {
+        after["analysis"]["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["group"] == name)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(row("Green")["exposed"], 1, "the Green user stays Green");
+    assert_eq!(row("Red")["exposed"], 1);
+    assert_eq!(row("Red")["converted"], 0);
+    assert_eq!(row("Orange")["exposed"], 0);
+    assert_eq!(
+        after["excluded"],
+        json!([
+            {"kind": "exposure", "reason": "its group is not the one the rules give its user", "count": 2},
+            {"kind": "event", "reason": "its group is not the one the rules give its user", "count": 1},
+        ])
+    );
+    // They are kept, with what they claimed.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let note: String = conn
+        .query_row("SELECT note FROM records WHERE id = ?1", [uuid(5)], |row| {
+            row.get(0)
+        })
+        .unwrap();
+    assert_eq!(
+        note,
+        "claims button_color_v3/Orange; the rules give button_color_v3/Green"
+    );
+    // And `cohort results` says so.
+    let out = Command::new(env!("CARGO_BIN_EXE_cohort"))
+        .args(["results", "--experiment", "button_color_v3", "--db"])
+        .arg(&db)
+        .arg("--rules")
+        .arg(repo("experiments"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("excluded: 2 exposure(s) kept out of these results: its group is not the one the rules give its user"),
+        "{text}"
     );
 }
 
@@ -331,6 +533,101 @@ fn cors_only_for_configured_origins_and_the_page_is_served() {
     let page = reqwest::blocking::get(format!("{}/signup", server.url)).unwrap();
     assert_eq!(page.status().as_u16(), 200);
     assert_eq!(page.text().unwrap(), "<p>the page</p>");
+}
+
+#[test]
+fn the_site_is_served_compressed_and_cached_by_content_hash() {
+    let dir = tempfile::tempdir().unwrap();
+    let dist = dir.path().join("dist");
+    std::fs::create_dir_all(&dist).unwrap();
+    let page = format!("<!doctype html><p>{}</p>", "the page ".repeat(200));
+    std::fs::write(dist.join("index.html"), &page).unwrap();
+    let script = "export const x = 1;\n".repeat(500);
+    std::fs::write(dist.join("cohort-app-0123456789abcdef.js"), &script).unwrap();
+    let server = Server::start(
+        &dir.path().join("c.db"),
+        &["--dist", dist.to_str().unwrap()],
+    );
+    let get = |path: &str| {
+        Client::new()
+            .get(format!("{}{path}", server.url))
+            .header("accept-encoding", "gzip")
+            .send()
+            .unwrap()
+    };
+    let header = |r: &reqwest::blocking::Response, name: &str| {
+        r.headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+
+    let asset = get("/cohort-app-0123456789abcdef.js");
+    assert_eq!(asset.status().as_u16(), 200);
+    assert_eq!(header(&asset, "content-encoding").as_deref(), Some("gzip"));
+    assert_eq!(
+        header(&asset, "cache-control").as_deref(),
+        Some("public, max-age=31536000, immutable")
+    );
+    let zipped = asset.bytes().unwrap();
+    assert!(zipped.len() < script.len() / 10, "{} bytes", zipped.len());
+    let mut unzipped = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(&zipped[..]),
+        &mut unzipped,
+    )
+    .unwrap();
+    assert_eq!(unzipped, script);
+
+    for path in ["/", "/index.html", "/signup"] {
+        let html = get(path);
+        assert_eq!(html.status().as_u16(), 200, "{path}");
+        assert_eq!(
+            header(&html, "cache-control").as_deref(),
+            Some("no-cache"),
+            "{path}"
+        );
+    }
+    assert_eq!(
+        get("/cohort-app-ffffffffffffffff.js").status().as_u16(),
+        404,
+        "a missing file is not the page"
+    );
+
+    let plain = |path: &str| reqwest::blocking::get(format!("{}{path}", server.url)).unwrap();
+    let api = plain("/api/nope");
+    assert_eq!(api.status().as_u16(), 404);
+    let reason: Value = api.json().unwrap();
+    assert_eq!(reason["error"], "no API endpoint GET /api/nope");
+
+    let robots = plain("/robots.txt");
+    assert_eq!(robots.status().as_u16(), 200);
+    assert!(robots.text().unwrap().contains("Disallow: /api/"));
+    let icon = plain("/favicon.ico");
+    assert_eq!(icon.status().as_u16(), 200);
+    assert_eq!(
+        header(&icon, "content-type").as_deref(),
+        Some("image/x-icon")
+    );
+    assert_eq!(&icon.bytes().unwrap()[..4], &[0, 0, 1, 0], "an ICO file");
+}
+
+#[test]
+fn without_a_site_unknown_paths_are_not_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("c.db"), &[]);
+    for (path, status) in [
+        ("/", 404),
+        ("/signup", 404),
+        ("/api/x/y", 404),
+        ("/robots.txt", 200),
+        ("/favicon.ico", 200),
+    ] {
+        let got = reqwest::blocking::get(format!("{}{path}", server.url))
+            .unwrap()
+            .status()
+            .as_u16();
+        assert_eq!(got, status, "{path}");
+    }
 }
 
 #[test]

@@ -16,6 +16,7 @@ const CLIENTS: u64 = 8;
 const BATCHES_PER_CLIENT: u64 = 200;
 const RECORDS_PER_BATCH: u64 = 50;
 const TIME_LIMIT: Duration = Duration::from_secs(60);
+const USERS_PER_CLIENT: u64 = 5000;
 
 #[test]
 #[ignore = "a load test: scripts/bench runs it in release"]
@@ -28,6 +29,25 @@ fn collector_throughput_and_latency() {
         Stdio::null(),
     );
     let url = format!("{base}/api/events");
+    // Each user's real group, so that every exposure is counted (as from real pages).
+    let rules = {
+        let text =
+            std::fs::read_to_string(common::repo("experiments/button_color_v3.json")).unwrap();
+        cohort::Rules::from_statsig_json(&text, cohort::CompileOptions::STRICT).unwrap()
+    };
+    let groups: Arc<Vec<Vec<String>>> = Arc::new(
+        (0..CLIENTS)
+            .map(|client| {
+                (0..USERS_PER_CLIENT)
+                    .map(|k| {
+                        let user = cohort::User::with_id(format!("user-{client}-{k}"));
+                        let e = rules.evaluator().get_experiment(&user, "button_color_v3");
+                        e.group().unwrap().to_owned()
+                    })
+                    .collect()
+            })
+            .collect(),
+    );
 
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -37,7 +57,7 @@ fn collector_throughput_and_latency() {
     let started = Instant::now();
     let workers: Vec<_> = (0..CLIENTS)
         .map(|client| {
-            let (url, next_id) = (url.clone(), next_id.clone());
+            let (url, next_id, groups) = (url.clone(), next_id.clone(), groups.clone());
             std::thread::spawn(move || {
                 let http = reqwest::blocking::Client::new();
                 let mut latencies = Vec::new();
@@ -48,8 +68,9 @@ fn collector_throughput_and_latency() {
                     let records: Vec<_> = (0..RECORDS_PER_BATCH)
                         .map(|_| {
                             let n = next_id.fetch_add(1, Ordering::Relaxed);
-                            let user = format!("user-{client}-{}", n % 5000);
-                            let group = ["Control", "Red", "Green", "Orange"][(n % 4) as usize];
+                            let k = n % USERS_PER_CLIENT;
+                            let user = format!("user-{client}-{k}");
+                            let group = &groups[client as usize][k as usize];
                             if n % 2 == 0 {
                                 json!({"exposure": {"id": format!("{n:08x}-0000-4000-8000-000000000000"),
                                        "user_id": user, "experiment": "button_color_v3",
@@ -64,6 +85,8 @@ fn collector_throughput_and_latency() {
                     let sent = Instant::now();
                     let response = http.post(&url).header("content-type", "application/json").body(body).send().unwrap();
                     assert_eq!(response.status().as_u16(), 200);
+                    let ack: serde_json::Value = response.json().unwrap();
+                    assert_eq!(ack["stored"], RECORDS_PER_BATCH, "{ack}");
                     latencies.push(sent.elapsed());
                 }
                 latencies

@@ -42,12 +42,25 @@ pub struct Analysis {
     pub sample_ratio: Option<SampleRatio>,
 }
 
-/// What `GET /api/results` answers: the table, and the records the pages reported dropping
-/// from their full queues.
+/// What `GET /api/results` answers: the table, the records the pages reported dropping from
+/// their full queues, and the records kept out of the table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Results {
     pub analysis: Analysis,
     pub dropped_by_clients: u64,
+    /// Records stored but left out of the table, by kind and reason.
+    #[serde(default)]
+    pub excluded: Vec<Excluded>,
+}
+
+/// Records of one kind left out of the results for one reason (for example exposures whose
+/// group is not the one the rules give their user: forged, or from a page with other rules).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Excluded {
+    /// `"exposure"` or `"event"`.
+    pub kind: String,
+    pub reason: String,
+    pub count: u64,
 }
 
 /// Analyses `counts` (one per group); `weights` are the configured shares in the same order
@@ -94,6 +107,23 @@ pub fn analyze(
     }
 }
 
+/// Analyses `counts` against the configured split: `planned` holds each group's name and
+/// share in the experiment's order, and the first group is Control (`"Control"` without a
+/// plan). What the collector and the results page both do.
+pub fn analyze_planned(
+    experiment: &str,
+    event: &str,
+    planned: &[(String, f64)],
+    counts: &[GroupCounts],
+) -> Analysis {
+    let weights: Vec<Option<f64>> = counts
+        .iter()
+        .map(|c| planned.iter().find(|(g, _)| *g == c.group).map(|(_, s)| *s))
+        .collect();
+    let control = planned.first().map_or("Control", |(g, _)| g.as_str());
+    analyze(experiment, event, control, counts, &weights)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,6 +157,30 @@ mod tests {
         let srm = a.sample_ratio.unwrap();
         assert_eq!(srm.test.degrees_of_freedom, 1);
         assert!(!srm.mismatch);
+    }
+
+    #[test]
+    fn a_plan_gives_the_weights_and_control() {
+        let planned = vec![("Base".to_string(), 0.6), ("T".to_string(), 0.4)];
+        let a = analyze_planned(
+            "e",
+            "visited_signup",
+            &planned,
+            &counts(&[("Base", 600, 6), ("T", 400, 8), ("Stray", 3, 0)]),
+        );
+        assert_eq!(a.control, "Base");
+        let weights: Vec<Option<f64>> = a.groups.iter().map(|g| g.weight).collect();
+        assert_eq!(weights, vec![Some(0.6), Some(0.4), None]);
+        assert!(a.groups[1].vs_control.is_some());
+        assert_eq!(
+            a.sample_ratio.unwrap().test.degrees_of_freedom,
+            1,
+            "stray groups are left out"
+        );
+        assert_eq!(
+            analyze_planned("e", "x", &[], &counts(&[("Control", 1, 0)])).control,
+            "Control"
+        );
     }
 
     #[test]

@@ -43,9 +43,9 @@ pub struct Tally {
 
 impl Tally {
     /// A tally over the experiment's groups, in the order results are reported.
-    pub fn new<S: AsRef<str>>(groups: &[S]) -> Tally {
+    pub fn new<S: AsRef<str>>(groups: impl IntoIterator<Item = S>) -> Tally {
         Tally {
-            groups: groups.iter().map(|g| g.as_ref().to_owned()).collect(),
+            groups: groups.into_iter().map(|g| g.as_ref().to_owned()).collect(),
             users: HashMap::new(),
         }
     }
@@ -101,7 +101,7 @@ mod tests {
 
     #[test]
     fn users_are_counted_once_and_only_after_their_first_exposure() {
-        let mut t = Tally::new(&["Control", "Red"]);
+        let mut t = Tally::new(["Control", "Red"]);
         t.exposure("a", "Control", 10);
         t.exposure("a", "Control", 20); // a reload: same user, counted once
         t.event("a", 15);
@@ -132,7 +132,7 @@ mod tests {
 
     #[test]
     fn unknown_groups_are_reported_after_known_ones() {
-        let mut t = Tally::new(&["Control"]);
+        let mut t = Tally::new(["Control"]);
         t.exposure("a", "Legacy", 1);
         let counts = t.counts();
         assert_eq!(counts[0].exposed, 0);

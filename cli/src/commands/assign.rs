@@ -1,10 +1,12 @@
 //! `cohort assign`: one user's group in one experiment.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use cohort::User;
 use serde_json::json;
 
+use crate::output::{stdout, Result};
 use crate::rules::RulesArgs;
 
 /// Show the group, parameters and reason of one user in one experiment.
@@ -23,7 +25,7 @@ pub struct Args {
     json: bool,
 }
 
-pub fn run(args: Args) -> Result<ExitCode, String> {
+pub fn run(args: Args) -> Result<ExitCode> {
     let rules = args.rules.load()?;
     if rules
         .spec(cohort::SpecKind::Config, &args.experiment)
@@ -32,18 +34,17 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         return Err(format!(
             "no experiment or dynamic config named \"{}\" in the rules",
             args.experiment
-        ));
+        )
+        .into());
     }
     let user = User::with_id(args.user.clone());
     let result = rules
         .at(args.rules.now_ms())
         .get_experiment(&user, &args.experiment);
-    let group = result
-        .is_experiment_group
-        .then_some(result.group_name)
-        .flatten();
+    let group = result.group();
+    let mut out = stdout();
     if args.json {
-        let out = json!({
+        let json = json!({
             "experiment": args.experiment,
             "user": args.user,
             "group": group,
@@ -52,17 +53,16 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             "params": result.value,
             "secondary_exposures": result.secondary_exposures,
         });
-        println!("{out}");
+        writeln!(out, "{json}")?;
     } else {
-        println!("experiment: {}", args.experiment);
-        println!("user:       {}", args.user);
-        println!(
-            "group:      {}",
-            group.unwrap_or("(none: not in the experiment)")
-        );
-        println!("rule:       {}", result.rule_id);
-        println!("reason:     {}", result.reason.as_str());
-        println!("params:     {}", result.value);
+        writeln!(out, "experiment: {}", args.experiment)?;
+        writeln!(out, "user:       {}", args.user)?;
+        let group = group.unwrap_or("(none: not in the experiment)");
+        writeln!(out, "group:      {group}")?;
+        writeln!(out, "rule:       {}", result.rule_id)?;
+        writeln!(out, "reason:     {}", result.reason.as_str())?;
+        writeln!(out, "params:     {}", result.value)?;
     }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

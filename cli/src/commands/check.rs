@@ -1,10 +1,13 @@
 //! `cohort check FILE...`: validate rules strictly and summarise them.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use cohort::{CompileOptions, Rules, SpecKind};
+use cohort_stats::format::short_percent;
 
+use crate::output::{stdout, Result};
 use crate::rules::{load, LoadError};
 
 /// Validate rules files (strictly, as the app's build does) and print what they hold.
@@ -15,10 +18,10 @@ pub struct Args {
     files: Vec<PathBuf>,
 }
 
-pub fn run(args: Args) -> Result<ExitCode, String> {
+pub fn run(args: Args) -> Result<ExitCode> {
     let rules = match load(&args.files, CompileOptions::STRICT) {
         Ok(rules) => rules,
-        Err(LoadError::Io(message)) => return Err(message),
+        Err(LoadError::Io(message)) => return Err(message.into()),
         Err(LoadError::Invalid(diagnostics)) => {
             eprintln!("{diagnostics}");
             eprintln!(
@@ -29,7 +32,9 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             return Ok(ExitCode::FAILURE);
         }
     };
-    print!("{}", summary(&rules));
+    let mut out = stdout();
+    out.write_all(summary(&rules).as_bytes())?;
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -58,11 +63,11 @@ pub fn summary(rules: &Rules) -> String {
         if let Some(plan) = spec.plan() {
             line.push_str(&format!(
                 ", {} allocated, {} group(s)\n    {}",
-                percent(plan.allocation),
+                short_percent(plan.allocation),
                 plan.groups.len(),
                 plan.groups
                     .iter()
-                    .map(|g| format!("{} {}", g.name, percent(g.share)))
+                    .map(|g| format!("{} {}", g.name, short_percent(g.share)))
                     .collect::<Vec<_>>()
                     .join(", ")
             ));
@@ -78,13 +83,4 @@ pub fn summary(rules: &Rules) -> String {
         out.push_str(&format!("  {line}\n"));
     }
     out
-}
-
-fn percent(share: f64) -> String {
-    let p = share * 100.0;
-    if (p - p.round()).abs() < 1e-9 {
-        format!("{p:.0}%")
-    } else {
-        format!("{p:.1}%")
-    }
 }

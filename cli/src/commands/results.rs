@@ -1,11 +1,14 @@
 //! `cohort results`: an experiment's results table from the collector's database.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use cohort::SpecKind;
 use cohort_protocol::VISITED_SIGNUP;
+use cohort_stats::format::percent;
 
+use crate::output::{stdout, Result};
 use crate::rules::{load_reporting, options};
 use crate::serve::store::{Results, Store};
 
@@ -30,9 +33,9 @@ pub struct Args {
     json: bool,
 }
 
-pub fn run(args: Args) -> Result<ExitCode, String> {
+pub fn run(args: Args) -> Result<ExitCode> {
     if !args.db.exists() {
-        return Err(format!("no database at {}", args.db.display()));
+        return Err(format!("no database at {}", args.db.display()).into());
     }
     let rules = load_reporting(&args.rules, options(true))?;
     let plan = rules
@@ -43,19 +46,19 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     let results = store
         .results(&args.experiment, &args.event, Some(&plan))
         .map_err(|e| format!("cannot read {}: {e}", args.db.display()))?;
+    let mut out = stdout();
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?
-        );
+        serde_json::to_writer_pretty(&mut out, &results)?;
+        out.write_all(b"\n")?;
     } else {
-        print!("{}", table(&results));
+        out.write_all(table(&results).as_bytes())?;
     }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn pct(x: f64) -> String {
-    format!("{:.2}%", 100.0 * x)
+    percent(x, 2)
 }
 
 /// The results as a text table.
@@ -95,6 +98,12 @@ pub fn table(results: &Results) -> String {
             s.test.statistic, s.test.p_value
         )),
         None => out.push_str("sample ratio: not enough users to check\n"),
+    }
+    for excluded in &results.excluded {
+        out.push_str(&format!(
+            "excluded: {} {}(s) kept out of these results: {}\n",
+            excluded.count, excluded.kind, excluded.reason
+        ));
     }
     if results.dropped_by_clients > 0 {
         out.push_str(&format!(

@@ -1,13 +1,16 @@
 //! `cohort simulate`: assign N random users and test the split against the weights.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::process::ExitCode;
 
 use cohort::{SpecKind, User};
 use cohort_stats::chi_square_fit;
+use cohort_stats::format::percent;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
+use crate::output::{stdout, Result};
 use crate::rules::RulesArgs;
 
 /// Assign N random user IDs (UUIDs) to an experiment; print each group's share next to its
@@ -28,7 +31,7 @@ pub struct Args {
     seed: Option<u64>,
 }
 
-pub fn run(args: Args) -> Result<ExitCode, String> {
+pub fn run(args: Args) -> Result<ExitCode> {
     let rules = args.rules.load()?;
     let spec = rules
         .spec(SpecKind::Config, &args.experiment)
@@ -53,45 +56,45 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             .hyphenated()
             .to_string();
         let result = evaluator.get_experiment(&User::with_id(id), &args.experiment);
-        match result.group_name.filter(|_| result.is_experiment_group) {
+        match result.group() {
             Some(group) => *counts.entry(group).or_default() += 1,
             None => outside += 1,
         }
     }
     let inside = args.n - outside;
-    println!(
-        "{} users (seed {seed}), {} in the experiment ({:.2}%, configured {:.1}%)",
+    let share_of = |n: u64, of: u64| if of > 0 { n as f64 / of as f64 } else { 0.0 };
+    let mut out = stdout();
+    writeln!(
+        out,
+        "{} users (seed {seed}), {inside} in the experiment ({}, configured {})",
         args.n,
-        inside,
-        100.0 * inside as f64 / args.n as f64,
-        100.0 * plan.allocation
-    );
-    println!(
+        percent(share_of(inside, args.n), 2),
+        percent(plan.allocation, 1)
+    )?;
+    writeln!(
+        out,
         "{:<20} {:>10} {:>9} {:>9}",
         "group", "users", "share", "weight"
-    );
+    )?;
     let observed: Vec<u64> = plan
         .groups
         .iter()
         .map(|g| counts.get(g.name.as_str()).copied().unwrap_or(0))
         .collect();
     for (group, &n) in plan.groups.iter().zip(&observed) {
-        let share = if inside > 0 {
-            n as f64 / inside as f64
-        } else {
-            0.0
-        };
-        println!(
-            "{:<20} {:>10} {:>8.2}% {:>8.2}%",
+        writeln!(
+            out,
+            "{:<20} {:>10} {:>9} {:>9}",
             group.name,
             n,
-            100.0 * share,
-            100.0 * group.share
-        );
+            percent(share_of(n, inside), 2),
+            percent(group.share, 2)
+        )?;
     }
     let weights: Vec<f64> = plan.groups.iter().map(|g| g.share).collect();
     match chi_square_fit(&observed, &weights) {
-        Some(test) => println!(
+        Some(test) => writeln!(
+            out,
             "chi-square {:.3} with {} degree(s) of freedom, p = {:.4}: {}",
             test.statistic,
             test.degrees_of_freedom,
@@ -101,8 +104,9 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             } else {
                 "the split matches the weights"
             }
-        ),
-        None => println!("chi-square: not enough groups or users to test"),
+        )?,
+        None => writeln!(out, "chi-square: not enough groups or users to test")?,
     }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

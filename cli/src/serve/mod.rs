@@ -1,21 +1,27 @@
 //! `cohort serve`: the collector. It stores the page's exposures and events in SQLite,
-//! answers the IP-hash identity, and serves results (and, with `--dist`, the built page).
+//! answers the IP-hash identity, and serves results (and, with `--dist`, the built site).
 //!
-//! - `POST /api/events`: a batch, validated strictly against the rules (schema, sizes, known
-//!   experiments, groups and events, times); stored idempotently by record ID in one
-//!   transaction and acknowledged only once committed. Bodies over 512 KB, clients over the
-//!   rate limit and bad batches get a 4xx with the reason, and nothing of them is stored.
+//! - `POST /api/events`: a batch, read record by record ([`ingest`]): each record is checked
+//!   against the rules' experiments, groups and events, placed on the collector's clock, and
+//!   compared with the group the rules give its user ([`verify`]); stored idempotently by
+//!   record ID in one transaction and acknowledged only once committed.
 //! - `GET /api/whoami`: `{"ip_hash": ...}`, HMAC-SHA256 of the client's address.
 //! - `GET /api/results?experiment=...&event=...`: the results table (cohort-stats).
+//! - Everything else: [`site`].
 
 mod client_ip;
+mod ingest;
+mod secret;
+mod site;
 pub mod store;
+pub mod verify;
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -26,20 +32,24 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use cohort::{Plan, SpecKind};
-use cohort_protocol::{validate, Batch, Catalog, MAX_BODY_BYTES, VISITED_SIGNUP};
+use cohort_protocol::{Catalog, CTA_CLICK, MAX_BODY_BYTES, VISITED_SIGNUP};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::Deserialize;
 use serde_json::json;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::services::{ServeDir, ServeFile};
 
 use crate::rules::{load_reporting, options};
 use store::Store;
+use verify::Verifier;
+
+/// The events the course's page logs, which the collector accepts.
+const EVENTS: &[&str] = &[VISITED_SIGNUP, CTA_CLICK];
 
 /// Run the collector: store exposures and events, hash client IPs, serve results.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Rules files or directories: the experiments, groups and events batches may name.
+    /// Rules files or directories: the experiments, groups and events batches may name, and
+    /// the assignments records are checked against.
     #[arg(long = "rules", default_value = "experiments")]
     rules: Vec<PathBuf>,
     /// The SQLite database (created if missing).
@@ -48,7 +58,8 @@ pub struct Args {
     /// The address to listen on (port 0 picks a free one).
     #[arg(long, default_value = "127.0.0.1:3000")]
     listen: SocketAddr,
-    /// Also serve this directory (the built dist/), with index.html for unknown paths.
+    /// Also serve this directory (the built dist/): compressed, cached by content hash, with
+    /// index.html for the app's routes.
     #[arg(long)]
     dist: Option<PathBuf>,
     /// An origin allowed to call the API from another site (CORS); repeat for several.
@@ -70,6 +81,7 @@ struct AppState {
     writer: Mutex<Store>,
     reader: Mutex<Store>,
     catalog: Catalog,
+    verifier: Verifier,
     plans: HashMap<String, Plan>,
     secret: Vec<u8>,
     trusted: Vec<IpAddr>,
@@ -91,20 +103,27 @@ pub fn run(args: Args) -> Result<std::process::ExitCode, String> {
             plans.insert(spec.name.clone(), plan);
         }
     }
-    let secret = load_secret(args.secret_file.as_deref(), &args.db)?;
+    for event in EVENTS {
+        catalog.add_event(event);
+    }
+    if let Some(dist) = &args.dist {
+        site::check_dist(dist)?;
+    }
+    let secret = secret::load(args.secret_file.as_deref(), &args.db.display().to_string())?;
     let rate = NonZeroU32::new(args.rate_limit.max(1)).expect("at least 1");
     let burst = NonZeroU32::new(args.rate_limit.max(1).saturating_mul(2)).expect("at least 2");
     let state = Arc::new(AppState {
         writer: Mutex::new(Store::open(&args.db)?),
         reader: Mutex::new(Store::open(&args.db)?),
         catalog,
+        verifier: Verifier::new(rules),
         plans,
         secret,
         trusted: args.trusted_proxies.clone(),
         limiter: RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst)),
     });
 
-    let mut app = Router::new()
+    let mut api = Router::new()
         .route("/api/events", post(post_events))
         .route("/api/whoami", get(whoami))
         .route("/api/results", get(results))
@@ -116,21 +135,18 @@ pub fn run(args: Args) -> Result<std::process::ExitCode, String> {
             .iter()
             .map(|o| HeaderValue::from_str(o).map_err(|_| format!("bad origin {o:?}")))
             .collect::<Result<_, _>>()?;
-        app = app.layer(
+        api = api.layer(
             CorsLayer::new()
                 .allow_origin(AllowOrigin::list(origins))
                 .allow_methods([Method::GET, Method::POST])
                 .allow_headers([header::CONTENT_TYPE]),
         );
     }
-    if let Some(dist) = &args.dist {
-        app = app.fallback_service(
-            ServeDir::new(dist).fallback(ServeFile::new(dist.join("index.html"))),
-        );
-    }
+    let app = api.merge(site::routes(args.dist.clone()));
 
     let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("cannot start: {e}"))?;
     runtime.block_on(async move {
+        let stop = shutdown_signal()?;
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
@@ -146,7 +162,7 @@ pub fn run(args: Args) -> Result<std::process::ExitCode, String> {
             listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(stop)
         .await
         .map_err(|e| format!("the server failed: {e}"))
     })?;
@@ -154,63 +170,32 @@ pub fn run(args: Args) -> Result<std::process::ExitCode, String> {
     Ok(std::process::ExitCode::SUCCESS)
 }
 
-/// Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on Ctrl-C or SIGTERM. The handlers are installed now: a handler that cannot be
+/// installed is an error at start-up, not a shutdown the moment the server starts.
+fn shutdown_signal() -> Result<impl Future<Output = ()>, String> {
     #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut interrupt =
+            signal(SignalKind::interrupt()).map_err(|e| format!("cannot handle SIGINT: {e}"))?;
+        let mut terminate =
+            signal(SignalKind::terminate()).map_err(|e| format!("cannot handle SIGTERM: {e}"))?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {},
+                _ = terminate.recv() => {},
+            }
+        })
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
+    {
+        Ok(async {
+            if let Err(e) = tokio::signal::ctrl_c().await {
+                eprintln!("cohort: cannot handle Ctrl-C ({e}); stop the process another way");
+                std::future::pending::<()>().await;
+            }
+        })
     }
-}
-
-/// The secret IP hashes are keyed with: from a file, the environment, or made and saved.
-fn load_secret(file: Option<&Path>, db: &Path) -> Result<Vec<u8>, String> {
-    if let Some(path) = file {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read the secret file {}: {e}", path.display()))?;
-        return secret_from(text.trim(), &path.display().to_string());
-    }
-    if let Ok(text) = std::env::var("COHORT_SECRET") {
-        return secret_from(text.trim(), "COHORT_SECRET");
-    }
-    let path = PathBuf::from(format!("{}.secret", db.display()));
-    if let Ok(text) = std::fs::read_to_string(&path) {
-        return secret_from(text.trim(), &path.display().to_string());
-    }
-    let secret: [u8; 32] = rand::random();
-    let text = hex::encode(secret);
-    write_private(&path, &text)
-        .map_err(|e| format!("cannot save a new secret to {}: {e}", path.display()))?;
-    eprintln!("cohort: made a new IP-hash secret in {}", path.display());
-    Ok(text.into_bytes())
-}
-
-fn secret_from(text: &str, source: &str) -> Result<Vec<u8>, String> {
-    if text.len() < 16 {
-        return Err(format!(
-            "the secret in {source} is shorter than 16 characters"
-        ));
-    }
-    Ok(text.as_bytes().to_vec())
-}
-
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)?.write_all(text.as_bytes())
 }
 
 fn now_ms() -> i64 {
@@ -237,24 +222,34 @@ async fn post_events(
             .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         return response;
     }
-    let batch: Batch = match serde_json::from_slice(&body) {
-        Ok(batch) => batch,
-        Err(e) => return error(StatusCode::BAD_REQUEST, format!("not a batch: {e}")),
+    let received_at = now_ms();
+    let sorted = match ingest::sort(&body, &state.catalog, &state.verifier, received_at) {
+        Ok(sorted) => sorted,
+        Err(reason) => return error(StatusCode::BAD_REQUEST, reason),
     };
-    if let Err(rejection) = validate(&batch, &state.catalog, now_ms()) {
-        return error(StatusCode::UNPROCESSABLE_ENTITY, rejection.to_string());
-    }
     let stored = tokio::task::spawn_blocking(move || {
         let mut store = state.writer.lock().unwrap_or_else(|e| e.into_inner());
-        store.insert(&batch, now_ms())
+        store
+            .insert(&sorted.accepted, sorted.dropped, received_at)
+            .map(|inserted| ingest::ack(inserted, sorted.refused))
     })
     .await;
     match stored {
         Ok(Ok(ack)) => Json(ack).into_response(),
-        _ => error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "the batch could not be stored; send it again",
-        ),
+        Ok(Err(e)) => {
+            eprintln!("cohort: a batch could not be stored: {e}");
+            error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the batch could not be stored; send it again",
+            )
+        }
+        Err(e) => {
+            eprintln!("cohort: storing a batch failed: {e}");
+            error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the batch could not be stored; send it again",
+            )
+        }
     }
 }
 
@@ -291,11 +286,25 @@ async fn results(State(state): State<Shared>, Query(q): Query<ResultsQuery>) -> 
         store.results(&q.experiment, &event, Some(&plan))
     })
     .await;
-    match answer {
+    let mut response = match answer {
         Ok(Ok(results)) => Json(results).into_response(),
-        _ => error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "the results could not be read",
-        ),
-    }
+        Ok(Err(e)) => {
+            eprintln!("cohort: results could not be read: {e}");
+            error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the results could not be read",
+            )
+        }
+        Err(e) => {
+            eprintln!("cohort: reading results failed: {e}");
+            error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the results could not be read",
+            )
+        }
+    };
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }

@@ -1,122 +1,200 @@
 //! The collector's store: exposures and events in SQLite (rusqlite), one row per record ID.
 //!
-//! A batch is inserted in one transaction with `INSERT OR IGNORE`, so a retried batch is
-//! stored once; the collector acknowledges only after the commit. The database runs in WAL
-//! mode with `synchronous = FULL`: an acknowledged batch survives the process being killed
-//! (and the machine losing power).
+//! What a batch brings is inserted in one transaction with `INSERT OR IGNORE`, so a retried
+//! batch is stored once; the collector acknowledges only after the commit. The database runs
+//! in WAL mode with `synchronous = FULL`: an acknowledged batch survives the process being
+//! killed (and the machine losing power).
+//!
+//! Each row keeps the record's time on the collector's clock (`time`, what results use) and
+//! as the page gave it (`client_time`). Records whose groups are not the rules' assignment are
+//! stored with the reason in `excluded` and left out of the results.
 
 use std::path::Path;
 
 use cohort::Plan;
-use cohort_protocol::{Ack, Batch, Record};
-use cohort_stats::{analyze, Tally};
-use rusqlite::{params, Connection};
+use cohort_protocol::Record;
+use cohort_stats::{analyze_planned, Excluded, Tally};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::verify::Exclusion;
+
+pub use cohort_stats::Results;
+
+/// The schema version this code writes (`PRAGMA user_version`).
+const SCHEMA_VERSION: i64 = 2;
 
 /// An open store.
 pub struct Store {
     conn: Connection,
 }
 
-pub use cohort_stats::Results;
+/// A record the collector accepted, placed on its clock.
+#[derive(Debug, Clone)]
+pub struct Accepted {
+    pub record: Record,
+    /// The record's time on the collector's clock.
+    pub time: i64,
+    /// Why it is kept out of the results, if it is.
+    pub exclusion: Option<Exclusion>,
+}
+
+/// What an insert did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Inserted {
+    /// Records new to the store.
+    pub stored: u64,
+    /// Records it already held.
+    pub duplicates: u64,
+    /// Of the new records, those kept out of the results.
+    pub excluded: u64,
+}
 
 impl Store {
-    /// Opens (and creates) the database at `path`.
+    /// Opens (and creates, or brings up to date) the database at `path`.
     pub fn open(path: &Path) -> Result<Store, String> {
         let conn = Connection::open(path)
             .map_err(|e| format!("cannot open the database {}: {e}", path.display()))?;
         let store = Store { conn };
         store
-            .conn
-            .execute_batch(
-                "PRAGMA journal_mode = WAL;
-                 PRAGMA synchronous = FULL;
-                 PRAGMA busy_timeout = 5000;
-                 CREATE TABLE IF NOT EXISTS records (
-                     id TEXT PRIMARY KEY,
-                     kind TEXT NOT NULL CHECK (kind IN ('exposure', 'event')),
-                     user_id TEXT NOT NULL,
-                     experiment TEXT,
-                     grp TEXT,
-                     name TEXT,
-                     time INTEGER NOT NULL,
-                     record TEXT NOT NULL,
-                     received_at INTEGER NOT NULL
-                 );
-                 CREATE INDEX IF NOT EXISTS exposures ON records (experiment, time)
-                     WHERE kind = 'exposure';
-                 CREATE INDEX IF NOT EXISTS events ON records (name, time)
-                     WHERE kind = 'event';
-                 CREATE TABLE IF NOT EXISTS client_drops (
-                     received_at INTEGER NOT NULL,
-                     dropped INTEGER NOT NULL
-                 );",
-            )
+            .prepare()
             .map_err(|e| format!("cannot prepare the database {}: {e}", path.display()))?;
         Ok(store)
     }
 
-    /// Stores a (validated) batch in one transaction; returns what is new.
-    pub fn insert(&mut self, batch: &Batch, received_at: i64) -> Result<Ack, rusqlite::Error> {
+    fn prepare(&self) -> rusqlite::Result<()> {
+        self.conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = FULL;
+             PRAGMA busy_timeout = 5000;",
+        )?;
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |row| row.get(0))?;
+        let has_records: bool = self
+            .conn
+            .query_row(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'records'",
+                [],
+                |_| Ok(true),
+            )
+            .optional()?
+            .unwrap_or(false);
+        if has_records && version < 2 {
+            // Version 1 (before records were placed on the collector's clock and checked
+            // against the rules): its times are the pages' own, and nothing was excluded.
+            self.conn.execute_batch(
+                "BEGIN;
+                 ALTER TABLE records ADD COLUMN client_time INTEGER;
+                 UPDATE records SET client_time = time;
+                 ALTER TABLE records ADD COLUMN excluded TEXT;
+                 ALTER TABLE records ADD COLUMN note TEXT;
+                 COMMIT;",
+            )?;
+        }
+        self.conn.execute_batch(&format!(
+            "CREATE TABLE IF NOT EXISTS records (
+                 id TEXT PRIMARY KEY,
+                 kind TEXT NOT NULL CHECK (kind IN ('exposure', 'event')),
+                 user_id TEXT NOT NULL,
+                 experiment TEXT,
+                 grp TEXT,
+                 name TEXT,
+                 time INTEGER NOT NULL,
+                 client_time INTEGER,
+                 excluded TEXT,
+                 note TEXT,
+                 record TEXT NOT NULL,
+                 received_at INTEGER NOT NULL
+             );
+             CREATE INDEX IF NOT EXISTS exposures ON records (experiment, time)
+                 WHERE kind = 'exposure';
+             CREATE INDEX IF NOT EXISTS events ON records (name, time)
+                 WHERE kind = 'event';
+             CREATE TABLE IF NOT EXISTS client_drops (
+                 received_at INTEGER NOT NULL,
+                 dropped INTEGER NOT NULL
+             );
+             PRAGMA user_version = {SCHEMA_VERSION};"
+        ))
+    }
+
+    /// Stores accepted records (and the count of records a page dropped) in one
+    /// transaction.
+    pub fn insert(
+        &mut self,
+        records: &[Accepted],
+        dropped: u64,
+        received_at: i64,
+    ) -> rusqlite::Result<Inserted> {
         let tx = self.conn.transaction()?;
-        let mut stored = 0;
+        let mut done = Inserted::default();
         {
             let mut insert = tx.prepare_cached(
                 "INSERT OR IGNORE INTO records
-                 (id, kind, user_id, experiment, grp, name, time, record, received_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                 (id, kind, user_id, experiment, grp, name, time, client_time, excluded, note,
+                  record, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?;
-            for record in &batch.records {
+            for accepted in records {
+                let record = &accepted.record;
                 let json = serde_json::to_string(record).unwrap_or_default();
-                let (kind, experiment, group, name) = match record {
+                let (experiment, group, name) = match record {
                     Record::Exposure {
                         experiment, group, ..
-                    } => (
-                        "exposure",
-                        Some(experiment.as_str()),
-                        Some(group.as_str()),
+                    } => (Some(experiment.as_str()), Some(group.as_str()), None),
+                    // An event names its experiment only when it is kept out for it.
+                    Record::Event { name, .. } => (
+                        accepted.exclusion.as_ref().map(|e| e.experiment.as_str()),
                         None,
+                        Some(name.as_str()),
                     ),
-                    Record::Event { name, .. } => ("event", None, None, Some(name.as_str())),
                 };
-                stored += insert.execute(params![
+                let new = insert.execute(params![
                     record.id(),
-                    kind,
+                    record.kind(),
                     record.user_id(),
                     experiment,
                     group,
                     name,
+                    accepted.time,
                     record.time(),
+                    accepted.exclusion.as_ref().map(|e| e.reason),
+                    accepted.exclusion.as_ref().map(|e| e.detail.as_str()),
                     json,
                     received_at
                 ])? as u64;
+                done.stored += new;
+                done.duplicates += 1 - new;
+                if new == 1 && accepted.exclusion.is_some() {
+                    done.excluded += 1;
+                }
             }
-            if batch.dropped > 0 {
+            if dropped > 0 {
                 tx.execute(
                     "INSERT INTO client_drops (received_at, dropped) VALUES (?1, ?2)",
-                    params![received_at, batch.dropped as i64],
+                    params![received_at, dropped as i64],
                 )?;
             }
         }
         tx.commit()?;
-        Ok(Ack {
-            stored,
-            duplicates: batch.records.len() as u64 - stored,
-        })
+        Ok(done)
     }
 
-    /// The results table of `experiment` for conversions to `event`.
+    /// The results table of `experiment` for conversions to `event`, from the records that
+    /// are not excluded, and the count of those that are.
     pub fn results(
         &self,
         experiment: &str,
         event: &str,
         plan: Option<&Plan>,
-    ) -> Result<Results, rusqlite::Error> {
-        let groups: Vec<&str> = plan
-            .map(|p| p.groups.iter().map(|g| g.name.as_str()).collect())
+    ) -> rusqlite::Result<Results> {
+        let planned: Vec<(String, f64)> = plan
+            .map(|p| p.groups.iter().map(|g| (g.name.clone(), g.share)).collect())
             .unwrap_or_default();
-        let mut tally = Tally::new(&groups);
+        let mut tally = Tally::new(planned.iter().map(|(g, _)| g));
         let mut exposures = self.conn.prepare_cached(
-            "SELECT user_id, grp, time FROM records WHERE kind = 'exposure' AND experiment = ?1",
+            "SELECT user_id, grp, time FROM records
+             WHERE kind = 'exposure' AND experiment = ?1 AND excluded IS NULL",
         )?;
         let mut rows = exposures.query(params![experiment])?;
         while let Some(row) = rows.next()? {
@@ -125,32 +203,37 @@ impl Store {
             tally.exposure(&user, &group, row.get(2)?);
         }
         let mut events = self.conn.prepare_cached(
-            "SELECT user_id, time FROM records WHERE kind = 'event' AND name = ?1",
+            "SELECT user_id, time FROM records
+             WHERE kind = 'event' AND name = ?1 AND excluded IS NULL",
         )?;
         let mut rows = events.query(params![event])?;
         while let Some(row) = rows.next()? {
             let user: String = row.get(0)?;
             tally.event(&user, row.get(1)?);
         }
-        let counts = tally.counts();
-        let weights: Vec<Option<f64>> = counts
-            .iter()
-            .map(|c| {
-                plan.and_then(|p| p.groups.iter().find(|g| g.name == c.group))
-                    .map(|g| g.share)
-            })
-            .collect();
-        let control = plan
-            .and_then(|p| p.groups.first())
-            .map_or("Control", |g| g.name.as_str());
         let dropped: i64 = self.conn.query_row(
             "SELECT COALESCE(SUM(dropped), 0) FROM client_drops",
             [],
             |row| row.get(0),
         )?;
+        let mut excluded_counts = self.conn.prepare_cached(
+            "SELECT kind, excluded, COUNT(*) FROM records
+             WHERE experiment = ?1 AND excluded IS NOT NULL
+             GROUP BY kind, excluded ORDER BY kind DESC, excluded",
+        )?;
+        let excluded = excluded_counts
+            .query_map(params![experiment], |row| {
+                Ok(Excluded {
+                    kind: row.get(0)?,
+                    reason: row.get(1)?,
+                    count: row.get::<_, i64>(2)? as u64,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(Results {
-            analysis: analyze(experiment, event, control, &counts, &weights),
+            analysis: analyze_planned(experiment, event, &planned, &tally.counts()),
             dropped_by_clients: dropped as u64,
+            excluded,
         })
     }
 }

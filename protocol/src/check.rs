@@ -1,0 +1,191 @@
+//! What a record must be to be stored: a UUID, short printable texts, and experiments, groups
+//! and events the collector's rules know.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::record::Record;
+
+const MAX_TEXT_CHARS: usize = 200;
+const MAX_SECONDARY_EXPOSURES: usize = 50;
+const MAX_GROUPS_PER_EVENT: usize = 50;
+
+/// The experiments, groups and events a collector knows (from its rules).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Catalog {
+    pub experiments: BTreeMap<String, BTreeSet<String>>,
+    pub events: BTreeSet<String>,
+}
+
+impl Catalog {
+    /// An experiment and its groups.
+    pub fn add(&mut self, experiment: &str, groups: impl IntoIterator<Item = String>) {
+        self.experiments
+            .entry(experiment.to_owned())
+            .or_default()
+            .extend(groups);
+    }
+
+    /// An event records may name.
+    pub fn add_event(&mut self, name: &str) {
+        self.events.insert(name.to_owned());
+    }
+}
+
+/// Checks one record's content against the limits and the catalog.
+pub fn check_record(record: &Record, catalog: &Catalog) -> Result<(), String> {
+    if !is_uuid(record.id()) {
+        return Err(format!("id {:?} is not a UUID", record.id()));
+    }
+    text("user_id", record.user_id())?;
+    match record {
+        Record::Exposure {
+            experiment,
+            group,
+            rule_id,
+            secondary_exposures,
+            ..
+        } => {
+            text("rule_id", rule_id)?;
+            let groups = catalog
+                .experiments
+                .get(experiment)
+                .ok_or_else(|| format!("unknown experiment {experiment:?}"))?;
+            if !groups.contains(group) {
+                return Err(format!("experiment {experiment:?} has no group {group:?}"));
+            }
+            if secondary_exposures.len() > MAX_SECONDARY_EXPOSURES {
+                return Err("too many secondary exposures".into());
+            }
+            for s in secondary_exposures {
+                text("gate", &s.gate)?;
+                text("ruleID", &s.rule_id)?;
+                if s.gate_value != "true" && s.gate_value != "false" {
+                    return Err("gateValue must be \"true\" or \"false\"".into());
+                }
+            }
+        }
+        Record::Event { name, groups, .. } => {
+            if !catalog.events.contains(name) {
+                let known: Vec<&str> = catalog.events.iter().map(String::as_str).collect();
+                return Err(format!(
+                    "unknown event {name:?} (known: {})",
+                    known.join(", ")
+                ));
+            }
+            if groups.len() > MAX_GROUPS_PER_EVENT {
+                return Err("too many groups".into());
+            }
+            for (experiment, group) in groups {
+                let known = catalog
+                    .experiments
+                    .get(experiment)
+                    .is_some_and(|g| g.contains(group));
+                if !known {
+                    return Err(format!("unknown experiment group {experiment:?}/{group:?}"));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn text(field: &str, value: &str) -> Result<(), String> {
+    if value.is_empty() {
+        return Err(format!("{field} is empty"));
+    }
+    if value.chars().count() > MAX_TEXT_CHARS {
+        return Err(format!(
+            "{field} is longer than {MAX_TEXT_CHARS} characters"
+        ));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(format!("{field} has control characters"));
+    }
+    Ok(())
+}
+
+/// A hyphenated UUID, in either case.
+pub fn is_uuid(s: &str) -> bool {
+    s.len() == 36
+        && s.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::Batch;
+    use crate::{CTA_CLICK, VISITED_SIGNUP};
+
+    const NOW: i64 = 1_764_000_000_000;
+    const ID: &str = "0f8fad5b-d9cb-469f-a165-70867728950e";
+
+    fn catalog() -> Catalog {
+        let mut c = Catalog::default();
+        c.add("button_color_v3", ["Control", "Red"].map(String::from));
+        c.add_event(VISITED_SIGNUP);
+        c.add_event(CTA_CLICK);
+        c
+    }
+
+    fn exposure(id: &str) -> Record {
+        Record::Exposure {
+            id: id.into(),
+            user_id: "u".into(),
+            experiment: "button_color_v3".into(),
+            group: "Red".into(),
+            rule_id: "r".into(),
+            secondary_exposures: vec![],
+            time: NOW,
+        }
+    }
+
+    fn event(name: &str) -> Record {
+        Record::Event {
+            id: ID.into(),
+            user_id: "u".into(),
+            name: name.into(),
+            time: NOW,
+            groups: [("button_color_v3".to_string(), "Red".to_string())].into(),
+        }
+    }
+
+    #[test]
+    fn good_records_pass_and_round_trip() {
+        assert_eq!(check_record(&exposure(ID), &catalog()), Ok(()));
+        assert_eq!(check_record(&event(VISITED_SIGNUP), &catalog()), Ok(()));
+        let batch = Batch {
+            records: vec![exposure(ID), event(CTA_CLICK)],
+            dropped: 3,
+            sent_at: Some(NOW),
+        };
+        let json = serde_json::to_string(&batch).unwrap();
+        assert!(json.contains("{\"exposure\":{"), "{json}");
+        assert_eq!(serde_json::from_str::<Batch>(&json).unwrap(), batch);
+    }
+
+    #[test]
+    fn bad_records_say_why() {
+        let reason = |r: Record| check_record(&r, &catalog()).unwrap_err();
+        assert!(reason(exposure("nope")).contains("id \"nope\" is not a UUID"));
+        assert!(reason(event("bought"))
+            .contains("unknown event \"bought\" (known: cta_click, visited_signup)"));
+        let mut unknown = exposure(ID);
+        if let Record::Exposure { experiment, .. } = &mut unknown {
+            *experiment = "other".into();
+        }
+        assert!(reason(unknown).contains("unknown experiment \"other\""));
+        let mut bad_group = exposure(ID);
+        if let Record::Exposure { group, .. } = &mut bad_group {
+            *group = "Purple".into();
+        }
+        assert!(reason(bad_group).contains("has no group \"Purple\""));
+        let mut control = event(CTA_CLICK);
+        if let Record::Event { user_id, .. } = &mut control {
+            *user_id = "a\u{7}b".into();
+        }
+        assert!(reason(control).contains("control characters"));
+    }
+}

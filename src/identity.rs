@@ -9,10 +9,9 @@
 use std::time::Duration;
 
 use serde::Deserialize;
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
 use crate::console;
+use crate::fetch::{fetch, Request};
 use crate::storage::Store;
 
 /// The localStorage key of the user ID.
@@ -179,40 +178,17 @@ pub fn parse_echo_body(body: &str) -> Result<String, String> {
     }
 }
 
-/// Fetches the IP hash, giving up after `deadline`: a timer aborts the request (and the
-/// reading of its body) through an `AbortController`.
+/// Fetches the IP hash, giving up after `deadline`.
 async fn fetch_ip_hash(url: &str, deadline: Duration) -> Result<String, String> {
-    let window = web_sys::window().ok_or("no window")?;
-    let controller = web_sys::AbortController::new().map_err(|e| console::describe(&e))?;
-    let init = web_sys::RequestInit::new();
-    init.set_signal(Some(&controller.signal()));
-    let abort = controller.clone();
-    let _timer = gloo_timers::callback::Timeout::new(deadline.as_millis() as u32, move || {
-        abort.abort();
-    });
-    let timed_out = || format!("no answer within {} ms", deadline.as_millis());
-    let response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
-        .await
-        .map_err(|e| {
-            if controller.signal().aborted() {
-                timed_out()
-            } else {
-                format!("request failed: {}", console::describe(&e))
-            }
-        })?;
-    let response: web_sys::Response = response.dyn_into().map_err(|_| "not a response")?;
-    if !response.ok() {
-        return Err(format!("status {}", response.status()));
+    let request = Request {
+        deadline: Some(deadline),
+        ..Request::default()
+    };
+    let reply = fetch(url, request).await.map_err(|e| e.to_string())?;
+    if !reply.ok() {
+        return Err(format!("status {}", reply.status));
     }
-    let text = response.text().map_err(|e| console::describe(&e))?;
-    let body = JsFuture::from(text).await.map_err(|e| {
-        if controller.signal().aborted() {
-            timed_out()
-        } else {
-            format!("cannot read the body: {}", console::describe(&e))
-        }
-    })?;
-    parse_echo_body(&body.as_string().unwrap_or_default())
+    parse_echo_body(&reply.text)
 }
 
 #[cfg(test)]

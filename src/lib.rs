@@ -4,7 +4,7 @@
 //! Browser concerns only: who the user is ([`identity`], [`storage`]), the deployment's
 //! settings ([`config`]), the bundled rules ([`bundle`]), what the variant looks like
 //! ([`variant`], [`colors`]), the task list ([`tasks`]), the exposures and events sent to the
-//! collector ([`events`]) and the components. The evaluation itself is the engine's.
+//! collector ([`events`]), talking to servers ([`fetch`]) and the components. The evaluation itself is the engine's.
 
 pub mod bundle;
 pub mod colors;
@@ -12,6 +12,7 @@ pub mod components;
 pub mod config;
 pub mod console;
 pub mod events;
+pub mod fetch;
 pub mod identity;
 pub mod results;
 pub mod route;

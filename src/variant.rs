@@ -45,10 +45,7 @@ impl Variant {
         let (color, color_problem) =
             ButtonColor::parse_or_default(result.get(COLOR_PARAM, DEFAULT_COLOR_TEXT));
         Variant {
-            group: result
-                .is_experiment_group
-                .then(|| result.group_name.map(str::to_owned))
-                .flatten(),
+            group: result.group().map(str::to_owned),
             rule_id: result.rule_id.to_owned(),
             reason: result.reason,
             color,

@@ -1,6 +1,8 @@
 //! The durable client log in headless Chrome: exposures logged once across reloads, a queue
 //! that survives reloads, a failing collector retried without loss, a full queue dropping the
-//! oldest and counting them, and refusals. `fetch` is replaced by a scripted collector.
+//! oldest and counting them, the page's clock sent with each batch, and refusals: a refused
+//! record dropped while the rest of its batch is delivered, a batch refused as a whole sent
+//! again one record at a time. `fetch` is replaced by a scripted collector.
 
 #![cfg(target_arch = "wasm32")]
 
@@ -18,20 +20,34 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen(inline_js = r#"
 export function script_collector(answers) {
-  // answers: a list of statuses (0 = network error); the last one repeats.
-  window.__collector = { bodies: [], answers: Array.from(answers) };
+  // answers: a list of statuses, the last one repeating. 0 is a network error. 200 answers
+  // as the collector does: it refuses each record named "bad_event" (with its index) and
+  // stores the others. 400 refuses the whole batch if it holds a "bad_event", else is a 200.
+  // Any other status is an error answer.
+  window.__collector = { bodies: [], stored: [], answers: Array.from(answers) };
   window.fetch = async (url, init) => {
     const c = window.__collector;
     c.bodies.push(init.body);
-    const status = c.answers.length > 1 ? c.answers.shift() : c.answers[0];
+    let status = c.answers.length > 1 ? c.answers.shift() : c.answers[0];
     if (status === 0) throw new TypeError("Failed to fetch");
-    const records = JSON.parse(init.body).records.length;
-    const body = status === 200 ? JSON.stringify({ stored: records, duplicates: 0 })
-      : JSON.stringify({ error: "record 0: unknown event \"nope\"" });
-    return new Response(body, { status });
+    const records = JSON.parse(init.body).records;
+    const bad = (r) => r.event && r.event.name === "bad_event";
+    if (status === 400 && !records.some(bad)) status = 200;
+    if (status !== 200) {
+      const body = JSON.stringify({ error: "the batch holds a record the collector cannot read" });
+      return new Response(body, { status });
+    }
+    const refused = [];
+    records.forEach((r, index) => {
+      if (bad(r)) refused.push({ index, id: r.event.id, reason: "unknown event \"bad_event\"" });
+      else c.stored.push((r.event || r.exposure).id);
+    });
+    const body = { stored: records.length - refused.length, duplicates: 0, excluded: 0, refused };
+    return new Response(JSON.stringify(body), { status });
   };
 }
 export function sent_bodies() { return window.__collector.bodies.slice(); }
+export function stored_ids() { return window.__collector.stored.slice(); }
 export function capture_console() {
   window.__cohortLog = [];
   for (const level of ["warn", "error"]) {
@@ -45,6 +61,7 @@ export function clear_local_storage() { localStorage.clear(); }
 extern "C" {
     fn script_collector(answers: Vec<u32>);
     fn sent_bodies() -> Vec<String>;
+    fn stored_ids() -> Vec<String>;
     fn capture_console();
     fn console_text() -> String;
     fn clear_local_storage();
@@ -171,25 +188,103 @@ async fn a_full_queue_drops_the_oldest_and_reports_how_many() {
     assert_eq!((batch.records.len(), batch.dropped), (3, 2));
 }
 
+/// Waits until nothing is pending (or 4 s have passed).
+async fn drained(log: EventLog) {
+    for _ in 0..80 {
+        if log.pending().0 == 0 {
+            return;
+        }
+        sleep(50).await;
+    }
+}
+
+/// The IDs of the queued records, oldest first.
+fn queued_ids(store: &Store) -> Vec<String> {
+    Queue::new(store)
+        .records()
+        .iter()
+        .map(|r| serde_json::from_str::<Record>(r).unwrap().id().to_owned())
+        .collect()
+}
+
 #[wasm_bindgen_test]
-async fn a_refused_batch_is_dropped_and_said_so_and_a_missing_collector_keeps_events_local() {
+async fn a_refused_record_is_dropped_and_the_rest_of_its_batch_delivered() {
     clear_local_storage();
     capture_console();
     let store = Store::open();
     let (user, variant) = someone(5);
-    script_collector(vec![422]);
+    let log = EventLog::open(store, None);
+    for name in ["cta_click", "bad_event", "visited_signup"] {
+        log.event(name, &user, &variant);
+    }
+    let ids = queued_ids(&store);
+    script_collector(vec![200]);
+    let before = js_sys::Date::now() as i64;
     let log = EventLog::open(store, Some("/api".into()));
-    log.event("cta_click", &user, &variant);
-    sleep(100).await;
-    assert_eq!(log.pending().0, 0);
+    drained(log).await;
+    assert_eq!(log.pending().0, 0, "{}", console_text());
+    assert_eq!(sent_bodies().len(), 1, "one batch");
+    assert_eq!(stored_ids(), vec![ids[0].clone(), ids[2].clone()]);
     assert!(
         console_text().contains(
-            "the collector refused a batch of 1 records (status 422: record 0: unknown event"
+            "the collector refused record 1 of a batch of 3: unknown event \"bad_event\"; it is dropped"
         ),
         "{}",
         console_text()
     );
+    let batch: Batch = serde_json::from_str(&sent_bodies()[0]).unwrap();
+    let sent_at = batch
+        .sent_at
+        .expect("the page's clock travels with the batch");
+    assert!(
+        (before..=before + 5000).contains(&sent_at),
+        "{sent_at} vs {before}"
+    );
+}
 
+#[wasm_bindgen_test]
+async fn a_batch_refused_whole_is_sent_again_one_record_at_a_time() {
+    clear_local_storage();
+    capture_console();
+    let store = Store::open();
+    let (user, variant) = someone(6);
+    let log = EventLog::open(store, None);
+    for name in ["cta_click", "bad_event", "visited_signup"] {
+        log.event(name, &user, &variant);
+    }
+    let ids = queued_ids(&store);
+    script_collector(vec![400]);
+    let log = EventLog::open(store, Some("/api".into()));
+    drained(log).await;
+    assert_eq!(log.pending().0, 0, "{}", console_text());
+    let sizes: Vec<usize> = sent_bodies()
+        .iter()
+        .map(|b| serde_json::from_str::<Batch>(b).unwrap().records.len())
+        .collect();
+    assert_eq!(sizes, vec![3, 1, 1, 1], "the batch, then each record");
+    assert_eq!(stored_ids(), vec![ids[0].clone(), ids[2].clone()]);
+    let console = console_text();
+    assert!(console.contains("sending them one at a time"), "{console}");
+    assert!(
+        console.contains("the collector refused a record (status 400"),
+        "{console}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn transient_failures_drop_nothing_and_a_missing_collector_keeps_events_local() {
+    clear_local_storage();
+    capture_console();
+    let store = Store::open();
+    let (user, variant) = someone(7);
+    script_collector(vec![500]);
+    let log = EventLog::open(store, Some("/api".into()));
+    log.event("cta_click", &user, &variant);
+    log.event("bad_event", &user, &variant);
+    sleep(200).await;
+    assert_eq!(log.pending().0, 2, "a 500 drops nothing");
+
+    clear_local_storage();
     script_collector(vec![404]);
     let log = EventLog::open(store, Some("/api".into()));
     log.event("cta_click", &user, &variant);
@@ -213,7 +308,7 @@ async fn a_refused_batch_is_dropped_and_said_so_and_a_missing_collector_keeps_ev
 async fn without_a_collector_nothing_is_sent() {
     clear_local_storage();
     let store = Store::open();
-    let (user, variant) = someone(6);
+    let (user, variant) = someone(8);
     script_collector(vec![200]);
     let log = EventLog::open(store, None);
     log.exposure(&user, &variant);

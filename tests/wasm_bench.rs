@@ -1,29 +1,55 @@
-//! The engine's speed in the browser: `button_color_v3` evaluations per second in Wasm in
-//! headless Chrome, built as the page is (`--profile wasm-release`). The budget is 500,000 a
-//! second; `scripts/bench` runs this with `--nocapture` to print the figure.
+//! The engine's speed in the browser, in Wasm in headless Chrome, built as the page is
+//! (`--profile wasm-release`): `button_color_v3` evaluations per second, and the same read as a
+//! ratio to SHA-256 of one `salt.user_id` (an evaluation hashes twice), both measured in this
+//! run. `scripts/bench` runs this with `--nocapture` to print the figures.
+//!
+//! Only the ratio is checked, against [`MAX_RATIO`]: twice what it was when this was written.
+//! An absolute rate depends on the machine and on what else it is doing; the ratio does not.
 
 #![cfg(target_arch = "wasm32")]
 
-use cohort::User;
+use cohort::{hash, User};
 use cohort_app::bundle::bundled_rules;
 use std::hint::black_box;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-const BUDGET_PER_SECOND: f64 = 500_000.0;
+/// An evaluation may cost at most this many SHA-256 hashes of the same input (measured at
+/// 2.6 to 3.0 here, in 2026-11).
+const MAX_RATIO: f64 = 6.0;
 
 fn now_ms() -> f64 {
     web_sys::window().unwrap().performance().unwrap().now()
 }
 
+/// The best rate per second of `run(n)` over a few rounds.
+fn best_rate(mut run: impl FnMut(usize)) -> f64 {
+    run(20_000); // warm up
+    let n = 200_000;
+    (0..5)
+        .map(|_| {
+            let start = now_ms();
+            run(n);
+            n as f64 / ((now_ms() - start) / 1000.0)
+        })
+        .fold(0.0, f64::max)
+}
+
 #[wasm_bindgen_test]
-fn button_color_v3_evaluations_per_second() {
-    let users: Vec<User> = (0..1024)
-        .map(|i| User::with_id(format!("5b0c1e2d-3f4a-4b5c-8d6e-{i:012}")))
+fn evaluation_costs_a_few_hashes() {
+    let ids: Vec<String> = (0..1024)
+        .map(|i| format!("5b0c1e2d-3f4a-4b5c-8d6e-{i:012}"))
         .collect();
+    let users: Vec<User> = ids.iter().cloned().map(User::with_id).collect();
     let evaluator = bundled_rules().at(0);
-    let run = |n: usize| {
+    let salt = "0ae71c5f-39e1-9109-5278-da7bb8a0aece";
+    let hashes = best_rate(|n| {
+        for i in 0..n {
+            black_box(hash::hash_joined(&[salt, &ids[i & 1023]]));
+        }
+    });
+    let evaluations = best_rate(|n| {
         for i in 0..n {
             black_box(
                 evaluator
@@ -31,21 +57,17 @@ fn button_color_v3_evaluations_per_second() {
                     .rule_id,
             );
         }
-    };
-    run(20_000); // warm up
-    let mut best = 0.0_f64;
-    for _ in 0..5 {
-        let n = 200_000;
-        let start = now_ms();
-        run(n);
-        let seconds = (now_ms() - start) / 1000.0;
-        best = best.max(n as f64 / seconds);
-    }
+    });
+    let ratio = hashes / evaluations;
     web_sys::console::log_1(
-        &format!("wasm: {best:.0} button_color_v3 evaluations per second (budget {BUDGET_PER_SECOND:.0})").into(),
+        &format!(
+            "wasm: {evaluations:.0} button_color_v3 evaluations/s, {hashes:.0} SHA-256/s: \
+             an evaluation costs {ratio:.2} hashes (at most {MAX_RATIO})"
+        )
+        .into(),
     );
     assert!(
-        best >= BUDGET_PER_SECOND,
-        "{best:.0} evaluations per second is below the budget"
+        ratio <= MAX_RATIO,
+        "an evaluation costs {ratio:.2} SHA-256 hashes, more than {MAX_RATIO}"
     );
 }

@@ -2,10 +2,13 @@
 //! (surviving reloads and offline time) and sent to the collector in batches.
 //!
 //! Sending uses `fetch` with `keepalive`; when the page is hidden, `navigator.sendBeacon`
-//! takes what is queued (the records stay queued: only an acknowledgement removes them, and
-//! the collector stores a record once however often it arrives). Failures are retried with
-//! exponential backoff. A batch the collector refuses as invalid is dropped, with the reason
-//! in the console. Without a collector, everything stays local.
+//! takes what is queued (the records stay queued: only an answer removes them, and the
+//! collector stores a record once however often it arrives). Each batch carries the page's
+//! clock (`sent_at`), so that the collector can place records on its own. Failures are
+//! retried with exponential backoff and nothing is dropped for them. The collector answers
+//! for every record: stored, or refused for its own content (dropped, with the reason in the
+//! console). A batch refused as a whole is sent again one record at a time, so that only
+//! the bad record is dropped. Without a collector, everything stays local.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -13,10 +16,10 @@ use std::collections::BTreeMap;
 use cohort_protocol::{Record, SecondaryExposure};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
 use super::queue::{first_exposure, Queue, Sent, Shelf, BATCH_RECORDS, QUEUE_CAPACITY};
 use crate::console;
+use crate::fetch::{fetch, Request};
 use crate::identity::{new_user_id, Identity};
 use crate::storage::Store;
 use crate::variant::{Variant, EXPERIMENT};
@@ -31,6 +34,8 @@ struct State {
     endpoint: Option<String>,
     capacity: usize,
     sending: bool,
+    /// After a batch was refused as a whole: send one record at a time through this key.
+    solo_through: Option<String>,
     attempt: u32,
     retry: Option<gloo_timers::callback::Timeout>,
 }
@@ -82,6 +87,7 @@ impl EventLog {
             endpoint: collector.map(|base| format!("{}/events", base.trim_end_matches('/'))),
             capacity,
             sending: false,
+            solo_through: None,
             attempt: 0,
             retry: None,
         };
@@ -183,20 +189,33 @@ impl EventLog {
 
 /// What the collector said to a batch.
 enum Answer {
-    Stored,
-    /// 4xx: the batch is invalid and will stay so.
+    /// Every record is accounted for: stored, already stored, or refused for its content
+    /// (each with its position and reason).
+    Stored { refused: Vec<Refused> },
+    /// 4xx: the batch as a whole is invalid and will stay so.
     Refused(String),
-    /// No collector at this URL (404, 405).
+    /// No collector at this URL (404, 405, or a static host's page).
     NotHere,
-    /// Try again later (network error, 5xx, 429).
+    /// Try again later (network error, 5xx, 408, 429).
     Later(String),
 }
 
 /// The endpoint, the next batch's body and what it holds, if there is anything to send.
+/// After a batch was refused as a whole, its records go one at a time, so that only the bad
+/// one is dropped.
 fn next_batch() -> Option<(String, String, Sent)> {
     with_state(|s| {
         let endpoint = s.endpoint.clone()?;
-        let (body, sent) = Queue::new(&s.store).next_batch(BATCH_RECORDS)?;
+        let queue = Queue::new(&s.store);
+        let solo = match (&s.solo_through, queue.first_key()) {
+            (Some(last), Some(first)) if first <= *last => true,
+            _ => {
+                s.solo_through = None;
+                false
+            }
+        };
+        let size = if solo { 1 } else { BATCH_RECORDS };
+        let (body, sent) = queue.next_batch(size, js_sys::Date::now() as i64)?;
         Some((endpoint, body, sent))
     })
     .flatten()
@@ -204,15 +223,30 @@ fn next_batch() -> Option<(String, String, Sent)> {
 
 async fn send_all() {
     while let Some((endpoint, body, batch)) = next_batch() {
-        match post(&endpoint, body).await {
-            Answer::Stored => with_state(|s| {
+        match post(&endpoint, &body).await {
+            Answer::Stored { refused } => with_state(|s| {
+                for r in &refused {
+                    console::error(&format!(
+                        "the collector refused record {} of a batch of {}: {}; it is dropped",
+                        r.index,
+                        batch.keys.len(),
+                        r.reason
+                    ));
+                }
                 Queue::new(&s.store).remove(&batch);
                 s.attempt = 0;
             }),
+            Answer::Refused(reason) if batch.keys.len() > 1 => with_state(|s| {
+                console::warn(&format!(
+                    "the collector refused a batch of {} records ({reason}); sending them one \
+                     at a time",
+                    batch.keys.len()
+                ));
+                s.solo_through = batch.keys.last().cloned();
+            }),
             Answer::Refused(reason) => with_state(|s| {
                 console::error(&format!(
-                    "the collector refused a batch of {} records ({reason}); dropping it",
-                    batch.keys.len()
+                    "the collector refused a record ({reason}); it is dropped"
                 ));
                 Queue::new(&s.store).remove(&batch);
             }),
@@ -242,35 +276,28 @@ async fn send_all() {
     with_state(|s| s.sending = false);
 }
 
-async fn post(endpoint: &str, body: String) -> Answer {
-    let init = web_sys::RequestInit::new();
-    init.set_method("POST");
-    // `keepalive` lets the request outlive the page; web-sys has no setter for it yet.
-    let _ = js_sys::Reflect::set(&init, &JsValue::from_str("keepalive"), &JsValue::TRUE);
-    // A plain-text body keeps the request "simple" (no CORS preflight to a collector on
-    // another origin); the collector reads it as JSON whatever its type.
-    init.set_body(&JsValue::from_str(&body));
-    let Some(window) = web_sys::window() else {
-        return Answer::Later("no window".into());
+async fn post(endpoint: &str, body: &str) -> Answer {
+    let request = Request {
+        body: Some(body),
+        keepalive: true,
+        deadline: None,
     };
-    let response = match JsFuture::from(window.fetch_with_str_and_init(endpoint, &init)).await {
-        Ok(r) => r.unchecked_into::<web_sys::Response>(),
-        Err(e) => return Answer::Later(console::describe(&e)),
+    let reply = match fetch(endpoint, request).await {
+        Ok(reply) => reply,
+        Err(e) => return Answer::Later(e.to_string()),
     };
-    let status = response.status();
-    let text = match response.text() {
-        Ok(promise) => JsFuture::from(promise)
-            .await
-            .ok()
-            .and_then(|t| t.as_string())
-            .unwrap_or_default(),
-        Err(_) => String::new(),
-    };
-    let answer = serde_json::from_str::<Reply>(&text).ok();
+    let status = reply.status;
+    let answer = serde_json::from_str::<Reply>(&reply.text).ok();
     match status {
         // A 2xx that is not an acknowledgement is a static host's page, not a collector.
-        200..=299 if answer.as_ref().and_then(|a| a.stored).is_some() => Answer::Stored,
-        200..=299 => Answer::NotHere,
+        200..=299 => match answer {
+            Some(Reply {
+                stored: Some(_),
+                refused,
+                ..
+            }) => Answer::Stored { refused },
+            _ => Answer::NotHere,
+        },
         404 | 405 => Answer::NotHere,
         408 | 429 => Answer::Later(format!("status {status}")),
         400..=499 => Answer::Refused(match answer.and_then(|a| a.error) {
@@ -285,7 +312,16 @@ async fn post(endpoint: &str, body: String) -> Answer {
 #[derive(serde::Deserialize)]
 struct Reply {
     stored: Option<u64>,
+    #[serde(default)]
+    refused: Vec<Refused>,
     error: Option<String>,
+}
+
+/// A record the collector refused (`cohort_protocol::Refusal`).
+#[derive(serde::Deserialize)]
+struct Refused {
+    index: usize,
+    reason: String,
 }
 
 /// Sends what is queued with `navigator.sendBeacon` (the page may be about to go away). The

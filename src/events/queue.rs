@@ -99,8 +99,9 @@ impl<'s, S: Shelf> Queue<'s, S> {
     }
 
     /// The next batch to send, as the body of `POST /events` (a `cohort_protocol::Batch`
-    /// whose records are the stored JSON), and what it holds.
-    pub fn next_batch(&self, max: usize) -> Option<(String, Sent)> {
+    /// whose records are the stored JSON, sent at `sent_at` on the page's clock), and what it
+    /// holds.
+    pub fn next_batch(&self, max: usize, sent_at: i64) -> Option<(String, Sent)> {
         let mut keys = Vec::new();
         let mut records = Vec::new();
         for key in self.shelf.keys(RECORD_PREFIX).into_iter().take(max) {
@@ -114,10 +115,15 @@ impl<'s, S: Shelf> Queue<'s, S> {
         }
         let dropped = self.dropped();
         let body = format!(
-            "{{\"records\":[{}],\"dropped\":{dropped}}}",
+            "{{\"records\":[{}],\"dropped\":{dropped},\"sent_at\":{sent_at}}}",
             records.join(",")
         );
         Some((body, Sent { keys, dropped }))
+    }
+
+    /// The key of the oldest queued record.
+    pub fn first_key(&self) -> Option<String> {
+        self.shelf.keys(RECORD_PREFIX).into_iter().next()
     }
 
     /// Removes the records of an answered batch, and the drops it reported.
@@ -209,7 +215,7 @@ mod tests {
         assert_eq!(q.len(), 3);
         assert_eq!(q.dropped(), 2);
         assert_eq!(ids(&q), vec![id(2), id(3), id(4)]);
-        let (body, sent) = q.next_batch(2).unwrap();
+        let (body, sent) = q.next_batch(2, 77).unwrap();
         let batch: Batch = serde_json::from_str(&body).unwrap();
         assert_eq!(
             batch
@@ -220,6 +226,7 @@ mod tests {
             vec![id(2), id(3)]
         );
         assert_eq!(batch.dropped, 2);
+        assert_eq!(batch.sent_at, Some(77));
         q.remove(&sent);
         assert_eq!(ids(&q), vec![id(4)]);
         assert_eq!(q.dropped(), 0);
@@ -230,12 +237,12 @@ mod tests {
         let shelf = MapShelf::default();
         let q = Queue::new(&shelf);
         q.push(&record(0), 10);
-        let (_, sent) = q.next_batch(10).unwrap();
+        let (_, sent) = q.next_batch(10, 1).unwrap();
         q.push(&record(1), 10);
         q.remove(&sent);
         q.push(&record(2), 10);
         assert_eq!(ids(&q), vec![id(1), id(2)]);
-        assert!(Queue::new(&MapShelf::default()).next_batch(5).is_none());
+        assert!(Queue::new(&MapShelf::default()).next_batch(5, 1).is_none());
         // More than ten records keep their order (the sequence is zero-padded).
         for n in 3..15 {
             q.push(&record(n), 100);

@@ -1,7 +1,7 @@
 //! A bar chart of each group's conversion rate with its 95% interval, in SVG, each bar in the
 //! colour the group's button has. The table beside it carries the same figures in text.
 
-use cohort::{Plan, SpecKind};
+use cohort::SpecKind;
 use cohort_stats::Analysis;
 use leptos::prelude::*;
 
@@ -30,8 +30,7 @@ fn group_color(group: &str) -> String {
 
 /// The chart.
 #[component]
-pub fn Chart(analysis: Analysis, plan: Option<Plan>) -> impl IntoView {
-    let _ = plan;
+pub fn Chart(analysis: Analysis) -> impl IntoView {
     let top = analysis
         .groups
         .iter()

@@ -1,15 +1,14 @@
 //! Where results come from: the collector's `GET /results`, or this browser's queued records
 //! analysed here with `cohort-stats`.
 
-use cohort::{Plan, SpecKind};
+use cohort::SpecKind;
 use cohort_protocol::Record;
-use cohort_stats::{analyze, Results, Tally};
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
+use cohort_stats::{analyze_planned, Results, Tally};
 
 use crate::bundle::bundled_rules;
 use crate::console;
 use crate::events::queue::Queue;
+use crate::fetch::{fetch, Request};
 use crate::storage::Store;
 use crate::variant::EXPERIMENT;
 
@@ -20,16 +19,11 @@ pub struct Loaded {
     pub source: String,
     /// Why the collector was not used, if it was asked and did not answer.
     pub note: Option<String>,
-    /// The configured split, for the chart's colours and the weights.
-    pub plan: Option<Plan>,
 }
 
 /// Results for `event` conversions, from the collector if there is one, else from this
 /// browser's log.
 pub async fn load(collector: Option<&str>, event: &str) -> Result<Loaded, String> {
-    let plan = bundled_rules()
-        .spec(SpecKind::Config, EXPERIMENT)
-        .and_then(|s| s.plan());
     let mut note = None;
     if let Some(base) = collector {
         let url = format!(
@@ -42,7 +36,6 @@ pub async fn load(collector: Option<&str>, event: &str) -> Result<Loaded, String
                     results,
                     source: format!("the collector at {base}"),
                     note: None,
-                    plan,
                 })
             }
             Err(why) => {
@@ -57,12 +50,12 @@ pub async fn load(collector: Option<&str>, event: &str) -> Result<Loaded, String
     }
     let store = Store::open();
     let records = Queue::new(&store).records();
-    let mut tally = Tally::new(
-        &plan
-            .as_ref()
-            .map(|p| p.groups.iter().map(|g| g.name.clone()).collect::<Vec<_>>())
-            .unwrap_or_default(),
-    );
+    let planned: Vec<(String, f64)> = bundled_rules()
+        .spec(SpecKind::Config, EXPERIMENT)
+        .and_then(|s| s.plan())
+        .map(|p| p.groups.into_iter().map(|g| (g.name, g.share)).collect())
+        .unwrap_or_default();
+    let mut tally = Tally::new(planned.iter().map(|(g, _)| g));
     let mut read = 0;
     for text in &records {
         let Ok(record) = serde_json::from_str::<Record>(text) else {
@@ -86,42 +79,23 @@ pub async fn load(collector: Option<&str>, event: &str) -> Result<Loaded, String
             _ => {}
         }
     }
-    let counts = tally.counts();
-    let weights: Vec<Option<f64>> = counts
-        .iter()
-        .map(|c| {
-            plan.as_ref()
-                .and_then(|p| p.groups.iter().find(|g| g.name == c.group))
-                .map(|g| g.share)
-        })
-        .collect();
-    let control = plan
-        .as_ref()
-        .and_then(|p| p.groups.first())
-        .map_or("Control".to_owned(), |g| g.name.clone());
     Ok(Loaded {
         results: Results {
-            analysis: analyze(EXPERIMENT, event, &control, &counts, &weights),
+            analysis: analyze_planned(EXPERIMENT, event, &planned, &tally.counts()),
             dropped_by_clients: Queue::new(&store).dropped(),
+            excluded: Vec::new(),
         },
         source: format!("this browser's log ({read} records)"),
         note,
-        plan,
     })
 }
 
 async fn fetch_json(url: &str) -> Result<Results, String> {
-    let window = web_sys::window().ok_or("no window")?;
-    let response = JsFuture::from(window.fetch_with_str(url))
+    let reply = fetch(url, Request::default())
         .await
-        .map_err(|e| console::describe(&e))?;
-    let response: web_sys::Response = response.dyn_into().map_err(|_| "not a response")?;
-    if !response.ok() {
-        return Err(format!("status {}", response.status()));
+        .map_err(|e| e.to_string())?;
+    if !reply.ok() {
+        return Err(format!("status {}", reply.status));
     }
-    let text = JsFuture::from(response.text().map_err(|e| console::describe(&e))?)
-        .await
-        .map_err(|e| console::describe(&e))?;
-    serde_json::from_str(&text.as_string().unwrap_or_default())
-        .map_err(|e| format!("unexpected answer: {e}"))
+    serde_json::from_str(&reply.text).map_err(|e| format!("unexpected answer: {e}"))
 }

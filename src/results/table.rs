@@ -84,7 +84,7 @@ pub fn Report(loaded: Loaded) -> impl IntoView {
         </section>
         <section class="card" aria-labelledby="chart-title">
             <h2 id="chart-title">"Conversion rate by group"</h2>
-            <Chart analysis=analysis.clone() plan=loaded.plan.clone() />
+            <Chart analysis=analysis.clone() />
         </section>
     }
 }

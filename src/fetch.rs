@@ -1,0 +1,105 @@
+//! The page's one way to talk to a server: `fetch`, with an optional deadline and an optional
+//! `keepalive` body, answering the status and the body's text.
+//!
+//! The IP echo (a deadline), the event log (a body that may outlive the page) and the results
+//! page all go through [`fetch`]. A deadline aborts the request, and the reading of its body,
+//! through an `AbortController`.
+
+use std::time::Duration;
+
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use crate::console;
+
+/// What to send.
+#[derive(Debug, Clone, Default)]
+pub struct Request<'a> {
+    /// `POST` with this body (sent as text, which keeps the request "simple": no CORS
+    /// preflight to a collector on another origin); `GET` without.
+    pub body: Option<&'a str>,
+    /// Let the request outlive the page (bodies up to 64 KB).
+    pub keepalive: bool,
+    /// Give up after this long.
+    pub deadline: Option<Duration>,
+}
+
+/// A server's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub status: u16,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn ok(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+/// Why there is no answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// The deadline passed.
+    TimedOut(Duration),
+    /// The network or the browser failed the request.
+    Failed(String),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::TimedOut(deadline) => {
+                write!(f, "no answer within {} ms", deadline.as_millis())
+            }
+            Failure::Failed(why) => write!(f, "request failed: {why}"),
+        }
+    }
+}
+
+/// Fetches `url`.
+pub async fn fetch(url: &str, request: Request<'_>) -> Result<Reply, Failure> {
+    let window = web_sys::window().ok_or_else(|| Failure::Failed("no window".into()))?;
+    let init = web_sys::RequestInit::new();
+    if let Some(body) = request.body {
+        init.set_method("POST");
+        init.set_body(&JsValue::from_str(body));
+    }
+    if request.keepalive {
+        // web-sys has no setter for `keepalive` yet.
+        let _ = js_sys::Reflect::set(&init, &JsValue::from_str("keepalive"), &JsValue::TRUE);
+    }
+    let controller = match request.deadline {
+        Some(_) => Some(
+            web_sys::AbortController::new().map_err(|e| Failure::Failed(console::describe(&e)))?,
+        ),
+        None => None,
+    };
+    if let Some(controller) = &controller {
+        init.set_signal(Some(&controller.signal()));
+    }
+    let _timer = request
+        .deadline
+        .zip(controller.clone())
+        .map(|(deadline, controller)| {
+            gloo_timers::callback::Timeout::new(deadline.as_millis() as u32, move || {
+                controller.abort()
+            })
+        });
+    let failure = |e: JsValue| match (&controller, request.deadline) {
+        (Some(c), Some(deadline)) if c.signal().aborted() => Failure::TimedOut(deadline),
+        _ => Failure::Failed(console::describe(&e)),
+    };
+    let response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+        .await
+        .map_err(failure)?;
+    let response: web_sys::Response = response
+        .dyn_into()
+        .map_err(|_| Failure::Failed("not a response".into()))?;
+    let text = response.text().map_err(failure)?;
+    let text = JsFuture::from(text).await.map_err(failure)?;
+    Ok(Reply {
+        status: response.status(),
+        text: text.as_string().unwrap_or_default(),
+    })
+}

@@ -4,7 +4,7 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { collector, launch, serve, shown } from "./harness.mjs";
+import { collector, launch, serve, shown, skewClock, watchConsole } from "./harness.mjs";
 
 let browser;
 before(async () => {
@@ -77,6 +77,85 @@ test("exposures and conversions reach the collector, one exposure per user", asy
     assert.equal(shownExposed, 7);
     assert.ok(await page.isVisible("[data-testid=results-chart]"));
     assert.ok(await page.isVisible("[data-testid=srm]"));
+    await context.close();
+  } finally {
+    await server.close();
+  }
+});
+
+const MINUTE = 60_000;
+const queued = (page) =>
+  page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("cohort.q.")).length);
+
+test("pages with wrong clocks lose nothing: every record stored once, at the right time", async () => {
+  const server = await collector();
+  try {
+    for (const [label, skew] of [
+      ["10 minutes fast", 10 * MINUTE],
+      ["10 minutes slow", -10 * MINUTE],
+      ["2 days fast", 2 * 24 * 60 * MINUTE],
+    ]) {
+      const context = await browser.newContext();
+      await skewClock(context, skew);
+      const page = await context.newPage();
+      const started = Date.now();
+      await page.goto(server.url);
+      const { userId } = await shown(page);
+      assert.ok(Math.abs((await page.evaluate(() => Date.now())) - Date.now() - skew) < 5000, label);
+      await page.click("[data-testid=signup-link]");
+      await page.waitForSelector("[data-testid=signup]");
+      await page.click("[data-testid=back-link]");
+      await page.click("[data-testid=cta]");
+      await page.waitForSelector("[data-testid=signup]");
+      assert.ok(await eventually(async () => (await queued(page)) === 0), `${label}: delivered`);
+      const finished = Date.now();
+      const mine = (await server.records()).filter((r) => r.user_id === userId);
+      const kinds = mine.map((r) => (r.kind === "exposure" ? "exposure" : r.record.event.name)).sort();
+      assert.deepEqual(kinds, ["cta_click", "exposure", "visited_signup", "visited_signup"], label);
+      assert.equal(new Set(mine.map((r) => r.id)).size, mine.length, `${label}: each stored once`);
+      for (const r of mine) {
+        assert.equal(r.excluded, null, `${label}: ${r.note}`);
+        assert.ok(started - 1000 <= r.time && r.time <= finished + 1000, `${label}: placed at ${r.time}, within the test`);
+        assert.ok(Math.abs(r.client_time - r.time - skew) < 5000, `${label}: the page's time is kept (${r.client_time - r.time} ms off)`);
+      }
+      await context.close();
+    }
+    const analysis = await results(server.url);
+    assert.equal(analysis.total_exposed, 3);
+    assert.equal(sum(analysis, "converted"), 3, "each signup counts: it follows its exposure");
+  } finally {
+    await server.close();
+  }
+});
+
+test("one bad record among good ones: the good ones are stored, the bad one dropped and said", async () => {
+  const server = await collector();
+  try {
+    const context = await browser.newContext();
+    // Two bad records waiting in the queue before the page starts: an event the collector
+    // does not know, and text that is not JSON at all (which spoils its whole batch).
+    await context.addInitScript(() => {
+      if (sessionStorage.getItem("seeded")) return;
+      sessionStorage.setItem("seeded", "1");
+      const unknown = { event: { id: "0f8fad5b-d9cb-469f-a165-70867728950e", user_id: "someone",
+        name: "bought_a_boat", time: Date.now(), groups: {} } };
+      localStorage.setItem("cohort.q.000000000000", JSON.stringify(unknown));
+      localStorage.setItem("cohort.q.000000000001", '{"event": {"id": ');
+    });
+    const page = await context.newPage();
+    const lines = watchConsole(page);
+    await page.goto(server.url);
+    const { userId } = await shown(page);
+    await page.click("[data-testid=signup-link]");
+    await page.waitForSelector("[data-testid=signup]");
+    assert.ok(await eventually(async () => (await queued(page)) === 0), "the queue drains");
+    const stored = await server.records();
+    const kinds = stored.map((r) => (r.kind === "exposure" ? "exposure" : r.record.event.name)).sort();
+    assert.deepEqual(kinds, ["exposure", "visited_signup"], "the good records, and only they");
+    assert.ok(stored.every((r) => r.user_id === userId));
+    const said = lines.join("\n");
+    assert.match(said, /refused record 0 of a batch of 1: unknown event "bought_a_boat"/);
+    assert.match(said, /refused a record \(status 400: not a batch/);
     await context.close();
   } finally {
     await server.close();

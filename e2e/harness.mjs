@@ -79,7 +79,39 @@ export async function collector() {
       match ? resolve(match[1]) : reject(new Error(`unexpected: ${chunk}`));
     });
   });
-  return { url, close: () => new Promise((r) => { child.once("exit", r); child.kill("SIGTERM"); }) };
+  const db = join(dir, "e2e.db");
+  return {
+    url,
+    db,
+    /** Every stored record (`cohort export`): the record, its time on the collector's clock
+     *  and on the page's, and why it is excluded from results, if it is. */
+    records: () => exportRecords(db),
+    close: () => new Promise((r) => { child.once("exit", r); child.kill("SIGTERM"); }),
+  };
+}
+
+/** `cohort export --db DB`, parsed. */
+export async function exportRecords(db) {
+  const { execFileSync } = await import("node:child_process");
+  const out = execFileSync(join(ROOT, "target", "release", "cohort"), ["export", "--db", db]);
+  return out.toString().split("\n").filter(Boolean).map((line) => JSON.parse(line));
+}
+
+/** An init script that sets the page's clock `skew` milliseconds off (Date and Date.now). */
+export function skewClock(context, skew) {
+  return context.addInitScript((skew) => {
+    const RealDate = Date;
+    const now = () => RealDate.now() + skew;
+    class SkewedDate extends RealDate {
+      constructor(...args) {
+        super(...(args.length ? args : [now()]));
+      }
+      static now() {
+        return now();
+      }
+    }
+    globalThis.Date = SkewedDate;
+  }, skew);
 }
 
 /** Headless Chromium, as root, with no background network traffic. */

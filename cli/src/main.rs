@@ -1,5 +1,5 @@
 //! `cohort`: check, evaluate, assign and simulate experiment rules; collect exposures and
-//! events (`serve`) and read their results (`results`).
+//! events (`serve`), read their results (`results`) and export them (`export`).
 //!
 //! Every command reads Statsig spec files (`.json`) and Cohort's hand-written rules (`.toml`)
 //! with the same engine the app uses. Errors are one clear line on stderr and a non-zero exit
@@ -30,6 +30,7 @@ enum Command {
     Simulate(commands::simulate::Args),
     Serve(serve::Args),
     Results(commands::results::Args),
+    Export(commands::export::Args),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +42,7 @@ fn main() -> ExitCode {
         Command::Simulate(args) => commands::simulate::run(args),
         Command::Serve(args) => serve::run(args).map_err(Into::into),
         Command::Results(args) => commands::results::run(args),
+        Command::Export(args) => commands::export::run(args),
     };
     output::finish(result)
 }

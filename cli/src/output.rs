@@ -45,6 +45,12 @@ impl From<serde_json::Error> for Error {
     }
 }
 
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Error {
+        Error::Message(format!("cannot read the database: {e}"))
+    }
+}
+
 /// Buffered stdout. Flush it before returning (a dropped `BufWriter` swallows the error).
 pub fn stdout() -> BufWriter<StdoutLock<'static>> {
     BufWriter::new(std::io::stdout().lock())

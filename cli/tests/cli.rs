@@ -253,3 +253,125 @@ fn errors_are_one_line_never_a_panic() {
     }
     cohort().arg("frobnicate").assert().code(2);
 }
+
+/// Runs `cohort args`, reads one line of its output, then closes the pipe as `head -1` does.
+fn first_line_then_close(args: &[&str]) -> (std::process::ExitStatus, String, String) {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::Stdio;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_cohort"))
+        .current_dir(repo(""))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    drop(stdout); // the reader goes away
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    (child.wait().unwrap(), first, stderr)
+}
+
+#[test]
+fn a_closed_pipe_ends_a_command_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    // A database with a record, for `results` and `export`.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    drop(conn);
+    let db = db.to_str().unwrap().to_owned();
+    let many_users: String = (0..20_000)
+        .map(|i| format!("{{\"userID\": \"u{i}\"}}\n"))
+        .collect();
+    let rules = "experiments/button_color_v3.json";
+    for args in [
+        vec![
+            "simulate",
+            "--rules",
+            rules,
+            "--experiment",
+            "button_color_v3",
+            "-n",
+            "200000",
+            "--seed",
+            "1",
+        ],
+        vec!["check", "engine/tests/vectors/statsig.json"],
+        vec![
+            "assign",
+            "--rules",
+            rules,
+            "--experiment",
+            "button_color_v3",
+            "--user",
+            "u",
+        ],
+        vec!["results", "--db", &db, "--experiment", "button_color_v3"],
+    ] {
+        // Repeated: whether the pipe closes before or after the last write is a race.
+        for _ in 0..5 {
+            let (status, first, stderr) = first_line_then_close(&args);
+            assert!(!first.is_empty(), "{args:?}: no output");
+            assert!(status.success(), "{args:?}: {status} {stderr}");
+            assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        }
+    }
+    // eval reads stdin while it writes.
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_cohort"))
+        .current_dir(repo(""))
+        .args(["eval", "--rules", rules])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(many_users.as_bytes());
+    });
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut first).unwrap();
+    drop(stdout);
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert!(first.contains("button_color_v3"), "{first}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn eval_reports_a_line_that_is_not_utf8_and_goes_on() {
+    let mut input = b"{\"userID\": \"a\"}\n{\"userID\": \"".to_vec();
+    input.extend_from_slice(&[0xff, 0xfe]);
+    input.extend_from_slice(b"\"}\n{\"userID\": \"b\"}\n");
+    let assert = cohort()
+        .arg("eval")
+        .arg("--rules")
+        .arg(repo("experiments/button_color_v3.json"))
+        .write_stdin(input)
+        .assert()
+        .code(1);
+    let out = assert.get_output();
+    let stdout = String::from_utf8(out.stdout.clone()).unwrap();
+    let stderr = String::from_utf8(out.stderr.clone()).unwrap();
+    let users: Vec<String> = stdout
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["user"]["userID"].to_string())
+        .collect();
+    assert_eq!(users, ["\"a\"", "\"b\""]);
+    assert!(
+        stderr.contains("cohort: line 2: not a user: not UTF-8"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("cohort: 1 line(s) skipped"), "{stderr}");
+}

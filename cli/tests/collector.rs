@@ -654,3 +654,33 @@ fn a_missing_secret_is_made_once_and_kept_private() {
         assert_eq!(mode & 0o077, 0, "only the owner can read the secret");
     }
 }
+
+#[test]
+fn a_store_that_fails_answers_503_and_the_log_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    let server = Server::start(&db, &[]);
+    // Make every insert fail, from outside, as a full disk or a broken database would.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch(
+        "CREATE TRIGGER broken BEFORE INSERT ON records BEGIN SELECT RAISE(ABORT, 'the disk is on fire'); END;",
+    )
+    .unwrap();
+    let (status, answer) = server.post(batch(0, 2).to_string());
+    assert_eq!(status, 503, "{answer}");
+    assert_eq!(
+        answer["error"],
+        "the batch could not be stored; send it again"
+    );
+    conn.execute_batch("DROP TRIGGER broken;").unwrap();
+    assert_eq!(
+        server.post(batch(0, 2).to_string()).0,
+        200,
+        "stored once the store works"
+    );
+    let (_, logs) = server.terminate();
+    assert!(
+        logs.contains("cohort: a batch could not be stored: the disk is on fire"),
+        "{logs}"
+    );
+}

@@ -27,11 +27,19 @@ pub fn start() {
 fn ResultsPage(collector: Option<String>) -> impl IntoView {
     let event = RwSignal::new(cohort_protocol::VISITED_SIGNUP.to_owned());
     let loaded = RwSignal::new(None::<Result<Loaded, String>>);
+    // Each request takes a ticket; only the latest one's answer is shown, so a slow answer
+    // to an earlier choice never overwrites a newer one.
+    let latest = StoredValue::new(0u64);
     let refresh = move || {
         let (event, collector) = (event.get_untracked(), collector.clone());
+        let ticket = latest.get_value() + 1;
+        latest.set_value(ticket);
         loaded.set(None);
         wasm_bindgen_futures::spawn_local(async move {
-            loaded.set(Some(load(collector.as_deref(), &event).await));
+            let answer = load(collector.as_deref(), &event).await;
+            if latest.get_value() == ticket {
+                loaded.set(Some(answer));
+            }
         });
     };
     refresh();

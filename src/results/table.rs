@@ -1,6 +1,7 @@
 //! The results table, the sample-ratio verdict and the chart, for loaded results.
 
-use cohort_stats::GroupResult;
+use cohort_stats::format::{percent, signed_percent};
+use cohort_stats::{Excluded, GroupResult};
 use leptos::prelude::*;
 
 use super::chart::Chart;
@@ -8,11 +9,34 @@ use super::source::Loaded;
 
 /// A percentage with two decimals.
 pub(crate) fn pct(x: f64) -> String {
-    format!("{:.2}%", 100.0 * x)
+    percent(x, 2)
 }
 
 fn signed_pct(x: f64) -> String {
-    format!("{}{:.2}%", if x > 0.0 { "+" } else { "" }, 100.0 * x)
+    signed_percent(x, 2)
+}
+
+/// What was kept out of the results, in words.
+fn excluded_note(excluded: &[Excluded]) -> Option<String> {
+    if excluded.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = excluded
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {}{} ({})",
+                e.count,
+                e.kind,
+                if e.count == 1 { "" } else { "s" },
+                e.reason
+            )
+        })
+        .collect();
+    Some(format!(
+        "Kept out of these results: {}. Forged, or sent by a page built from other rules.",
+        parts.join("; ")
+    ))
 }
 
 /// The report: source, sample-ratio check, table and chart.
@@ -58,29 +82,31 @@ pub fn Report(loaded: Loaded) -> impl IntoView {
             <p class="hint" data-testid="results-source">"From " {loaded.source.clone()} "."</p>
             {loaded.note.clone().map(|n| view! { <p class="notice bad">{n}</p> })}
             {srm}
+            {excluded_note(&loaded.results.excluded).map(|note| view! {
+                <p class="notice bad" data-testid="excluded">{note}</p>
+            })}
             {(dropped > 0).then(|| view! {
                 <p class="hint">{dropped} " records were dropped by full queues before they could be sent."</p>
             })}
             {empty.then(|| view! {
                 <p class="hint">"No exposures yet: open the experiment page (add ?random to play a new user each time)."</p>
             })}
-            <div class="table-wrap">
-                <table data-testid="results-table">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Group"</th>
-                            <th scope="col">"Weight"</th>
-                            <th scope="col">"Exposed"</th>
-                            <th scope="col">"Converted"</th>
-                            <th scope="col">"Rate (95% CI)"</th>
-                            <th scope="col">"Lift vs " {analysis.control.clone()}</th>
-                            <th scope="col">"95% CI of the lift"</th>
-                            <th scope="col">"p-value"</th>
-                        </tr>
-                    </thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </div>
+            <table class="results-table" role="table" data-testid="results-table">
+                <thead role="rowgroup">
+                    <tr role="row">
+                        <th scope="col" role="columnheader">"Group"</th>
+                        <th scope="col" role="columnheader">"Weight"</th>
+                        <th scope="col" role="columnheader">"Exposed"</th>
+                        <th scope="col" role="columnheader">"Converted"</th>
+                        <th scope="col" role="columnheader">"Rate (95% CI)"</th>
+                        <th scope="col" role="columnheader">
+                            "Lift vs " {analysis.control.clone()} " (95% CI)"
+                        </th>
+                        <th scope="col" role="columnheader">"p-value"</th>
+                    </tr>
+                </thead>
+                <tbody role="rowgroup">{rows}</tbody>
+            </table>
         </section>
         <section class="card" aria-labelledby="chart-title">
             <h2 id="chart-title">"Conversion rate by group"</h2>
@@ -89,12 +115,15 @@ pub fn Report(loaded: Loaded) -> impl IntoView {
     }
 }
 
+/// One group's row. Each cell says what it is (`data-label`), for the narrow layout where
+/// rows become cards; the ARIA roles keep the table's meaning when its display changes.
 fn row(g: &GroupResult, control: &str) -> impl IntoView + use<> {
-    let rate = match (g.rate, g.rate_ci) {
-        (Some(r), Some((lo, hi))) => format!("{} ({} to {})", pct(r), pct(lo), pct(hi)),
-        _ => "–".into(),
+    let (rate, rate_ci) = match (g.rate, g.rate_ci) {
+        (Some(r), Some((lo, hi))) => (pct(r), format!("{} to {}", pct(lo), pct(hi))),
+        _ => ("–".into(), String::new()),
     };
-    let (lift, ci, p, significant) = match &g.vs_control {
+    let lift_label = format!("Lift vs {control} (95% CI)");
+    let (lift, lift_ci, p, significant) = match &g.vs_control {
         Some(c) => (
             format!(
                 "{} ({})",
@@ -109,19 +138,24 @@ fn row(g: &GroupResult, control: &str) -> impl IntoView + use<> {
             format!("{:.4}", c.p_value),
             c.p_value < 0.05,
         ),
-        None if g.group == control => ("control".into(), "–".into(), "–".into(), false),
-        None => ("–".into(), "–".into(), "–".into(), false),
+        None if g.group == control => ("control".into(), String::new(), "–".into(), false),
+        None => ("–".into(), String::new(), "–".into(), false),
     };
     view! {
-        <tr data-group=g.group.clone() class:significant=significant>
-            <th scope="row">{g.group.clone()}</th>
-            <td>{g.weight.map_or("–".into(), pct)}</td>
-            <td data-testid="exposed">{g.exposed}</td>
-            <td data-testid="converted">{g.converted}</td>
-            <td>{rate}</td>
-            <td>{lift}</td>
-            <td>{ci}</td>
-            <td>{p}</td>
+        <tr role="row" data-group=g.group.clone() class:significant=significant>
+            <th scope="row" role="rowheader">{g.group.clone()}</th>
+            <td role="cell" data-label="Weight">{g.weight.map_or("–".into(), pct)}</td>
+            <td role="cell" data-label="Exposed" data-testid="exposed">{g.exposed}</td>
+            <td role="cell" data-label="Converted" data-testid="converted">{g.converted}</td>
+            <td role="cell" data-label="Rate (95% CI)">
+                <span class="figure">{rate}</span>
+                <span class="ci">{rate_ci}</span>
+            </td>
+            <td role="cell" data-label=lift_label>
+                <span class="figure">{lift}</span>
+                <span class="ci">{lift_ci}</span>
+            </td>
+            <td role="cell" data-label="p-value">{p}</td>
         </tr>
     }
 }

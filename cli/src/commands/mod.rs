@@ -3,5 +3,6 @@
 pub mod assign;
 pub mod check;
 pub mod eval;
+pub mod export;
 pub mod results;
 pub mod simulate;

@@ -38,6 +38,24 @@ pub struct Accepted {
     pub exclusion: Option<Exclusion>,
 }
 
+/// A record as stored: where the collector placed it, and what it thought of it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StoredRecord {
+    pub id: String,
+    pub kind: String,
+    pub user_id: String,
+    /// On the collector's clock.
+    pub time: i64,
+    /// As the page gave it.
+    pub client_time: Option<i64>,
+    pub received_at: i64,
+    /// Why it is kept out of the results, if it is.
+    pub excluded: Option<String>,
+    pub note: Option<String>,
+    /// The record as the page sent it.
+    pub record: Record,
+}
+
 /// What an insert did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Inserted {
@@ -178,6 +196,36 @@ impl Store {
         }
         tx.commit()?;
         Ok(done)
+    }
+
+    /// Every stored record, in the order they arrived, to `each`.
+    pub fn for_each_record<E>(
+        &self,
+        mut each: impl FnMut(StoredRecord) -> Result<(), E>,
+    ) -> Result<(), E>
+    where
+        E: From<rusqlite::Error> + From<serde_json::Error>,
+    {
+        let mut statement = self.conn.prepare(
+            "SELECT id, kind, user_id, time, client_time, received_at, excluded, note, record
+             FROM records ORDER BY received_at, rowid",
+        )?;
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            let record: String = row.get(8)?;
+            each(StoredRecord {
+                id: row.get(0)?,
+                kind: row.get(1)?,
+                user_id: row.get(2)?,
+                time: row.get(3)?,
+                client_time: row.get(4)?,
+                received_at: row.get(5)?,
+                excluded: row.get(6)?,
+                note: row.get(7)?,
+                record: serde_json::from_str(&record)?,
+            })?;
+        }
+        Ok(())
     }
 
     /// The results table of `experiment` for conversions to `event`, from the records that

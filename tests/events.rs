@@ -207,17 +207,23 @@ fn queued_ids(store: &Store) -> Vec<String> {
         .collect()
 }
 
-#[wasm_bindgen_test]
-async fn a_refused_record_is_dropped_and_the_rest_of_its_batch_delivered() {
+/// A fresh store with three events queued offline, the middle one bad; their IDs.
+fn queue_a_bad_event_between_good_ones(n: u32) -> (Store, Vec<String>) {
     clear_local_storage();
     capture_console();
     let store = Store::open();
-    let (user, variant) = someone(5);
+    let (user, variant) = someone(n);
     let log = EventLog::open(store, None);
     for name in ["cta_click", "bad_event", "visited_signup"] {
         log.event(name, &user, &variant);
     }
     let ids = queued_ids(&store);
+    (store, ids)
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_record_is_dropped_and_the_rest_of_its_batch_delivered() {
+    let (store, ids) = queue_a_bad_event_between_good_ones(5);
     script_collector(vec![200]);
     let before = js_sys::Date::now() as i64;
     let log = EventLog::open(store, Some("/api".into()));
@@ -244,15 +250,7 @@ async fn a_refused_record_is_dropped_and_the_rest_of_its_batch_delivered() {
 
 #[wasm_bindgen_test]
 async fn a_batch_refused_whole_is_sent_again_one_record_at_a_time() {
-    clear_local_storage();
-    capture_console();
-    let store = Store::open();
-    let (user, variant) = someone(6);
-    let log = EventLog::open(store, None);
-    for name in ["cta_click", "bad_event", "visited_signup"] {
-        log.event(name, &user, &variant);
-    }
-    let ids = queued_ids(&store);
+    let (store, ids) = queue_a_bad_event_between_good_ones(6);
     script_collector(vec![400]);
     let log = EventLog::open(store, Some("/api".into()));
     drained(log).await;

@@ -7,51 +7,12 @@
 //! generator that drifts into producing only rejected files cannot pass unnoticed. The seed is
 //! fixed: every run checks the same cases.
 
+use cohort::model::{CONDITION_TYPES, OPERATORS};
 use cohort::{CompileOptions, Rules, User};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngSeed, TestRunner};
 use serde_json::{json, Value};
-
-const CONDITION_TYPES: &[&str] = &[
-    "public",
-    "fail_gate",
-    "pass_gate",
-    "ip_based",
-    "ua_based",
-    "user_field",
-    "environment_field",
-    "current_time",
-    "user_bucket",
-    "unit_id",
-    "multi_pass_gate",
-    "multi_fail_gate",
-    "target_app",
-];
-
-const OPERATORS: &[&str] = &[
-    "gt",
-    "gte",
-    "lt",
-    "lte",
-    "version_gt",
-    "version_lte",
-    "version_eq",
-    "any",
-    "none",
-    "any_case_sensitive",
-    "str_starts_with_any",
-    "str_contains_none",
-    "str_matches",
-    "eq",
-    "neq",
-    "before",
-    "after",
-    "on",
-    "in_segment_list",
-    "array_contains_any",
-    "array_contains_all",
-];
 
 fn any_json() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![

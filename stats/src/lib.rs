@@ -10,7 +10,15 @@
 //! `tests/scipy.rs` checks the figures against ones computed with scipy and statsmodels.
 
 pub mod analysis;
+pub mod bayesian;
+pub mod case;
+pub mod compare;
+pub mod correction;
+pub mod dist;
+pub mod effect;
 pub mod format;
+pub mod frequentist;
+pub mod moments;
 pub mod proportions;
 pub mod srm;
 pub mod tally;

@@ -1,14 +1,36 @@
 //! Sample-ratio mismatch: are the groups the sizes their weights say?
 //!
-//! Pearson's chi-square goodness-of-fit test of observed counts against expected shares, with
-//! `k - 1` degrees of freedom. A p-value below [`SRM_THRESHOLD`] means the split is broken
-//! (assignment or logging lost users of some group), and results should not be trusted.
+//! Pearson's chi-square goodness-of-fit test of observed counts against expected shares.
+//! [`check_srm`] is gbstats' (groups with no weight are left out of the statistic but counted
+//! in the degrees of freedom); [`chi_square_fit`] is the plain test, with the statistic, for
+//! `cohort simulate`. A p-value below [`SRM_THRESHOLD`] means the split is broken (assignment
+//! or logging lost users of some group), and results should not be trusted.
 
 use serde::{Deserialize, Serialize};
-use statrs::distribution::{ChiSquared, ContinuousCDF};
+
+use crate::dist::chi2_sf;
 
 /// The p-value below which a sample-ratio mismatch is flagged.
 pub const SRM_THRESHOLD: f64 = 0.001;
+
+/// gbstats' `check_srm`: the p-value of the groups' sizes against their weights; 1 without
+/// users.
+pub fn check_srm(users: &[u64], weights: &[f64]) -> f64 {
+    let total: u64 = users.iter().sum();
+    if total == 0 {
+        return 1.0;
+    }
+    let total_weight: f64 = weights.iter().sum();
+    let mut x = 0.0;
+    for (&observed, &weight) in users.iter().zip(weights) {
+        if weight <= 0.0 {
+            continue;
+        }
+        let expected = weight / total_weight * total as f64;
+        x += (observed as f64 - expected).powi(2) / expected;
+    }
+    chi2_sf(x, (users.len() as f64) - 1.0)
+}
 
 /// A chi-square test result.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -51,11 +73,10 @@ pub fn chi_square_fit(observed: &[u64], expected_shares: &[f64]) -> Option<ChiSq
         })
         .sum();
     let degrees_of_freedom = (observed.len() - 1) as u32;
-    let distribution = ChiSquared::new(f64::from(degrees_of_freedom)).ok()?;
     Some(ChiSquare {
         statistic,
         degrees_of_freedom,
-        p_value: distribution.sf(statistic),
+        p_value: chi2_sf(statistic, f64::from(degrees_of_freedom)),
     })
 }
 
@@ -83,17 +104,32 @@ pub fn chi_square_independence(table: &[Vec<u64>]) -> Option<ChiSquare> {
         }
     }
     let degrees_of_freedom = ((rows - 1) * (cols - 1)) as u32;
-    let distribution = ChiSquared::new(f64::from(degrees_of_freedom)).ok()?;
     Some(ChiSquare {
         statistic,
         degrees_of_freedom,
-        p_value: distribution.sf(statistic),
+        p_value: chi2_sf(statistic, f64::from(degrees_of_freedom)),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gbstats_srm_leaves_weightless_groups_out_of_the_statistic() {
+        // SPEC.md section 11: 5418/5462/5480/5520 with equal weights, p = 0.80576389.
+        let p = check_srm(&[5418, 5462, 5480, 5520], &[0.25; 4]);
+        assert!((p - 0.805_763_89).abs() < 1e-8, "{p}");
+        assert_eq!(check_srm(&[0, 0], &[0.5, 0.5]), 1.0);
+        // A group without weight counts in the degrees of freedom only.
+        let with_empty = check_srm(&[500, 520, 7], &[0.5, 0.5, 0.0]);
+        let x = (500.0 - 513.5f64).powi(2) / 513.5 + (520.0 - 513.5f64).powi(2) / 513.5;
+        let expected = chi2_sf(x, 2.0);
+        assert!(
+            (with_empty - expected).abs() < 1e-15,
+            "{with_empty} vs {expected}"
+        );
+    }
 
     #[test]
     fn a_perfect_split_has_p_one() {

@@ -90,7 +90,20 @@ pub fn rust_source(rules: &Rules) -> String {
     g.opt_string(rules.app_id());
     g.push(", ");
     g.opt_string(rules.default_tier());
-    g.push(") }");
+    g.push(").with_experiments(vec![");
+    for metric in rules.metrics() {
+        g.metric(metric);
+        g.push(",");
+    }
+    g.push("], vec![");
+    for (name, settings) in rules.declared_settings() {
+        g.push("(");
+        g.string(name);
+        g.push(", ");
+        g.settings(settings);
+        g.push("),");
+    }
+    g.push("]) }");
     g.0
 }
 
@@ -120,6 +133,38 @@ impl Gen {
                 self.push(")");
             }
         }
+    }
+
+    fn metric(&mut self, m: &Metric) {
+        self.push("Metric { name: ");
+        self.string(&m.name);
+        self.push(", event: ");
+        self.string(&m.event);
+        self.push(match m.kind {
+            MetricKind::Conversion => ", kind: MetricKind::Conversion",
+            MetricKind::Count => ", kind: MetricKind::Count",
+            MetricKind::Sum => ", kind: MetricKind::Sum",
+        });
+        let _ = write!(
+            self.0,
+            ", inverse: {}, window_ms: {:?}, description: ",
+            m.inverse, m.window_ms
+        );
+        self.opt_string(m.description.as_deref());
+        self.push(" }");
+    }
+
+    fn settings(&mut self, s: &ExperimentSettings) {
+        self.push("ExperimentSettings { metrics: strings(&[");
+        for name in &s.metrics {
+            self.lit(name);
+            self.push(",");
+        }
+        self.push("]), sequential_tuning: ");
+        self.f64(s.sequential_tuning);
+        self.push(", target_lift: ");
+        self.f64(s.target_lift);
+        let _ = write!(self.0, ", sticky_version: {:?} }}", s.sticky_version);
     }
 
     fn f64(&mut self, f: f64) {

@@ -35,6 +35,11 @@ fn the_course_example_assigns_exactly_as_the_statsig_file() {
         CompileOptions::STRICT,
     )
     .unwrap();
+    assert_eq!(toml.metrics(), json.metrics(), "the same metrics");
+    assert_eq!(
+        toml.experiment_settings("button_color_v3"),
+        json.experiment_settings("button_color_v3")
+    );
     let (a, b) = (toml.at(0), json.at(0));
     for i in 0..20_000 {
         let user = User::with_id(format!("user-{i}"));

@@ -64,7 +64,15 @@ pub fn check_record(record: &Record, catalog: &Catalog) -> Result<(), String> {
                 }
             }
         }
-        Record::Event { name, groups, .. } => {
+        Record::Event {
+            name,
+            groups,
+            value,
+            ..
+        } => {
+            if value.is_some_and(|v| !v.is_finite()) {
+                return Err("value is not a finite number".into());
+            }
             if !catalog.events.contains(name) {
                 let known: Vec<&str> = catalog.events.iter().map(String::as_str).collect();
                 return Err(format!(
@@ -149,6 +157,7 @@ mod tests {
             name: name.into(),
             time: NOW,
             groups: [("button_color_v3".to_string(), "Red".to_string())].into(),
+            value: None,
         }
     }
 

@@ -22,9 +22,12 @@ pub use clock::{place, MAX_AGE_MS, MAX_FUTURE_MS};
 pub use read::{read_batch, Incoming, Rejection};
 pub use record::{Ack, Batch, Record, Refusal, SecondaryExposure};
 
-/// The events the course's page logs.
+/// The events the course's page logs (the collector accepts the events its rules' metrics
+/// name).
 pub const VISITED_SIGNUP: &str = "visited_signup";
 pub const CTA_CLICK: &str = "cta_click";
+pub const TASK_ADDED: &str = "task_added";
+pub const TASK_COMPLETED: &str = "task_completed";
 
 /// Records in one batch, at most.
 pub const MAX_RECORDS_PER_BATCH: usize = 500;

@@ -46,6 +46,9 @@ pub enum Record {
         /// The user's group in each experiment, when the event happened.
         #[serde(default)]
         groups: BTreeMap<String, String>,
+        /// A number the event carries (an amount, a duration), for `sum` metrics.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<f64>,
     },
 }
 

@@ -129,6 +129,17 @@ impl EventLog {
 
     /// Logs an event by the user, with their groups.
     pub fn event(self, name: &str, identity: &Identity, variant: &Variant) {
+        self.event_with_value(name, None, identity, variant);
+    }
+
+    /// Logs an event by the user carrying a number (for `sum` metrics), with their groups.
+    pub fn event_with_value(
+        self,
+        name: &str,
+        value: Option<f64>,
+        identity: &Identity,
+        variant: &Variant,
+    ) {
         let mut groups = BTreeMap::new();
         if let Some(group) = &variant.group {
             groups.insert(EXPERIMENT.to_owned(), group.clone());
@@ -139,6 +150,7 @@ impl EventLog {
             name: name.to_owned(),
             time: js_sys::Date::now() as i64,
             groups,
+            value: value.filter(|v| v.is_finite()),
         });
     }
 

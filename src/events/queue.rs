@@ -191,6 +191,7 @@ mod tests {
             name: "cta_click".into(),
             time: 1,
             groups: Default::default(),
+            value: None,
         })
         .unwrap()
     }

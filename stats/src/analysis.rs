@@ -1,60 +1,67 @@
-//! An experiment's results table: per group, users exposed and converted and the rate;
-//! against Control, the lift with its interval and p-value; and the sample-ratio check.
+//! An experiment's results: who was exposed (and the sample-ratio check), and for each of its
+//! metrics, each group's figures and each treatment against control by every engine, with
+//! p-values adjusted over the experiment's comparisons, planning, and a verdict.
+//!
+//! The input is a few numbers per group and metric ([`ArmStats`]): the collector computes
+//! them in SQL, the results page from its own log ([`crate::tally`]).
 
 use serde::{Deserialize, Serialize};
 
-use crate::proportions::{compare, Comparison};
-use crate::srm::{chi_square_fit, ChiSquare};
-use crate::tally::GroupCounts;
+use crate::compare::{compare, Comparison, Options};
+use crate::correction::{benjamini_hochberg, holm_bonferroni};
+use crate::moments::ArmStats;
+use crate::power::{plan, Planning};
+use crate::srm::{check_srm, SRM_THRESHOLD};
 
-/// One row of the table.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GroupResult {
-    pub group: String,
-    /// The configured share of allocated users, when known.
-    pub weight: Option<f64>,
-    pub exposed: u64,
-    pub converted: u64,
-    pub rate: Option<f64>,
-    /// The rate's 95% interval.
-    pub rate_ci: Option<(f64, f64)>,
-    /// Against Control (`None` for Control itself, or without users).
-    pub vs_control: Option<Comparison>,
+/// The engines results can be read with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Engine {
+    /// Always-valid intervals and p-values: safe to watch (the live page's default).
+    Sequential,
+    /// The fixed-horizon t-test: valid when looked at once, at a size fixed in advance.
+    Fixed,
+    /// GrowthBook's default: chance to win, credible interval, risk.
+    Bayesian,
 }
 
-/// The sample-ratio check.
+impl Engine {
+    pub const ALL: [Engine; 3] = [Engine::Sequential, Engine::Fixed, Engine::Bayesian];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Engine::Sequential => "sequential",
+            Engine::Fixed => "fixed",
+            Engine::Bayesian => "bayesian",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Engine> {
+        Engine::ALL.into_iter().find(|e| e.as_str() == name)
+    }
+}
+
+/// A group's configured share and exposed users.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupExposure {
+    pub group: String,
+    /// The configured share of allocated users (`None`: a group the rules do not have).
+    pub weight: Option<f64>,
+    pub users: u64,
+}
+
+/// The sample-ratio check over exposed users.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SampleRatio {
-    pub test: ChiSquare,
+    /// gbstats' `check_srm`: 1 without users.
+    pub p_value: f64,
     /// `p < 0.001`: the split differs from the weights; do not trust the results.
     pub mismatch: bool,
 }
 
-/// The whole table.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Analysis {
-    pub experiment: String,
-    pub event: String,
-    pub control: String,
-    pub total_exposed: u64,
-    pub groups: Vec<GroupResult>,
-    /// `None` without weights or users.
-    pub sample_ratio: Option<SampleRatio>,
-}
-
-/// What `GET /api/results` answers: the table, the records the pages reported dropping from
-/// their full queues, and the records kept out of the table.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Results {
-    pub analysis: Analysis,
-    pub dropped_by_clients: u64,
-    /// Records stored but left out of the table, by kind and reason.
-    #[serde(default)]
-    pub excluded: Vec<Excluded>,
-}
-
-/// Records of one kind left out of the results for one reason (for example exposures whose
-/// group is not the one the rules give their user: forged, or from a page with other rules).
+/// Records stored but kept out of the results, by kind and reason (for example exposures
+/// whose group is not the one the rules give their user: forged, or from a page with other
+/// rules).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Excluded {
     /// `"exposure"` or `"event"`.
@@ -63,135 +70,301 @@ pub struct Excluded {
     pub count: u64,
 }
 
-/// Analyses `counts` (one per group); `weights` are the configured shares in the same order
-/// (groups without a weight, such as stray ones, are left out of the sample-ratio check).
-pub fn analyze(
-    experiment: &str,
-    event: &str,
-    control: &str,
-    counts: &[GroupCounts],
-    weights: &[Option<f64>],
-) -> Analysis {
-    let control_counts = counts.iter().find(|c| c.group == control);
-    let groups: Vec<GroupResult> = counts
-        .iter()
-        .enumerate()
-        .map(|(i, c)| GroupResult {
-            group: c.group.clone(),
-            weight: weights.get(i).copied().flatten(),
-            exposed: c.exposed,
-            converted: c.converted,
-            rate: c.proportion().rate(),
-            rate_ci: c.proportion().interval95(),
-            vs_control: match control_counts {
-                Some(ctl) if c.group != control => compare(c.proportion(), ctl.proportion()),
-                _ => None,
-            },
-        })
-        .collect();
-    let (observed, shares): (Vec<u64>, Vec<f64>) = groups
-        .iter()
-        .filter_map(|g| g.weight.filter(|w| *w > 0.0).map(|w| (g.exposed, w)))
-        .unzip();
-    let sample_ratio = chi_square_fit(&observed, &shares).map(|test| SampleRatio {
-        test,
-        mismatch: test.mismatch(),
-    });
-    Analysis {
-        experiment: experiment.to_owned(),
-        event: event.to_owned(),
-        control: control.to_owned(),
-        total_exposed: counts.iter().map(|c| c.exposed).sum(),
-        groups,
-        sample_ratio,
+/// How the results were computed.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    pub alpha: f64,
+    pub sequential_tuning: f64,
+    pub target_lift: f64,
+}
+
+/// What a metric is, as results describe it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricInfo {
+    pub name: String,
+    pub event: String,
+    /// `conversion`, `count` or `sum`.
+    pub kind: String,
+    pub inverse: bool,
+    pub description: Option<String>,
+}
+
+/// One group's figures for one metric.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricGroup {
+    pub group: String,
+    pub stats: ArmStats,
+    /// The mean per user (the conversion rate of a conversion metric).
+    pub mean: f64,
+}
+
+/// Both corrections of one p-value.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Corrections {
+    pub holm_bonferroni: f64,
+    pub benjamini_hochberg: f64,
+}
+
+/// A treatment against control for one metric.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricComparison {
+    pub group: String,
+    pub result: Comparison,
+    /// The relative p-values adjusted over all the experiment's comparisons (every metric,
+    /// every treatment), for the fixed and the sequential test.
+    pub adjusted_fixed: Corrections,
+    pub adjusted_sequential: Corrections,
+    /// `None` while control has no mean or no variance.
+    pub planning: Option<Planning>,
+}
+
+/// One metric's results.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricResults {
+    pub metric: MetricInfo,
+    /// Whether this is the experiment's primary metric.
+    pub primary: bool,
+    pub groups: Vec<MetricGroup>,
+    pub comparisons: Vec<MetricComparison>,
+}
+
+/// An experiment's results.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExperimentResults {
+    pub experiment: String,
+    pub control: String,
+    pub groups: Vec<GroupExposure>,
+    pub total_users: u64,
+    pub sample_ratio: SampleRatio,
+    pub settings: Settings,
+    pub metrics: Vec<MetricResults>,
+    /// Records the pages reported dropping from their full queues.
+    #[serde(default)]
+    pub dropped_by_clients: u64,
+    #[serde(default)]
+    pub excluded: Vec<Excluded>,
+}
+
+/// What an analysis needs: the groups (control first, with their configured shares), each
+/// metric with its groups' statistics (in the same order), and the settings.
+pub struct ExperimentInput<'a> {
+    pub experiment: &'a str,
+    /// The groups, control first; `None` weights for groups the rules do not have.
+    pub groups: Vec<(String, Option<f64>)>,
+    /// Users exposed to each group.
+    pub exposed: Vec<u64>,
+    /// Each metric, with each group's statistics.
+    pub metrics: Vec<(MetricInfo, Vec<ArmStats>)>,
+    pub settings: Settings,
+}
+
+/// Analyses an experiment.
+pub fn analyze(input: ExperimentInput<'_>) -> ExperimentResults {
+    let control = input
+        .groups
+        .first()
+        .map_or_else(|| "Control".to_owned(), |(g, _)| g.clone());
+    let total_users = input.exposed.iter().sum();
+    let weights: Vec<f64> = input.groups.iter().map(|(_, w)| w.unwrap_or(0.0)).collect();
+    let p_value = if input.groups.len() >= 2 {
+        check_srm(&input.exposed, &weights)
+    } else {
+        1.0
+    };
+    let settings = input.settings;
+    let mut metrics: Vec<MetricResults> = Vec::with_capacity(input.metrics.len());
+    for (i, (info, arms)) in input.metrics.into_iter().enumerate() {
+        let options = Options {
+            alpha: settings.alpha,
+            sequential_tuning: settings.sequential_tuning,
+            inverse: info.inverse,
+            ..Options::default()
+        };
+        let groups = input
+            .groups
+            .iter()
+            .zip(&arms)
+            .map(|((group, _), stats)| MetricGroup {
+                group: group.clone(),
+                stats: *stats,
+                mean: stats.mean_value(),
+            })
+            .collect();
+        let no_correction = Corrections {
+            holm_bonferroni: 1.0,
+            benjamini_hochberg: 1.0,
+        };
+        let comparisons = match arms.first() {
+            Some(control_arm) => input
+                .groups
+                .iter()
+                .zip(&arms)
+                .skip(1)
+                .filter(|((_, weight), _)| weight.is_some())
+                .map(|((group, _), arm)| MetricComparison {
+                    group: group.clone(),
+                    result: compare(control_arm, arm, &options),
+                    adjusted_fixed: no_correction,
+                    adjusted_sequential: no_correction,
+                    planning: plan(
+                        control_arm,
+                        arm,
+                        settings.alpha,
+                        settings.sequential_tuning,
+                        settings.target_lift,
+                    ),
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        metrics.push(MetricResults {
+            metric: info,
+            primary: i == 0,
+            groups,
+            comparisons,
+        });
+    }
+    adjust(&mut metrics);
+    ExperimentResults {
+        experiment: input.experiment.to_owned(),
+        control,
+        groups: input
+            .groups
+            .iter()
+            .zip(&input.exposed)
+            .map(|((group, weight), &users)| GroupExposure {
+                group: group.clone(),
+                weight: *weight,
+                users,
+            })
+            .collect(),
+        total_users,
+        sample_ratio: SampleRatio {
+            p_value,
+            mismatch: p_value < SRM_THRESHOLD,
+        },
+        settings,
+        metrics,
+        dropped_by_clients: 0,
+        excluded: Vec::new(),
     }
 }
 
-/// Analyses `counts` against the configured split: `planned` holds each group's name and
-/// share in the experiment's order, and the first group is Control (`"Control"` without a
-/// plan). What the collector and the results page both do.
-pub fn analyze_planned(
-    experiment: &str,
-    event: &str,
-    planned: &[(String, f64)],
-    counts: &[GroupCounts],
-) -> Analysis {
-    let weights: Vec<Option<f64>> = counts
+/// Holm-Bonferroni and Benjamini-Hochberg over every comparison of every metric (the family
+/// GrowthBook corrects over: the goal metrics times the variations).
+fn adjust(metrics: &mut [MetricResults]) {
+    let fixed: Vec<f64> = metrics
         .iter()
-        .map(|c| planned.iter().find(|(g, _)| *g == c.group).map(|(_, s)| *s))
+        .flat_map(|m| m.comparisons.iter().map(|c| c.result.fixed.relative.p_value))
         .collect();
-    let control = planned.first().map_or("Control", |(g, _)| g.as_str());
-    analyze(experiment, event, control, counts, &weights)
+    let sequential: Vec<f64> = metrics
+        .iter()
+        .flat_map(|m| m.comparisons.iter().map(|c| c.result.sequential.relative.p_value))
+        .collect();
+    let (fixed_holm, fixed_bh) = (holm_bonferroni(&fixed), benjamini_hochberg(&fixed));
+    let (seq_holm, seq_bh) = (holm_bonferroni(&sequential), benjamini_hochberg(&sequential));
+    let comparisons = metrics.iter_mut().flat_map(|m| m.comparisons.iter_mut());
+    for (i, c) in comparisons.enumerate() {
+        c.adjusted_fixed = Corrections {
+            holm_bonferroni: fixed_holm[i],
+            benjamini_hochberg: fixed_bh[i],
+        };
+        c.adjusted_sequential = Corrections {
+            holm_bonferroni: seq_holm[i],
+            benjamini_hochberg: seq_bh[i],
+        };
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn counts(rows: &[(&str, u64, u64)]) -> Vec<GroupCounts> {
-        rows.iter()
-            .map(|&(group, exposed, converted)| GroupCounts {
-                group: group.into(),
-                exposed,
-                converted,
-            })
-            .collect()
+    fn info(name: &str, kind: &str) -> MetricInfo {
+        MetricInfo {
+            name: name.into(),
+            event: name.into(),
+            kind: kind.into(),
+            inverse: false,
+            description: None,
+        }
+    }
+
+    fn settings() -> Settings {
+        Settings {
+            alpha: 0.05,
+            sequential_tuning: 5000.0,
+            target_lift: 0.1,
+        }
     }
 
     #[test]
-    fn the_table_compares_each_group_with_control() {
-        let a = analyze(
-            "button_color_v3",
-            "visited_signup",
-            "Control",
-            &counts(&[("Control", 1000, 50), ("Red", 1000, 60), ("Green", 0, 0)]),
-            &[Some(0.5), Some(0.5), None],
-        );
-        assert_eq!(a.total_exposed, 2000);
-        assert_eq!(a.groups[0].vs_control, None);
-        assert_eq!(a.groups[0].rate, Some(0.05));
-        let red = a.groups[1].vs_control.unwrap();
-        assert!((red.absolute_lift - 0.01).abs() < 1e-12);
-        assert_eq!(a.groups[2].rate, None);
-        assert_eq!(a.groups[2].vs_control, None);
-        let srm = a.sample_ratio.unwrap();
-        assert_eq!(srm.test.degrees_of_freedom, 1);
-        assert!(!srm.mismatch);
+    fn every_metric_is_compared_and_corrected_over_the_experiment() {
+        let groups = vec![
+            ("Control".to_string(), Some(0.5)),
+            ("Red".to_string(), Some(0.5)),
+            ("Stray".to_string(), None),
+        ];
+        let results = analyze(ExperimentInput {
+            experiment: "e",
+            groups,
+            exposed: vec![5418, 5462, 3],
+            metrics: vec![
+                (
+                    info("signup", "conversion"),
+                    vec![
+                        ArmStats::proportion(5418, 138),
+                        ArmStats::proportion(5462, 184),
+                        ArmStats::proportion(3, 0),
+                    ],
+                ),
+                (
+                    info("clicks", "count"),
+                    vec![
+                        ArmStats::mean(5418, 600.0, 900.0),
+                        ArmStats::mean(5462, 610.0, 920.0),
+                        ArmStats::mean(3, 0.0, 0.0),
+                    ],
+                ),
+            ],
+            settings: settings(),
+        });
+        assert_eq!(results.control, "Control");
+        assert_eq!(results.total_users, 5418 + 5462 + 3);
+        assert_eq!(results.groups[2].weight, None);
+        assert!(results.metrics[0].primary && !results.metrics[1].primary);
+        // The stray group is shown but not compared.
+        assert_eq!(results.metrics[0].groups.len(), 3);
+        assert_eq!(results.metrics[0].comparisons.len(), 1);
+        // SPEC.md's worked example: Red vs Control, fixed relative p = 0.027966970.
+        let red = &results.metrics[0].comparisons[0];
+        assert!((red.result.fixed.relative.p_value - 0.027966970).abs() < 1e-8);
+        // Two comparisons in the family: Holm doubles the smaller p-value.
+        let clicks = &results.metrics[1].comparisons[0];
+        let (a, b) = (red.result.fixed.relative.p_value, clicks.result.fixed.relative.p_value);
+        let smaller = a.min(b);
+        let adjusted = if a <= b { red } else { clicks };
+        assert!((adjusted.adjusted_fixed.holm_bonferroni - (2.0 * smaller).min(1.0)).abs() < 1e-15);
+        assert!(red.planning.is_some());
+        assert!(!results.sample_ratio.mismatch);
     }
 
     #[test]
-    fn a_plan_gives_the_weights_and_control() {
-        let planned = vec![("Base".to_string(), 0.6), ("T".to_string(), 0.4)];
-        let a = analyze_planned(
-            "e",
-            "visited_signup",
-            &planned,
-            &counts(&[("Base", 600, 6), ("T", 400, 8), ("Stray", 3, 0)]),
-        );
-        assert_eq!(a.control, "Base");
-        let weights: Vec<Option<f64>> = a.groups.iter().map(|g| g.weight).collect();
-        assert_eq!(weights, vec![Some(0.6), Some(0.4), None]);
-        assert!(a.groups[1].vs_control.is_some());
-        assert_eq!(
-            a.sample_ratio.unwrap().test.degrees_of_freedom,
-            1,
-            "stray groups are left out"
-        );
-        assert_eq!(
-            analyze_planned("e", "x", &[], &counts(&[("Control", 1, 0)])).control,
-            "Control"
-        );
-    }
-
-    #[test]
-    fn a_broken_split_is_flagged() {
-        let a = analyze(
-            "e",
-            "visited_signup",
-            "Control",
-            &counts(&[("Control", 5300, 10), ("Red", 4700, 10)]),
-            &[Some(0.5), Some(0.5)],
-        );
-        assert!(a.sample_ratio.unwrap().mismatch);
+    fn nothing_exposed_is_no_mismatch_and_no_result() {
+        let results = analyze(ExperimentInput {
+            experiment: "e",
+            groups: vec![("Control".into(), Some(0.5)), ("Red".into(), Some(0.5))],
+            exposed: vec![0, 0],
+            metrics: vec![(
+                info("signup", "conversion"),
+                vec![ArmStats::proportion(0, 0), ArmStats::proportion(0, 0)],
+            )],
+            settings: settings(),
+        });
+        assert_eq!(results.sample_ratio.p_value, 1.0);
+        assert!(!results.sample_ratio.mismatch);
+        let c = &results.metrics[0].comparisons[0];
+        assert!(c.result.sequential.relative.error.is_some());
+        assert!(c.planning.is_none());
     }
 }

@@ -1,13 +1,19 @@
-//! Cohort's experiment statistics: one implementation for the app's results page, the CLI
-//! and the collector.
+//! Cohort's experiment statistics, GrowthBook's engine number for number: one implementation
+//! for the results page, the CLI and the collector.
 //!
-//! - [`tally`]: unique users exposed to each group, and converted after their first exposure;
-//! - [`proportions`]: a group against Control: lift, 95% interval, p-value;
-//! - [`srm`]: the sample-ratio check (chi-square against the configured weights);
-//! - [`analysis`]: the results table that puts them together;
-//! - [`format`]: percentages as the page and the CLI print them.
+//! - [`moments`]: a group's users, sum and sum of squares, and the mean and variance from them;
+//! - [`effect`]: the relative or absolute difference and its variance, and why there may be
+//!   no result;
+//! - [`frequentist`]: the fixed-horizon Welch t-test and sequential testing (confidence
+//!   sequences); [`bayesian`]: chance to win, credible interval, risk;
+//! - [`compare`]: a treatment against control by every engine; [`correction`]: Holm and
+//!   Benjamini-Hochberg; [`srm`]: the sample-ratio check; [`power`]: planning;
+//! - [`analysis`]: an experiment's results over its metrics; [`verdict`]: what they say in
+//!   words; [`tally`]: per-user metric values from records, in memory;
+//! - [`case`]: the gbstats oracle's format (`cohort analyze`); [`dist`]: the distributions;
+//!   [`format`]: percentages.
 //!
-//! `tests/scipy.rs` checks the figures against ones computed with scipy and statsmodels.
+//! `tests/gbstats.rs` checks every figure against gbstats' own on 900 cases.
 
 pub mod analysis;
 pub mod bayesian;
@@ -19,13 +25,16 @@ pub mod effect;
 pub mod format;
 pub mod frequentist;
 pub mod moments;
-pub mod proportions;
+pub mod power;
 pub mod srm;
 pub mod tally;
+pub mod verdict;
 
 pub use analysis::{
-    analyze, analyze_planned, Analysis, Excluded, GroupResult, Results, SampleRatio,
+    analyze, Engine, ExperimentInput, ExperimentResults, Excluded, MetricInfo, MetricResults,
+    Settings,
 };
-pub use proportions::{compare, Comparison, Proportion};
+pub use moments::ArmStats;
 pub use srm::{chi_square_fit, chi_square_independence, ChiSquare, SRM_THRESHOLD};
-pub use tally::{GroupCounts, Tally};
+pub use tally::Tally;
+pub use verdict::Verdict;

@@ -1,44 +1,29 @@
-//! Counting an experiment's users from exposures and events: unique users exposed to each
-//! group, and unique users who converted after their first exposure.
+//! Per-user values of an experiment's metrics, from its exposures and events, in memory: for
+//! the results page's own log (the collector computes the same in SQL).
 //!
-//! A user belongs to the group of their first exposure (by time). A conversion counts when
-//! the event happened at or after that first exposure, whatever order the records come in.
+//! A user belongs to the group of their first exposure (by time). An event counts for a
+//! metric when it is the metric's event, at or after that first exposure (and within the
+//! metric's window, if it has one), whatever order the records come in.
 
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
+use cohort::rules::{Metric, MetricKind};
 
-use crate::proportions::Proportion;
-
-/// Users exposed to and converted in one group.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GroupCounts {
-    pub group: String,
-    pub exposed: u64,
-    pub converted: u64,
-}
-
-impl GroupCounts {
-    pub fn proportion(&self) -> Proportion {
-        Proportion {
-            converted: self.converted,
-            users: self.exposed,
-        }
-    }
-}
+use crate::moments::ArmStats;
 
 #[derive(Default)]
-struct UserState {
+struct UserLog {
     /// Group index and time of the first exposure.
     first: Option<(usize, i64)>,
-    /// The latest time of the metric event.
-    last_event: Option<i64>,
+    /// Events: name index, time, value.
+    events: Vec<(usize, i64, f64)>,
 }
 
-/// Accumulates records of one experiment and one metric event.
+/// Accumulates the records of one experiment.
 pub struct Tally {
     groups: Vec<String>,
-    users: HashMap<String, UserState>,
+    events: Vec<String>,
+    users: HashMap<String, UserLog>,
 }
 
 impl Tally {
@@ -46,6 +31,7 @@ impl Tally {
     pub fn new<S: AsRef<str>>(groups: impl IntoIterator<Item = S>) -> Tally {
         Tally {
             groups: groups.into_iter().map(|g| g.as_ref().to_owned()).collect(),
+            events: Vec::new(),
             users: HashMap::new(),
         }
     }
@@ -60,38 +46,70 @@ impl Tally {
                 self.groups.len() - 1
             }
         };
-        let state = self.users.entry(user.to_owned()).or_default();
-        if state.first.is_none_or(|(_, t)| time < t) {
-            state.first = Some((index, time));
+        let log = self.users.entry(user.to_owned()).or_default();
+        if log.first.is_none_or(|(_, t)| time < t) {
+            log.first = Some((index, time));
         }
     }
 
-    /// The metric event by `user` at `time`.
-    pub fn event(&mut self, user: &str, time: i64) {
-        let state = self.users.entry(user.to_owned()).or_default();
-        state.last_event = Some(state.last_event.map_or(time, |t| t.max(time)));
+    /// An event `name` by `user` at `time`, carrying `value` (0 when it carries none).
+    pub fn event(&mut self, user: &str, name: &str, time: i64, value: Option<f64>) {
+        let index = match self.events.iter().position(|e| e == name) {
+            Some(i) => i,
+            None => {
+                self.events.push(name.to_owned());
+                self.events.len() - 1
+            }
+        };
+        let log = self.users.entry(user.to_owned()).or_default();
+        log.events.push((index, time, value.unwrap_or(0.0)));
     }
 
-    /// Users exposed and converted, per group.
-    pub fn counts(&self) -> Vec<GroupCounts> {
-        let mut counts: Vec<GroupCounts> = self
-            .groups
-            .iter()
-            .map(|g| GroupCounts {
-                group: g.clone(),
-                exposed: 0,
-                converted: 0,
-            })
-            .collect();
-        for state in self.users.values() {
-            if let Some((group, first)) = state.first {
-                counts[group].exposed += 1;
-                if state.last_event.is_some_and(|t| t >= first) {
-                    counts[group].converted += 1;
-                }
+    /// The groups, in order.
+    pub fn groups(&self) -> &[String] {
+        &self.groups
+    }
+
+    /// Users exposed to each group.
+    pub fn exposed(&self) -> Vec<u64> {
+        let mut counts = vec![0u64; self.groups.len()];
+        for log in self.users.values() {
+            if let Some((group, _)) = log.first {
+                counts[group] += 1;
             }
         }
         counts
+    }
+
+    /// Each group's statistics for `metric`.
+    pub fn arms(&self, metric: &Metric) -> Vec<ArmStats> {
+        let event = self.events.iter().position(|e| *e == metric.event);
+        let mut sums = vec![(0u64, 0.0f64, 0.0f64); self.groups.len()];
+        for log in self.users.values() {
+            let Some((group, first)) = log.first else {
+                continue;
+            };
+            let counted = log.events.iter().filter(|(e, time, _)| {
+                Some(*e) == event
+                    && *time >= first
+                    && metric.window_ms.is_none_or(|w| *time < first.saturating_add(w))
+            });
+            let value = match metric.kind {
+                MetricKind::Conversion => f64::from(u8::from(counted.count() > 0)),
+                MetricKind::Count => counted.count() as f64,
+                MetricKind::Sum => counted.map(|(_, _, v)| v).sum(),
+            };
+            let (users, sum, squares) = &mut sums[group];
+            *users += 1;
+            *sum += value;
+            *squares += value * value;
+        }
+        sums.into_iter()
+            .map(|(users, sum, squares)| match metric.kind {
+                MetricKind::Conversion => ArmStats::proportion(users, sum as u64),
+                _ => ArmStats::mean(users, sum, squares),
+            })
+            .collect()
     }
 }
 
@@ -99,43 +117,54 @@ impl Tally {
 mod tests {
     use super::*;
 
-    #[test]
-    fn users_are_counted_once_and_only_after_their_first_exposure() {
-        let mut t = Tally::new(["Control", "Red"]);
-        t.exposure("a", "Control", 10);
-        t.exposure("a", "Control", 20); // a reload: same user, counted once
-        t.event("a", 15);
-        t.event("b", 5); // before b's exposure: not a conversion
-        t.exposure("b", "Red", 8);
-        t.exposure("c", "Red", 30);
-        t.event("c", 30); // at the exposure: counts
-        t.event("c", 31);
-        t.event("d", 1); // never exposed
-        t.exposure("e", "Red", 50);
-        t.exposure("e", "Control", 40); // earlier, though it arrives later: e is Control
-        assert_eq!(
-            t.counts(),
-            vec![
-                GroupCounts {
-                    group: "Control".into(),
-                    exposed: 2,
-                    converted: 1
-                },
-                GroupCounts {
-                    group: "Red".into(),
-                    exposed: 2,
-                    converted: 1
-                },
-            ]
-        );
+    fn metric(kind: MetricKind, window_ms: Option<i64>) -> Metric {
+        Metric {
+            name: "m".into(),
+            event: "e".into(),
+            kind,
+            inverse: false,
+            window_ms,
+            description: None,
+        }
     }
 
     #[test]
-    fn unknown_groups_are_reported_after_known_ones() {
+    fn users_count_once_and_only_after_their_first_exposure() {
+        let mut t = Tally::new(["Control", "Red"]);
+        t.exposure("a", "Control", 10);
+        t.exposure("a", "Control", 20); // a reload: same user, counted once
+        t.event("a", "e", 15, None);
+        t.event("b", "e", 5, None); // before b's exposure: does not count
+        t.exposure("b", "Red", 8);
+        t.exposure("c", "Red", 30);
+        t.event("c", "e", 30, None); // at the exposure: counts
+        t.event("c", "e", 31, None);
+        t.event("c", "other", 32, None);
+        t.event("d", "e", 1, None); // never exposed
+        t.exposure("e", "Red", 50);
+        t.exposure("e", "Control", 40); // earlier, though it arrives later: e is Control
+        assert_eq!(t.exposed(), vec![2, 2]);
+        let conversion = t.arms(&metric(MetricKind::Conversion, None));
+        assert_eq!(conversion[0], ArmStats::proportion(2, 1));
+        assert_eq!(conversion[1], ArmStats::proportion(2, 1));
+        let count = t.arms(&metric(MetricKind::Count, None));
+        assert_eq!(count[1], ArmStats::mean(2, 2.0, 4.0), "c did it twice, b not after");
+        // Within 1 ms of the exposure: only c's first.
+        let windowed = t.arms(&metric(MetricKind::Count, Some(1)));
+        assert_eq!(windowed[1], ArmStats::mean(2, 1.0, 1.0));
+    }
+
+    #[test]
+    fn sums_add_values_and_strays_come_last() {
         let mut t = Tally::new(["Control"]);
         t.exposure("a", "Legacy", 1);
-        let counts = t.counts();
-        assert_eq!(counts[0].exposed, 0);
-        assert_eq!(counts[1].group, "Legacy");
+        t.exposure("b", "Control", 1);
+        t.event("b", "e", 2, Some(2.5));
+        t.event("b", "e", 3, Some(1.5));
+        t.event("b", "e", 4, None);
+        assert_eq!(t.groups(), ["Control", "Legacy"]);
+        let sums = t.arms(&metric(MetricKind::Sum, None));
+        assert_eq!(sums[0], ArmStats::mean(1, 4.0, 16.0));
+        assert_eq!(sums[1], ArmStats::mean(1, 0.0, 0.0));
     }
 }

@@ -43,10 +43,11 @@ pub fn summary(rules: &Rules) -> String {
     let mut out = String::new();
     let count = |kind| rules.specs().iter().filter(|s| s.kind == kind).count();
     out.push_str(&format!(
-        "ok: {} gate(s), {} config(s) and experiment(s), {} layer(s)\n",
+        "ok: {} gate(s), {} config(s) and experiment(s), {} layer(s), {} metric(s)\n",
         count(SpecKind::Gate),
         count(SpecKind::Config),
-        count(SpecKind::Layer)
+        count(SpecKind::Layer),
+        rules.metrics().len()
     ));
     for spec in rules.specs() {
         let entity = spec.entity.as_deref().unwrap_or(match spec.kind {
@@ -81,6 +82,33 @@ pub fn summary(rules: &Rules) -> String {
             line.push_str(&format!(", experiments: {}", delegates.join(", ")));
         }
         out.push_str(&format!("  {line}\n"));
+        if spec.kind == SpecKind::Config && spec.plan().is_some() {
+            let settings = rules.experiment_settings(&spec.name);
+            if !settings.metrics.is_empty() {
+                out.push_str(&format!(
+                    "    judged by {} (primary {}), sequential tuning {}, target lift {}{}\n",
+                    settings.metrics.join(", "),
+                    settings.metrics[0],
+                    settings.sequential_tuning,
+                    short_percent(settings.target_lift),
+                    settings
+                        .sticky_version
+                        .map_or(String::new(), |v| format!(", sticky (version {v})"))
+                ));
+            }
+        }
+    }
+    for metric in rules.metrics() {
+        out.push_str(&format!(
+            "  metric {}: {} of {}{}{}\n",
+            metric.name,
+            metric.kind.as_str(),
+            metric.event,
+            if metric.inverse { ", lower is better" } else { "" },
+            metric
+                .window_ms
+                .map_or(String::new(), |w| format!(", within {} h of exposure", w as f64 / 3.6e6))
+        ));
     }
     out
 }

@@ -87,6 +87,7 @@ impl Compiler {
             .collect();
 
         self.check_cycles(&specs);
+        let (metrics, settings) = self.compile_experiments(&input.extensions);
 
         Rules {
             specs,
@@ -98,6 +99,8 @@ impl Compiler {
             default_environment: input.default_environment.map(environment),
             empty: Value::Object(Map::new()),
             warnings: Diagnostics::default(),
+            metrics,
+            settings,
         }
     }
 
@@ -256,6 +259,10 @@ impl Compiler {
             .bucket_slots
             .entry((salt.to_owned(), id_type.clone()))
             .or_insert(next)
+    }
+
+    pub(crate) fn config_id(&self, name: &str) -> Option<SpecId> {
+        self.configs.get(name).copied()
     }
 
     pub(crate) fn gate_id(&self, name: &str) -> Option<SpecId> {

@@ -14,6 +14,7 @@
 mod compiler;
 pub(crate) mod condition;
 mod cycles;
+pub mod experiments;
 pub(crate) mod fields;
 
 use serde_json::Value;
@@ -51,6 +52,8 @@ pub(crate) struct Input {
     pub id_lists: Vec<(String, Value, Location)>,
     pub app_id: Option<String>,
     pub default_environment: Option<String>,
+    /// Each file's `"cohort"` section: metrics and experiment settings.
+    pub extensions: Vec<(Value, Location)>,
 }
 
 /// Compiles what the readers found into [`Rules`]: the diagnostics if any is an error, else

@@ -112,6 +112,23 @@ pub fn bundle(
     if let Some(env) = &input.default_environment {
         top.insert("default_environment".into(), Value::String(env.clone()));
     }
+    // Cohort's sections, merged (conflicts are reported by the compiler below).
+    if !input.extensions.is_empty() {
+        let mut metrics = Vec::new();
+        let mut experiments = Map::new();
+        for (section, _) in &input.extensions {
+            if let Some(Value::Array(list)) = section.get("metrics") {
+                metrics.extend(list.iter().cloned());
+            }
+            if let Some(Value::Object(map)) = section.get("experiments") {
+                experiments.extend(map.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+        }
+        let mut cohort = Map::new();
+        cohort.insert("metrics".into(), Value::Array(metrics));
+        cohort.insert("experiments".into(), Value::Object(experiments));
+        top.insert("cohort".into(), Value::Object(cohort));
+    }
     let json = Value::Object(top).to_string();
     let rules = crate::compile::compile(input, options)?;
     Ok((json, rules))

@@ -55,6 +55,10 @@ pub(crate) fn read(file: &RulesFile<'_>, input: &mut Input, diagnostics: &mut Di
         }
         Some(_) => diagnostics.error(root.child("id_lists"), "must be an object"),
     }
+    match top.remove("cohort") {
+        None | Some(Value::Null) => {}
+        Some(section) => input.extensions.push((section, root.child("cohort"))),
+    }
     for (key, slot) in [
         ("app_id", &mut input.app_id),
         ("default_environment", &mut input.default_environment),

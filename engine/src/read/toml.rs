@@ -51,6 +51,8 @@ struct Doc {
     gate: Vec<Spanned<GateDoc>>,
     #[serde(default)]
     layer: Vec<Spanned<LayerDoc>>,
+    #[serde(default)]
+    metric: Vec<Spanned<toml::Table>>,
 }
 
 #[derive(Deserialize)]
@@ -72,6 +74,13 @@ struct ExperimentDoc {
     #[serde(default)]
     defaults: toml::Table,
     groups: Vec<Spanned<GroupDoc>>,
+    /// The metrics it is judged by, the primary one first (default: every metric).
+    metrics: Option<Vec<String>>,
+    sequential_tuning: Option<f64>,
+    /// The smallest relative lift worth detecting, in percent.
+    target_lift: Option<f64>,
+    /// Sticky assignment: the version users keep their first group under.
+    sticky: Option<toml::Value>,
 }
 
 #[derive(Deserialize)]
@@ -163,8 +172,10 @@ pub(crate) fn read(file: &RulesFile<'_>, input: &mut Input, diagnostics: &mut Di
     for (layer, spec) in doc.layer.iter().zip(layers.values()) {
         out.push(reader.layer_spec(layer, spec, &doc, diagnostics));
     }
+    let extensions = reader.extensions(&doc);
     if diagnostics.errors().count() == before {
         input.specs.extend(out);
+        input.extensions.extend(extensions);
     }
 }
 
@@ -180,6 +191,40 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
+    /// Cohort's sections: one for each metric and each experiment's settings, located at
+    /// its line (the compiler checks them).
+    fn extensions(&self, doc: &Doc) -> Vec<(Value, Location)> {
+        let mut out = Vec::new();
+        for metric in &doc.metric {
+            let json = table_to_json(metric.get_ref());
+            let name = json.get("name").and_then(Value::as_str).unwrap_or("?");
+            let at = self.at(Some(metric.span()), format!("metric \"{name}\""));
+            out.push((json!({ "metrics": [json] }), at));
+        }
+        for exp in &doc.experiment {
+            let e = exp.get_ref();
+            let mut settings = Map::new();
+            if let Some(metrics) = &e.metrics {
+                settings.insert("metrics".into(), json!(metrics));
+            }
+            if let Some(tuning) = e.sequential_tuning {
+                settings.insert("sequential_tuning".into(), json!(tuning));
+            }
+            if let Some(lift) = e.target_lift {
+                settings.insert("target_lift".into(), json!(lift / 100.0));
+            }
+            if let Some(sticky) = &e.sticky {
+                settings.insert("sticky_version".into(), to_json(sticky));
+            }
+            if settings.is_empty() {
+                continue;
+            }
+            let at = self.at(Some(exp.span()), format!("experiment \"{}\"", e.name));
+            out.push((json!({ "experiments": { e.name.clone(): settings } }), at));
+        }
+        out
+    }
+
     /// The location of a span: the file, its line, and a path.
     fn at(&self, span: Option<Range<usize>>, path: String) -> Location {
         let line = span.map(|s| {

@@ -5,6 +5,7 @@
 //! Rules are made by the compiler ([`crate::compile`]) from what the readers
 //! ([`crate::read`]) found in files, or rebuilt from generated code ([`crate::codegen`]).
 
+pub mod experiments;
 mod plan;
 pub mod sets;
 pub mod spec;
@@ -13,6 +14,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
+pub use experiments::{ExperimentSettings, Metric, MetricKind};
 pub use plan::{GroupPlan, Plan};
 pub use sets::{BucketSet, StrSet};
 pub use spec::*;
@@ -32,6 +34,9 @@ pub struct Rules {
     pub(crate) default_environment: Option<Map<String, Value>>,
     pub(crate) empty: Value,
     pub(crate) warnings: Diagnostics,
+    /// Cohort's additions: the metrics, and the experiments' analysis settings by name.
+    pub(crate) metrics: Vec<Metric>,
+    pub(crate) settings: Vec<(String, ExperimentSettings)>,
 }
 
 impl Rules {
@@ -53,6 +58,8 @@ impl Rules {
             default_environment: default_environment.map(environment),
             empty: Value::Object(Map::new()),
             warnings: Diagnostics::default(),
+            metrics: Vec::new(),
+            settings: Vec::new(),
         };
         for (id, spec) in specs.iter().enumerate() {
             rules
@@ -61,6 +68,54 @@ impl Rules {
         }
         rules.specs = specs;
         rules
+    }
+
+    /// These rules with Cohort's metrics and experiment settings (what generated code calls).
+    pub fn with_experiments(
+        mut self,
+        metrics: Vec<Metric>,
+        settings: Vec<(String, ExperimentSettings)>,
+    ) -> Rules {
+        self.metrics = metrics;
+        self.settings = settings;
+        self
+    }
+
+    /// The metrics, in file order.
+    pub fn metrics(&self) -> &[Metric] {
+        &self.metrics
+    }
+
+    /// The metric of a name.
+    pub fn metric(&self, name: &str) -> Option<&Metric> {
+        self.metrics.iter().find(|m| m.name == name)
+    }
+
+    /// The experiments that declare settings, with them, in file order.
+    pub fn declared_settings(&self) -> &[(String, ExperimentSettings)] {
+        &self.settings
+    }
+
+    /// An experiment's analysis settings: as declared, else the defaults (every metric).
+    pub fn experiment_settings(&self, experiment: &str) -> ExperimentSettings {
+        self.settings
+            .iter()
+            .find(|(name, _)| name == experiment)
+            .map_or_else(|| ExperimentSettings::defaults(&self.metrics), |(_, s)| s.clone())
+    }
+
+    /// The metrics an experiment is judged by, the primary one first.
+    pub fn experiment_metrics(&self, experiment: &str) -> Vec<&Metric> {
+        self.experiment_settings(experiment)
+            .metrics
+            .iter()
+            .filter_map(|name| self.metric(name))
+            .collect()
+    }
+
+    /// Whether some metric counts `event`.
+    pub fn counts_event(&self, event: &str) -> bool {
+        self.metrics.iter().any(|m| m.event == event)
     }
 
     fn index_mut(&mut self, kind: SpecKind) -> &mut HashMap<String, SpecId> {

@@ -1,5 +1,6 @@
 //! `cohort`: check, evaluate, assign and simulate experiment rules; collect exposures and
-//! events (`serve`), read their results (`results`) and export them (`export`).
+//! events (`serve`), read their results (`results`) and export them (`export`); analyse any
+//! experiment's numbers with GrowthBook's statistics (`analyze`).
 //!
 //! Every command reads Statsig spec files (`.json`) and Cohort's hand-written rules (`.toml`)
 //! with the same engine the app uses. Errors are one clear line on stderr and a non-zero exit
@@ -31,6 +32,7 @@ enum Command {
     Serve(serve::Args),
     Results(commands::results::Args),
     Export(commands::export::Args),
+    Analyze(commands::analyze::Args),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +45,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args).map_err(Into::into),
         Command::Results(args) => commands::results::run(args),
         Command::Export(args) => commands::export::run(args),
+        Command::Analyze(args) => commands::analyze::run(args),
     };
     output::finish(result)
 }

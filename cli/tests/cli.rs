@@ -299,7 +299,7 @@ fn a_closed_pipe_ends_a_command_quietly() {
             "--experiment",
             "button_color_v3",
             "-n",
-            "200000",
+            "60000",
             "--seed",
             "1",
         ],
@@ -374,4 +374,63 @@ fn eval_reports_a_line_that_is_not_utf8_and_goes_on() {
         "{stderr}"
     );
     assert!(stderr.contains("cohort: 1 line(s) skipped"), "{stderr}");
+}
+
+#[test]
+fn analyze_agrees_with_gbstats_and_reports_bad_lines() {
+    let cases: Vec<&str> = include_str!("../../stats/tests/fixtures/gbstats/cases.jsonl")
+        .lines()
+        .take(30)
+        .collect();
+    let expected: Vec<Value> = include_str!("../../stats/tests/fixtures/gbstats/expected.jsonl")
+        .lines()
+        .take(30)
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mut input = cases.join("\n");
+    input.push_str("\n{\"groups\": []}\n");
+    let assert = cohort().arg("analyze").write_stdin(input).assert().code(1);
+    let out = assert.get_output();
+    let lines: Vec<Value> = String::from_utf8(out.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 30);
+    for (got, want) in lines.iter().zip(&expected) {
+        assert_eq!(got["id"], want["id"]);
+        let close =
+            |a: &Value, b: &Value| (a.as_f64().unwrap() - b.as_f64().unwrap()).abs() <= 1e-12;
+        assert!(
+            close(&got["srm_p_value"], &want["srm_p_value"]),
+            "{}",
+            got["id"]
+        );
+        for (g, w) in got["comparisons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(want["comparisons"].as_array().unwrap())
+        {
+            for engine in ["frequentist", "sequential"] {
+                assert!(
+                    close(
+                        &g[engine]["relative"]["p_value"],
+                        &w[engine]["relative"]["p_value"]
+                    ),
+                    "{}",
+                    got["id"]
+                );
+            }
+            assert!(close(
+                &g["bayesian"]["relative"]["chance_to_win"],
+                &w["bayesian"]["relative"]["chance_to_win"]
+            ));
+        }
+    }
+    let stderr = String::from_utf8(out.stderr.clone()).unwrap();
+    assert!(
+        stderr.contains("cohort: line 31: a case needs at least two groups"),
+        "{stderr}"
+    );
 }

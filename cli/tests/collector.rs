@@ -134,7 +134,26 @@ fn batch(first: u32, users: u32) -> Value {
 }
 
 fn exposed(results: &Value) -> u64 {
-    results["analysis"]["total_exposed"].as_u64().unwrap()
+    results["total_users"].as_u64().unwrap()
+}
+
+/// Each group's exposed users and signups (the primary metric), by name.
+fn rows(results: &Value) -> Vec<(String, u64, u64)> {
+    let signup = &results["metrics"][0];
+    assert_eq!(signup["metric"]["name"], "signup");
+    results["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(signup["groups"].as_array().unwrap())
+        .map(|(g, m)| {
+            (
+                g["group"].as_str().unwrap().to_owned(),
+                g["users"].as_u64().unwrap(),
+                m["stats"]["sum"].as_f64().unwrap() as u64,
+            )
+        })
+        .collect()
 }
 
 #[test]
@@ -158,14 +177,11 @@ fn a_batch_sent_twice_is_stored_once() {
     );
     let results = server.results();
     assert_eq!(exposed(&results), 8);
-    let groups = results["analysis"]["groups"].as_array().unwrap();
-    for g in groups {
-        let name = g["group"].as_str().unwrap();
+    for (name, users, converted) in rows(&results) {
         let members = (0..8)
             .filter(|i| group_of(&format!("user-{i}")) == name)
-            .count();
-        assert_eq!(g["exposed"], members, "{results}");
-        assert_eq!(g["converted"], members, "{results}");
+            .count() as u64;
+        assert_eq!((users, converted), (members, members), "{name}: {results}");
     }
 }
 
@@ -293,12 +309,7 @@ fn records_are_placed_on_the_collectors_clock() {
     }
     let results = server.results();
     assert_eq!(exposed(&results), 3, "{results}");
-    let converted: u64 = results["analysis"]["groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|g| g["converted"].as_u64().unwrap())
-        .sum();
+    let converted: u64 = rows(&results).iter().map(|(_, _, c)| c).sum();
     assert_eq!(converted, 3, "every signup follows its exposure: {results}");
 }
 
@@ -341,22 +352,20 @@ fn forged_groups_are_stored_apart_and_not_counted() {
     );
     let after = server.results();
     assert_eq!(
-        after["analysis"], before["analysis"],
+        after["metrics"], before["metrics"],
         "the forgeries change nothing"
     );
+    assert_eq!(after["groups"], before["groups"]);
     let row = |name: &str| {
-        after["analysis"]["groups"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|g| g["group"] == name)
-            .cloned()
+        rows(&after)
+            .into_iter()
+            .find(|(g, _, _)| g == name)
+            .map(|(_, users, converted)| (users, converted))
             .unwrap()
     };
-    assert_eq!(row("Green")["exposed"], 1, "the Green user stays Green");
-    assert_eq!(row("Red")["exposed"], 1);
-    assert_eq!(row("Red")["converted"], 0);
-    assert_eq!(row("Orange")["exposed"], 0);
+    assert_eq!(row("Green").0, 1, "the Green user stays Green");
+    assert_eq!(row("Red"), (1, 0));
+    assert_eq!(row("Orange").0, 0);
     assert_eq!(
         after["excluded"],
         json!([
@@ -384,6 +393,13 @@ fn forged_groups_are_stored_apart_and_not_counted() {
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("users exposed"), "{text}");
+    assert!(text.contains("signup (primary): conversion of visited_signup"), "{text}");
+    assert!(text.contains("clicks: count of cta_click"), "{text}");
+    assert!(
+        text.contains("No result yet for Red on signup: control's mean is zero"),
+        "{text}"
+    );
     assert!(
         text.contains("excluded: 2 exposure(s) kept out of these results: its group is not the one the rules give its user"),
         "{text}"

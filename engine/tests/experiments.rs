@@ -126,7 +126,10 @@ groups = [{ name = "Control", weight = 50 }, { name = "Red", weight = 50 }]
     let settings = rules.experiment_settings("e");
     assert_eq!(settings.metrics, ["signup", "tasks"]);
     assert!((settings.target_lift - 0.05).abs() < 1e-15);
-    assert_eq!((settings.sequential_tuning, settings.sticky_version), (2000.0, Some(3)));
+    assert_eq!(
+        (settings.sequential_tuning, settings.sticky_version),
+        (2000.0, Some(3))
+    );
 
     let bad = text.replace("kind = \"count\"", "kind = \"median\"");
     let got = errors(&bad, Format::Toml);

@@ -255,14 +255,25 @@ pub fn analyze(input: ExperimentInput<'_>) -> ExperimentResults {
 fn adjust(metrics: &mut [MetricResults]) {
     let fixed: Vec<f64> = metrics
         .iter()
-        .flat_map(|m| m.comparisons.iter().map(|c| c.result.fixed.relative.p_value))
+        .flat_map(|m| {
+            m.comparisons
+                .iter()
+                .map(|c| c.result.fixed.relative.p_value)
+        })
         .collect();
     let sequential: Vec<f64> = metrics
         .iter()
-        .flat_map(|m| m.comparisons.iter().map(|c| c.result.sequential.relative.p_value))
+        .flat_map(|m| {
+            m.comparisons
+                .iter()
+                .map(|c| c.result.sequential.relative.p_value)
+        })
         .collect();
     let (fixed_holm, fixed_bh) = (holm_bonferroni(&fixed), benjamini_hochberg(&fixed));
-    let (seq_holm, seq_bh) = (holm_bonferroni(&sequential), benjamini_hochberg(&sequential));
+    let (seq_holm, seq_bh) = (
+        holm_bonferroni(&sequential),
+        benjamini_hochberg(&sequential),
+    );
     let comparisons = metrics.iter_mut().flat_map(|m| m.comparisons.iter_mut());
     for (i, c) in comparisons.enumerate() {
         c.adjusted_fixed = Corrections {
@@ -341,7 +352,10 @@ mod tests {
         assert!((red.result.fixed.relative.p_value - 0.027966970).abs() < 1e-8);
         // Two comparisons in the family: Holm doubles the smaller p-value.
         let clicks = &results.metrics[1].comparisons[0];
-        let (a, b) = (red.result.fixed.relative.p_value, clicks.result.fixed.relative.p_value);
+        let (a, b) = (
+            red.result.fixed.relative.p_value,
+            clicks.result.fixed.relative.p_value,
+        );
         let smaller = a.min(b);
         let adjusted = if a <= b { red } else { clicks };
         assert!((adjusted.adjusted_fixed.holm_bonferroni - (2.0 * smaller).min(1.0)).abs() < 1e-15);

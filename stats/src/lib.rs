@@ -9,7 +9,8 @@
 //! - [`compare`]: a treatment against control by every engine; [`correction`]: Holm and
 //!   Benjamini-Hochberg; [`srm`]: the sample-ratio check; [`power`]: planning;
 //! - [`analysis`]: an experiment's results over its metrics; [`verdict`]: what they say in
-//!   words; [`tally`]: per-user metric values from records, in memory;
+//!   words; [`tally`]: per-user metric values from records, in memory; [`experiment`]: from
+//!   the rules (groups, weights, metrics, settings) to an analysis;
 //! - [`case`]: the gbstats oracle's format (`cohort analyze`); [`dist`]: the distributions;
 //!   [`format`]: percentages.
 //!
@@ -22,6 +23,7 @@ pub mod compare;
 pub mod correction;
 pub mod dist;
 pub mod effect;
+pub mod experiment;
 pub mod format;
 pub mod frequentist;
 pub mod moments;
@@ -31,7 +33,7 @@ pub mod tally;
 pub mod verdict;
 
 pub use analysis::{
-    analyze, Engine, ExperimentInput, ExperimentResults, Excluded, MetricInfo, MetricResults,
+    analyze, Engine, Excluded, ExperimentInput, ExperimentResults, MetricInfo, MetricResults,
     Settings,
 };
 pub use moments::ArmStats;

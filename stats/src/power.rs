@@ -48,7 +48,9 @@ pub fn plan(
     }
     let units = control.n() + treatment.n();
     // The relative lift's standard error at `scale` times today's users.
-    let se = |scale: f64| (v / (m * m) * (1.0 / (treatment.n() * scale) + 1.0 / (control.n() * scale))).sqrt();
+    let se = |scale: f64| {
+        (v / (m * m) * (1.0 / (treatment.n() * scale) + 1.0 / (control.n() * scale))).sqrt()
+    };
     let z_alpha = normal_ppf(1.0 - alpha / 2.0);
     let z_power = normal_ppf(POWER);
     let mde_fixed = (z_alpha + z_power) * se(1.0);
@@ -115,7 +117,12 @@ mod tests {
         assert!(p.more_users_sequential.unwrap() > p.more_users_fixed);
         // Already enough: nothing more.
         let huge = ArmStats::proportion(1_000_000, 50_000);
-        assert_eq!(plan(&huge, &huge, 0.05, 5000.0, 0.1).unwrap().more_users_fixed, 0);
+        assert_eq!(
+            plan(&huge, &huge, 0.05, 5000.0, 0.1)
+                .unwrap()
+                .more_users_fixed,
+            0
+        );
         assert!(plan(&ArmStats::proportion(10, 0), &treatment, 0.05, 5000.0, 0.1).is_none());
     }
 }

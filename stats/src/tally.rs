@@ -92,7 +92,9 @@ impl Tally {
             let counted = log.events.iter().filter(|(e, time, _)| {
                 Some(*e) == event
                     && *time >= first
-                    && metric.window_ms.is_none_or(|w| *time < first.saturating_add(w))
+                    && metric
+                        .window_ms
+                        .is_none_or(|w| *time < first.saturating_add(w))
             });
             let value = match metric.kind {
                 MetricKind::Conversion => f64::from(u8::from(counted.count() > 0)),
@@ -148,7 +150,11 @@ mod tests {
         assert_eq!(conversion[0], ArmStats::proportion(2, 1));
         assert_eq!(conversion[1], ArmStats::proportion(2, 1));
         let count = t.arms(&metric(MetricKind::Count, None));
-        assert_eq!(count[1], ArmStats::mean(2, 2.0, 4.0), "c did it twice, b not after");
+        assert_eq!(
+            count[1],
+            ArmStats::mean(2, 2.0, 4.0),
+            "c did it twice, b not after"
+        );
         // Within 1 ms of the exposure: only c's first.
         let windowed = t.arms(&metric(MetricKind::Count, Some(1)));
         assert_eq!(windowed[1], ArmStats::mean(2, 1.0, 1.0));

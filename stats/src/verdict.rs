@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::{Engine, MetricComparison, MetricInfo};
 use crate::effect::NoResult;
-use crate::format::{signed_percent, short_percent};
+use crate::format::{short_percent, signed_percent};
 
 /// What one comparison, read with one engine, comes to.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -46,7 +46,12 @@ impl MetricComparison {
             Engine::Bayesian => {
                 let b = &r.bayesian.relative;
                 let ctw = b.chance_to_win;
-                (b.error, ctw >= 1.0 - alpha || ctw <= alpha, b.expected, b.ci)
+                (
+                    b.error,
+                    ctw >= 1.0 - alpha || ctw <= alpha,
+                    b.expected,
+                    b.ci,
+                )
             }
         };
         if let Some(reason) = error {
@@ -205,26 +210,39 @@ mod tests {
         for engine in Engine::ALL {
             let v = c.verdict(engine, 0.05, false);
             assert_eq!(v.label(), "wins", "{engine:?}");
-            assert!(v.sentence("Red", "Control", &info).starts_with("Red beats Control on signup: +20.0%"));
+            assert!(v
+                .sentence("Red", "Control", &info)
+                .starts_with("Red beats Control on signup: +20.0%"));
             // For a metric where lower is better the same data is a loss.
-            assert_eq!(inverse.verdict(engine, 0.05, true).label(), "loses", "{engine:?}");
+            assert_eq!(
+                inverse.verdict(engine, 0.05, true).label(),
+                "loses",
+                "{engine:?}"
+            );
         }
         // Little data, no effect: not enough data yet, with how many more users.
         let (c, info) = comparison(ArmStats::proportion(200, 10), ArmStats::proportion(200, 10));
         let v = c.verdict(Engine::Sequential, 0.05, false);
         assert_eq!(v.label(), "not enough data yet");
-        assert!(v.sentence("Red", "Control", &info).contains("more users in these two groups to detect a lift of 10%"));
+        assert!(v
+            .sentence("Red", "Control", &info)
+            .contains("more users in these two groups to detect a lift of 10%"));
         // Much data, no effect: no difference.
         let (c, _) = comparison(
             ArmStats::proportion(400_000, 20_000),
             ArmStats::proportion(400_000, 20_050),
         );
-        assert_eq!(c.verdict(Engine::Fixed, 0.05, false).label(), "no difference");
+        assert_eq!(
+            c.verdict(Engine::Fixed, 0.05, false).label(),
+            "no difference"
+        );
         // No conversions anywhere: no result, and why.
         let (c, info) = comparison(ArmStats::proportion(100, 0), ArmStats::proportion(100, 0));
         let v = c.verdict(Engine::Bayesian, 0.05, false);
         assert_eq!(v.label(), "no result");
-        assert!(v.sentence("Red", "Control", &info).contains("control's mean is zero"));
+        assert!(v
+            .sentence("Red", "Control", &info)
+            .contains("control's mean is zero"));
     }
 
     #[test]

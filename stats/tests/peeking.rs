@@ -51,6 +51,14 @@ fn watching_a_fixed_horizon_test_inflates_false_positives_and_sequential_does_no
         100.0 * share(fixed_found),
         100.0 * share(sequential_found)
     );
-    assert!(share(fixed_found) > 0.12, "peeking at the fixed test: {}", share(fixed_found));
-    assert!(share(sequential_found) <= 0.05, "sequential: {}", share(sequential_found));
+    assert!(
+        share(fixed_found) > 0.12,
+        "peeking at the fixed test: {}",
+        share(fixed_found)
+    );
+    assert!(
+        share(sequential_found) <= 0.05,
+        "sequential: {}",
+        share(sequential_found)
+    );
 }

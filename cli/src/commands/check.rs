@@ -104,10 +104,15 @@ pub fn summary(rules: &Rules) -> String {
             metric.name,
             metric.kind.as_str(),
             metric.event,
-            if metric.inverse { ", lower is better" } else { "" },
-            metric
-                .window_ms
-                .map_or(String::new(), |w| format!(", within {} h of exposure", w as f64 / 3.6e6))
+            if metric.inverse {
+                ", lower is better"
+            } else {
+                ""
+            },
+            metric.window_ms.map_or(String::new(), |w| format!(
+                ", within {} h of exposure",
+                w as f64 / 3.6e6
+            ))
         ));
     }
     out

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod analyze;
 pub mod assign;
 pub mod check;
 pub mod eval;

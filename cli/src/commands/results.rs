@@ -1,19 +1,21 @@
-//! `cohort results`: an experiment's results table from the collector's database.
+//! `cohort results`: an experiment's results from the collector's database, every metric read
+//! with one engine (sequential by default), as a table or as JSON.
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use cohort::SpecKind;
-use cohort_protocol::VISITED_SIGNUP;
-use cohort_stats::format::percent;
+use cohort_stats::format::{percent, signed_percent};
+use cohort_stats::verdict::thousands;
+use cohort_stats::{Engine, ExperimentResults, MetricResults};
 
 use crate::output::{stdout, Result};
 use crate::rules::{load_reporting, options};
-use crate::serve::store::{Results, Store};
+use crate::serve::store::Store;
 
-/// Print an experiment's results: per group, users exposed and converted, the rate, the lift
-/// against Control with its 95% interval and p-value, and the sample-ratio check.
+/// Print an experiment's results: who was exposed and the sample-ratio check, then for each
+/// of its metrics each group's value, each treatment's lift against control with its 95%
+/// interval and p-value (or chance to win), and a verdict in words.
 #[derive(clap::Args)]
 pub struct Args {
     /// The collector's SQLite database.
@@ -22,13 +24,14 @@ pub struct Args {
     /// The experiment.
     #[arg(long)]
     experiment: String,
-    /// The event that counts as a conversion.
-    #[arg(long, default_value = VISITED_SIGNUP)]
-    event: String,
-    /// Rules files or directories (for the groups and their weights).
+    /// How to read the comparisons: sequential (valid however often you look), fixed
+    /// (fixed-horizon: look once), or bayesian.
+    #[arg(long, default_value = "sequential", value_parser = ["sequential", "fixed", "bayesian"])]
+    engine: String,
+    /// Rules files or directories (the groups, weights, metrics and settings).
     #[arg(long = "rules", default_value = "experiments")]
     rules: Vec<PathBuf>,
-    /// Print JSON instead of a table.
+    /// Print JSON (every engine, every figure) instead of a table.
     #[arg(long)]
     json: bool,
 }
@@ -38,67 +41,56 @@ pub fn run(args: Args) -> Result<ExitCode> {
         return Err(format!("no database at {}", args.db.display()).into());
     }
     let rules = load_reporting(&args.rules, options(true))?;
-    let plan = rules
-        .spec(SpecKind::Config, &args.experiment)
-        .and_then(|s| s.plan())
-        .ok_or_else(|| format!("no experiment named \"{}\" in the rules", args.experiment))?;
     let store = Store::open(&args.db)?;
     let results = store
-        .results(&args.experiment, &args.event, Some(&plan))
-        .map_err(|e| format!("cannot read {}: {e}", args.db.display()))?;
+        .results(&rules, &args.experiment)
+        .map_err(|e| format!("cannot read {}: {e}", args.db.display()))?
+        .ok_or_else(|| format!("no experiment named \"{}\" in the rules", args.experiment))?;
+    let engine = Engine::parse(&args.engine).unwrap_or(Engine::Sequential);
     let mut out = stdout();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &results)?;
         out.write_all(b"\n")?;
     } else {
-        out.write_all(table(&results).as_bytes())?;
+        out.write_all(report(&results, engine).as_bytes())?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn pct(x: f64) -> String {
-    percent(x, 2)
-}
-
-/// The results as a text table.
-pub fn table(results: &Results) -> String {
-    let a = &results.analysis;
-    let mut out = format!(
-        "{}: conversion to {} ({} users exposed, control {})\n",
-        a.experiment, a.event, a.total_exposed, a.control
-    );
+/// The results as text.
+pub fn report(results: &ExperimentResults, engine: Engine) -> String {
+    let mut out = String::new();
+    let groups: Vec<String> = results
+        .groups
+        .iter()
+        .map(|g| format!("{} {}", g.group, thousands(g.users)))
+        .collect();
     out.push_str(&format!(
-        "{:<12} {:>8} {:>9} {:>8} {:>9} {:>9} {:>20} {:>8}\n",
-        "group", "exposed", "converted", "rate", "abs lift", "rel lift", "95% CI (abs)", "p"
+        "{}: {} users exposed ({}); {} results\n",
+        results.experiment,
+        thousands(results.total_users),
+        groups.join(", "),
+        match engine {
+            Engine::Sequential => "sequential (valid however often you look)",
+            Engine::Fixed => "fixed-horizon (valid when looked at once)",
+            Engine::Bayesian => "Bayesian",
+        }
     ));
-    for g in &a.groups {
-        let rate = g.rate.map_or("-".into(), pct);
-        let (abs, rel, ci, p) = match &g.vs_control {
-            Some(c) => (
-                pct(c.absolute_lift),
-                c.relative_lift.map_or("-".into(), pct),
-                format!("[{}, {}]", pct(c.absolute_ci.0), pct(c.absolute_ci.1)),
-                format!("{:.4}", c.p_value),
-            ),
-            None => ("-".into(), "-".into(), "-".into(), "-".into()),
-        };
-        out.push_str(&format!(
-            "{:<12} {:>8} {:>9} {:>8} {:>9} {:>9} {:>20} {:>8}\n",
-            g.group, g.exposed, g.converted, rate, abs, rel, ci, p
-        ));
-    }
-    match &a.sample_ratio {
-        Some(s) if s.mismatch => out.push_str(&format!(
-            "SAMPLE RATIO MISMATCH: chi-square {:.2}, p = {:.2e}; the split differs from the weights, do not trust these results\n",
-            s.test.statistic, s.test.p_value
-        )),
-        Some(s) => out.push_str(&format!(
-            "sample ratio: chi-square {:.2}, p = {:.4}: the split matches the weights\n",
-            s.test.statistic, s.test.p_value
-        )),
-        None => out.push_str("sample ratio: not enough users to check\n"),
-    }
+    let srm = &results.sample_ratio;
+    out.push_str(&if srm.mismatch {
+        format!(
+            "SAMPLE RATIO MISMATCH: p = {:.2e}; the groups' sizes differ from their weights, do not trust these results\n",
+            srm.p_value
+        )
+    } else if results.total_users == 0 {
+        "sample ratio: no users yet\n".to_owned()
+    } else {
+        format!(
+            "sample ratio: p = {:.4}: the split matches the weights\n",
+            srm.p_value
+        )
+    });
     for excluded in &results.excluded {
         out.push_str(&format!(
             "excluded: {} {}(s) kept out of these results: {}\n",
@@ -109,6 +101,92 @@ pub fn table(results: &Results) -> String {
         out.push_str(&format!(
             "pages reported dropping {} record(s) from full queues\n",
             results.dropped_by_clients
+        ));
+    }
+    for metric in &results.metrics {
+        out.push('\n');
+        out.push_str(&metric_table(results, metric, engine));
+    }
+    out
+}
+
+fn metric_table(results: &ExperimentResults, metric: &MetricResults, engine: Engine) -> String {
+    let m = &metric.metric;
+    let mut out = format!(
+        "{}{}: {} of {}{}\n",
+        m.name,
+        if metric.primary { " (primary)" } else { "" },
+        m.kind,
+        m.event,
+        if m.inverse { ", lower is better" } else { "" }
+    );
+    let last = match engine {
+        Engine::Bayesian => "chance to win",
+        _ => "p-value",
+    };
+    out.push_str(&format!(
+        "{:<12} {:>9} {:>10} {:>34} {:>13}  {}\n",
+        "group",
+        "users",
+        "value",
+        format!("lift vs {} (95% CI)", results.control),
+        last,
+        "verdict"
+    ));
+    let conversion = m.kind == "conversion";
+    for g in &metric.groups {
+        let value = if conversion {
+            percent(g.mean, 2)
+        } else {
+            format!("{:.3}", g.mean)
+        };
+        let comparison = metric.comparisons.iter().find(|c| c.group == g.group);
+        let (lift, last, verdict) = match comparison {
+            None => ("-".to_owned(), "-".to_owned(), String::new()),
+            Some(c) => {
+                let verdict = c.verdict(engine, results.settings.alpha, m.inverse);
+                let (estimate, ci, last) = match engine {
+                    Engine::Sequential => {
+                        let r = &c.result.sequential.relative;
+                        (r.estimate, r.ci, format!("{:.4}", r.p_value))
+                    }
+                    Engine::Fixed => {
+                        let r = &c.result.fixed.relative;
+                        (r.estimate, r.ci, format!("{:.4}", r.p_value))
+                    }
+                    Engine::Bayesian => {
+                        let r = &c.result.bayesian.relative;
+                        (r.expected, r.ci, percent(r.chance_to_win, 1))
+                    }
+                };
+                let lift = if verdict.label() == "no result" {
+                    "-".to_owned()
+                } else {
+                    format!(
+                        "{} ({} to {})",
+                        signed_percent(estimate, 1),
+                        signed_percent(ci.0, 1),
+                        signed_percent(ci.1, 1)
+                    )
+                };
+                (lift, last, verdict.label().to_owned())
+            }
+        };
+        out.push_str(&format!(
+            "{:<12} {:>9} {:>10} {:>34} {:>13}  {}\n",
+            g.group,
+            thousands(g.stats.users),
+            value,
+            lift,
+            last,
+            verdict
+        ));
+    }
+    for c in &metric.comparisons {
+        let verdict = c.verdict(engine, results.settings.alpha, m.inverse);
+        out.push_str(&format!(
+            "  {}\n",
+            verdict.sentence(&c.group, &results.control, m)
         ));
     }
     out

@@ -6,7 +6,8 @@
 //!   compared with the group the rules give its user ([`verify`]); stored idempotently by
 //!   record ID in one transaction and acknowledged only once committed.
 //! - `GET /api/whoami`: `{"ip_hash": ...}`, HMAC-SHA256 of the client's address.
-//! - `GET /api/results?experiment=...&event=...`: the results table (cohort-stats).
+//! - `GET /api/results?experiment=...`: the experiment's results, every metric by every
+//!   engine (cohort-stats).
 //! - Everything else: [`site`].
 
 mod client_ip;
@@ -16,7 +17,6 @@ mod site;
 pub mod store;
 pub mod verify;
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
@@ -31,8 +31,8 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use cohort::{Plan, SpecKind};
-use cohort_protocol::{Catalog, CTA_CLICK, MAX_BODY_BYTES, VISITED_SIGNUP};
+use cohort::SpecKind;
+use cohort_protocol::{Catalog, MAX_BODY_BYTES};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::Deserialize;
 use serde_json::json;
@@ -42,14 +42,11 @@ use crate::rules::{load_reporting, options};
 use store::Store;
 use verify::Verifier;
 
-/// The events the course's page logs, which the collector accepts.
-const EVENTS: &[&str] = &[VISITED_SIGNUP, CTA_CLICK];
-
 /// Run the collector: store exposures and events, hash client IPs, serve results.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Rules files or directories: the experiments, groups and events batches may name, and
-    /// the assignments records are checked against.
+    /// Rules files or directories: the experiments and groups records may name, the metrics
+    /// whose events they may carry, and the assignments records are checked against.
     #[arg(long = "rules", default_value = "experiments")]
     rules: Vec<PathBuf>,
     /// The SQLite database (created if missing).
@@ -82,7 +79,6 @@ struct AppState {
     reader: Mutex<Store>,
     catalog: Catalog,
     verifier: Verifier,
-    plans: HashMap<String, Plan>,
     secret: Vec<u8>,
     trusted: Vec<IpAddr>,
     limiter: DefaultKeyedRateLimiter<IpAddr>,
@@ -93,18 +89,16 @@ type Shared = Arc<AppState>;
 pub fn run(args: Args) -> Result<std::process::ExitCode, String> {
     let rules = load_reporting(&args.rules, options(true))?;
     let mut catalog = Catalog::default();
-    let mut plans = HashMap::new();
     for spec in rules
         .evaluated_specs()
         .filter(|s| s.kind == SpecKind::Config)
     {
         if let Some(plan) = spec.plan() {
             catalog.add(&spec.name, plan.groups.iter().map(|g| g.name.clone()));
-            plans.insert(spec.name.clone(), plan);
         }
     }
-    for event in EVENTS {
-        catalog.add_event(event);
+    for metric in rules.metrics() {
+        catalog.add_event(&metric.event);
     }
     if let Some(dist) = &args.dist {
         site::check_dist(dist)?;
@@ -117,7 +111,6 @@ pub fn run(args: Args) -> Result<std::process::ExitCode, String> {
         reader: Mutex::new(Store::open(&args.db)?),
         catalog,
         verifier: Verifier::new(rules),
-        plans,
         secret,
         trusted: args.trusted_proxies.clone(),
         limiter: RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst)),
@@ -154,9 +147,10 @@ pub fn run(args: Args) -> Result<std::process::ExitCode, String> {
         println!("cohort: listening on http://{address}");
         let _ = std::io::stdout().flush();
         eprintln!(
-            "cohort: storing in {}, {} experiment(s) known",
+            "cohort: storing in {}, {} experiment(s) and {} event(s) known",
             args.db.display(),
-            state.plans.len()
+            state.catalog.experiments.len(),
+            state.catalog.events.len()
         );
         axum::serve(
             listener,
@@ -270,24 +264,22 @@ async fn whoami(
 #[derive(Deserialize)]
 struct ResultsQuery {
     experiment: String,
-    event: Option<String>,
 }
 
 async fn results(State(state): State<Shared>, Query(q): Query<ResultsQuery>) -> Response {
-    let Some(plan) = state.plans.get(&q.experiment).cloned() else {
-        return error(
-            StatusCode::NOT_FOUND,
-            format!("no experiment {:?}", q.experiment),
-        );
-    };
-    let event = q.event.unwrap_or_else(|| VISITED_SIGNUP.to_owned());
     let answer = tokio::task::spawn_blocking(move || {
         let store = state.reader.lock().unwrap_or_else(|e| e.into_inner());
-        store.results(&q.experiment, &event, Some(&plan))
+        store
+            .results(state.verifier.rules(), &q.experiment)
+            .map(|r| (r, q.experiment))
     })
     .await;
     let mut response = match answer {
-        Ok(Ok(results)) => Json(results).into_response(),
+        Ok(Ok((Some(results), _))) => Json(results).into_response(),
+        Ok(Ok((None, experiment))) => error(
+            StatusCode::NOT_FOUND,
+            format!("no experiment {experiment:?}"),
+        ),
         Ok(Err(e)) => {
             eprintln!("cohort: results could not be read: {e}");
             error(

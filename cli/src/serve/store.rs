@@ -11,14 +11,13 @@
 
 use std::path::Path;
 
-use cohort::Plan;
+use cohort::Rules;
 use cohort_protocol::Record;
-use cohort_stats::{analyze_planned, Excluded, Tally};
+use cohort_stats::experiment::{analyze_tally, tally_for};
+use cohort_stats::{Excluded, ExperimentResults};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::verify::Exclusion;
-
-pub use cohort_stats::Results;
 
 /// The schema version this code writes (`PRAGMA user_version`).
 const SCHEMA_VERSION: i64 = 2;
@@ -228,18 +227,15 @@ impl Store {
         Ok(())
     }
 
-    /// The results table of `experiment` for conversions to `event`, from the records that
-    /// are not excluded, and the count of those that are.
+    /// The results of `experiment` under `rules` (`None` if the rules have no such
+    /// experiment): every metric, from the records that are not excluded, with the counts of
+    /// those that are and of what pages dropped.
     pub fn results(
         &self,
+        rules: &Rules,
         experiment: &str,
-        event: &str,
-        plan: Option<&Plan>,
-    ) -> rusqlite::Result<Results> {
-        let planned: Vec<(String, f64)> = plan
-            .map(|p| p.groups.iter().map(|g| (g.name.clone(), g.share)).collect())
-            .unwrap_or_default();
-        let mut tally = Tally::new(planned.iter().map(|(g, _)| g));
+    ) -> rusqlite::Result<Option<ExperimentResults>> {
+        let mut tally = tally_for(rules, experiment);
         let mut exposures = self.conn.prepare_cached(
             "SELECT user_id, grp, time FROM records
              WHERE kind = 'exposure' AND experiment = ?1 AND excluded IS NULL",
@@ -251,14 +247,26 @@ impl Store {
             tally.exposure(&user, &group, row.get(2)?);
         }
         let mut events = self.conn.prepare_cached(
-            "SELECT user_id, time FROM records
+            "SELECT user_id, time, json_extract(record, '$.event.value') FROM records
              WHERE kind = 'event' AND name = ?1 AND excluded IS NULL",
         )?;
-        let mut rows = events.query(params![event])?;
-        while let Some(row) = rows.next()? {
-            let user: String = row.get(0)?;
-            tally.event(&user, row.get(1)?);
+        let mut names: Vec<&str> = rules
+            .experiment_metrics(experiment)
+            .iter()
+            .map(|m| m.event.as_str())
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        for name in names {
+            let mut rows = events.query(params![name])?;
+            while let Some(row) = rows.next()? {
+                let user: String = row.get(0)?;
+                tally.event(&user, name, row.get(1)?, row.get(2)?);
+            }
         }
+        let Some(mut results) = analyze_tally(rules, experiment, &tally) else {
+            return Ok(None);
+        };
         let dropped: i64 = self.conn.query_row(
             "SELECT COALESCE(SUM(dropped), 0) FROM client_drops",
             [],
@@ -269,7 +277,7 @@ impl Store {
              WHERE experiment = ?1 AND excluded IS NOT NULL
              GROUP BY kind, excluded ORDER BY kind DESC, excluded",
         )?;
-        let excluded = excluded_counts
+        results.excluded = excluded_counts
             .query_map(params![experiment], |row| {
                 Ok(Excluded {
                     kind: row.get(0)?,
@@ -278,10 +286,7 @@ impl Store {
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(Results {
-            analysis: analyze_planned(experiment, event, &planned, &tally.counts()),
-            dropped_by_clients: dropped as u64,
-            excluded,
-        })
+        results.dropped_by_clients = dropped as u64;
+        Ok(Some(results))
     }
 }

@@ -32,6 +32,11 @@ impl Verifier {
         Verifier { rules }
     }
 
+    /// The rules records are checked against.
+    pub fn rules(&self) -> &Rules {
+        &self.rules
+    }
+
     /// Why `record` must be kept out of the results, if it must: a group it claims is not
     /// the one the rules give its user at `time` (the record's time on the collector's
     /// clock).

@@ -9,8 +9,20 @@ use crate::diagnostics::Location;
 use crate::rules::experiments::{DEFAULT_SEQUENTIAL_TUNING, DEFAULT_TARGET_LIFT};
 use crate::rules::{ExperimentSettings, Metric, MetricKind};
 
-const METRIC_KEYS: &[&str] = &["name", "event", "kind", "inverse", "window_hours", "description"];
-const SETTINGS_KEYS: &[&str] = &["metrics", "sequential_tuning", "target_lift", "sticky_version"];
+const METRIC_KEYS: &[&str] = &[
+    "name",
+    "event",
+    "kind",
+    "inverse",
+    "window_hours",
+    "description",
+];
+const SETTINGS_KEYS: &[&str] = &[
+    "metrics",
+    "sequential_tuning",
+    "target_lift",
+    "sticky_version",
+];
 
 /// Whether `name` is a metric or event name: 1 to 64 letters, digits, `_`, `-` or `.`.
 pub fn is_name(name: &str) -> bool {
@@ -106,7 +118,8 @@ impl Compiler {
 
     fn compile_metric(&mut self, json: &Value, at: &Location) -> Option<Metric> {
         let Some(obj) = json.as_object() else {
-            self.diagnostics.error(at.clone(), "a metric must be an object");
+            self.diagnostics
+                .error(at.clone(), "a metric must be an object");
             return None;
         };
         let errors = self.diagnostics.errors().count();
@@ -125,9 +138,7 @@ impl Compiler {
             if !value.is_empty() && !is_name(value) {
                 self.diagnostics.error(
                     at.child(key),
-                    format!(
-                        "\"{value}\" is not a name: 1 to 64 letters, digits, '_', '-' or '.'"
-                    ),
+                    format!("\"{value}\" is not a name: 1 to 64 letters, digits, '_', '-' or '.'"),
                 );
             }
         }
@@ -176,7 +187,10 @@ impl Compiler {
         let target_lift = fields.number_or("target_lift", DEFAULT_TARGET_LIFT);
         let sticky = match obj.get("sticky_version") {
             None | Some(Value::Null) => None,
-            Some(v) => match v.as_u64().filter(|&n| (1..=u64::from(u32::MAX)).contains(&n)) {
+            Some(v) => match v
+                .as_u64()
+                .filter(|&n| (1..=u64::from(u32::MAX)).contains(&n))
+            {
                 Some(n) => Some(n as u32),
                 None => {
                     self.diagnostics.error(

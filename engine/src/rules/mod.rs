@@ -101,7 +101,10 @@ impl Rules {
         self.settings
             .iter()
             .find(|(name, _)| name == experiment)
-            .map_or_else(|| ExperimentSettings::defaults(&self.metrics), |(_, s)| s.clone())
+            .map_or_else(
+                || ExperimentSettings::defaults(&self.metrics),
+                |(_, s)| s.clone(),
+            )
     }
 
     /// The metrics an experiment is judged by, the primary one first.

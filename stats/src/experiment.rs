@@ -1,0 +1,130 @@
+//! From the rules to an analysis: an experiment's groups and weights (its plan), its metrics
+//! and settings, and each group's statistics however they were counted (in memory from a
+//! [`Tally`](crate::tally::Tally), or in SQL by the collector).
+
+use cohort::rules::Metric;
+use cohort::{Rules, SpecKind};
+
+use crate::analysis::{analyze, ExperimentInput, ExperimentResults, MetricInfo, Settings};
+use crate::moments::ArmStats;
+use crate::tally::Tally;
+
+/// The level results are read at.
+pub const ALPHA: f64 = 0.05;
+
+impl From<&Metric> for MetricInfo {
+    fn from(m: &Metric) -> MetricInfo {
+        MetricInfo {
+            name: m.name.clone(),
+            event: m.event.clone(),
+            kind: m.kind.as_str().to_owned(),
+            inverse: m.inverse,
+            description: m.description.clone(),
+        }
+    }
+}
+
+/// An experiment's groups with their configured shares, control first; `None` when the rules
+/// have no such experiment with groups on user buckets.
+pub fn planned_groups(rules: &Rules, experiment: &str) -> Option<Vec<(String, f64)>> {
+    let plan = rules.spec(SpecKind::Config, experiment)?.plan()?;
+    Some(plan.groups.into_iter().map(|g| (g.name, g.share)).collect())
+}
+
+/// Analyses `experiment`: `groups` are the groups counted (the planned ones first, in order,
+/// then any others), `exposed` their users, and `arms(metric)` each group's statistics for a
+/// metric, in the same order.
+pub fn analyze_experiment(
+    rules: &Rules,
+    experiment: &str,
+    groups: &[String],
+    exposed: Vec<u64>,
+    arms: impl Fn(&Metric) -> Vec<ArmStats>,
+) -> Option<ExperimentResults> {
+    let planned = planned_groups(rules, experiment)?;
+    let settings = rules.experiment_settings(experiment);
+    let groups = groups
+        .iter()
+        .map(|g| {
+            let weight = planned.iter().find(|(p, _)| p == g).map(|(_, w)| *w);
+            (g.clone(), weight)
+        })
+        .collect();
+    let metrics = rules
+        .experiment_metrics(experiment)
+        .into_iter()
+        .map(|m| (MetricInfo::from(m), arms(m)))
+        .collect();
+    Some(analyze(ExperimentInput {
+        experiment,
+        groups,
+        exposed,
+        metrics,
+        settings: Settings {
+            alpha: ALPHA,
+            sequential_tuning: settings.sequential_tuning,
+            target_lift: settings.target_lift,
+        },
+    }))
+}
+
+/// A tally over `experiment`'s planned groups (empty when it has none).
+pub fn tally_for(rules: &Rules, experiment: &str) -> Tally {
+    Tally::new(
+        planned_groups(rules, experiment)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(g, _)| g),
+    )
+}
+
+/// Analyses `experiment` from a tally of its records.
+pub fn analyze_tally(rules: &Rules, experiment: &str, tally: &Tally) -> Option<ExperimentResults> {
+    analyze_experiment(rules, experiment, tally.groups(), tally.exposed(), |m| {
+        tally.arms(m)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cohort::CompileOptions;
+
+    #[test]
+    fn a_tally_of_the_course_experiment() {
+        let rules = Rules::from_statsig_json(
+            include_str!("../../experiments/button_color_v3.json"),
+            CompileOptions::STRICT,
+        )
+        .unwrap();
+        let mut tally = tally_for(&rules, "button_color_v3");
+        assert_eq!(tally.groups(), ["Control", "Red", "Green", "Orange"]);
+        for i in 0..40 {
+            let group = ["Control", "Red", "Green", "Orange"][i % 4];
+            let user = format!("u{i}");
+            tally.exposure(&user, group, 10);
+            if i % 3 == 0 {
+                tally.event(&user, "visited_signup", 11, None);
+            }
+            tally.event(&user, "cta_click", 12, None);
+        }
+        let results = analyze_tally(&rules, "button_color_v3", &tally).unwrap();
+        let names: Vec<&str> = results
+            .metrics
+            .iter()
+            .map(|m| m.metric.name.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            ["signup", "clicks", "tasks_completed", "tasks_added"]
+        );
+        assert_eq!(results.total_users, 40);
+        assert_eq!(results.groups[0].weight, Some(0.25));
+        assert_eq!(
+            results.metrics[0].groups[0].stats,
+            ArmStats::proportion(10, 4)
+        );
+        assert_eq!(results.metrics[0].comparisons.len(), 3);
+        assert!(analyze_tally(&rules, "nope", &tally).is_none());
+    }
+}

@@ -14,9 +14,9 @@ after(async () => {
   await browser?.close();
 });
 
-async function results(base, event = "visited_signup") {
-  const response = await fetch(`${base}/api/results?experiment=button_color_v3&event=${event}`);
-  return (await response.json()).analysis;
+async function results(base) {
+  const response = await fetch(`${base}/api/results?experiment=button_color_v3`);
+  return response.json();
 }
 
 /** Polls `check` until it returns a truthy value or time runs out. */
@@ -29,7 +29,9 @@ async function eventually(check, ms = 8000) {
   }
 }
 
-const sum = (analysis, field) => analysis.groups.reduce((n, g) => n + g[field], 0);
+/** Users who did a conversion metric's event (or a count metric's total), over the groups. */
+const total = (results, metric) =>
+  results.metrics.find((m) => m.metric.name === metric).groups.reduce((n, g) => n + g.stats.sum, 0);
 
 test("exposures and conversions reach the collector, one exposure per user", async () => {
   const server = await collector();
@@ -55,12 +57,12 @@ test("exposures and conversions reach the collector, one exposure per user", asy
     await page.click("[data-testid=cta]");
     const analysis = await eventually(async () => {
       const a = await results(server.url);
-      return a.total_exposed === 7 && sum(a, "converted") === 4 ? a : null;
+      return a.total_users === 7 && total(a, "signup") === 4 ? a : null;
     });
     assert.ok(analysis, "7 users exposed, 4 converted (3 ?random signups and one click through)");
     const clicks = await eventually(async () => {
-      const a = await results(server.url, "cta_click");
-      return sum(a, "converted") === 1 ? a : null;
+      const a = await results(server.url);
+      return total(a, "clicks") === 1 ? a : null;
     });
     assert.ok(clicks, "the cta_click counts for its user");
     // Nothing is left queued in the browser.
@@ -71,11 +73,8 @@ test("exposures and conversions reach the collector, one exposure per user", asy
     await page.goto(`${server.url}/results/`);
     await page.waitForSelector("[data-testid=results-table]");
     assert.match(await page.textContent("[data-testid=results-source]"), /collector/);
-    const shownExposed = await page.$$eval("[data-testid=exposed]", (cells) =>
-      cells.reduce((n, c) => n + Number(c.textContent), 0),
-    );
-    assert.equal(shownExposed, 7);
-    assert.ok(await page.isVisible("[data-testid=results-chart]"));
+    assert.equal(await page.textContent("[data-testid=total-users]"), "7");
+    assert.ok(await page.isVisible("[data-testid=forest]"));
     assert.ok(await page.isVisible("[data-testid=srm]"));
     await context.close();
   } finally {
@@ -121,8 +120,8 @@ test("pages with wrong clocks lose nothing: every record stored once, at the rig
       await context.close();
     }
     const analysis = await results(server.url);
-    assert.equal(analysis.total_exposed, 3);
-    assert.equal(sum(analysis, "converted"), 3, "each signup counts: it follows its exposure");
+    assert.equal(analysis.total_users, 3);
+    assert.equal(total(analysis, "signup"), 3, "each signup counts: it follows its exposure");
   } finally {
     await server.close();
   }
@@ -229,14 +228,16 @@ test("without a collector the results page reads this browser's log", async () =
     await page.goto(`${site.url}/results/`);
     await page.waitForSelector("[data-testid=results-table]");
     assert.match(await page.textContent("[data-testid=results-source]"), /this browser's log \(\d+ records\)/);
-    const cells = (id) =>
-      page.$$eval(`[data-testid=${id}]`, (cs) => cs.reduce((n, c) => n + Number(c.textContent), 0));
-    assert.equal(await cells("exposed"), 5);
-    assert.equal(await cells("converted"), 2);
-    await page.selectOption("[data-testid=metric]", "cta_click");
-    await page.waitForFunction(() =>
-      [...document.querySelectorAll("[data-testid=converted]")].every((c) => c.textContent === "0"),
+    assert.equal(await page.textContent("[data-testid=total-users]"), "5");
+    // Two of the five signed up: the signup rates, weighted by users, add up to 2.
+    const signups = await page.$$eval("[data-metric=signup] tbody tr", (rows) =>
+      rows.reduce((n, r) => n + Number(r.children[1].textContent) * parseFloat(r.querySelector("[data-testid=value]").textContent) / 100, 0),
     );
+    assert.ok(Math.abs(signups - 2) < 1e-6, `${signups} signups`);
+    await page.selectOption("[data-testid=metric]", "clicks");
+    await page.waitForFunction(() => document.querySelectorAll("[data-testid=metric-card]").length === 1);
+    const clicks = await page.$$eval("[data-metric=clicks] [data-testid=value]", (cs) => cs.map((c) => Number(c.textContent)));
+    assert.ok(clicks.every((c) => c === 0), `no clicks: ${clicks}`);
     await context.close();
   } finally {
     await site.close();

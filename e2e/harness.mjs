@@ -158,3 +158,29 @@ export async function shown(page) {
     };
   });
 }
+
+/** The accessibility violations axe-core finds on the page (WCAG 2.1 A and AA, and best practices). */
+export async function axeViolations(page) {
+  await page.addScriptTag({ path: join(ROOT, "node_modules", "axe-core", "axe.min.js") });
+  const results = await page.evaluate(() =>
+    window.axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] }),
+  );
+  return results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
+}
+
+/** The groups the repository's rules give `users` in `experiment` (`cohort eval`). */
+export async function groupsOf(users, experiment = "button_color_v3") {
+  const { execFileSync } = await import("node:child_process");
+  const input = users.map((u) => JSON.stringify({ userID: u })).join("\n") + "\n";
+  const out = execFileSync(
+    join(ROOT, "target", "release", "cohort"),
+    ["eval", "--rules", join(ROOT, "experiments")],
+    { input },
+  );
+  return out.toString().split("\n").filter(Boolean).map((l) => JSON.parse(l).configs[experiment].group_name);
+}
+
+/** A random v4 UUID, for record IDs. */
+export function uuid() {
+  return crypto.randomUUID();
+}

@@ -1,120 +1,149 @@
-// End-to-end: the results page in Chromium, against a stand-in collector whose answers the
-// test controls: a slow answer never overwrites a newer one, the table fits at desktop and
-// phone widths, and records kept out of the results are counted on the page.
+// End-to-end: the results page in Chromium, over a real collector holding an experiment's
+// records (each user in the group the rules give them). A stand-in in front of it can delay
+// an answer, to show that a slow earlier answer never overwrites a newer one.
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { ARTIFACTS, launch, serve } from "./harness.mjs";
+import { ARTIFACTS, axeViolations, collector, groupsOf, launch, serve, uuid } from "./harness.mjs";
 
 let browser;
+let backend;
+let site;
+let delays = [];
+
 before(async () => {
   browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
-
-/** A results answer (the collector's shape) with `exposed` users in each of four groups. */
-function answer(event, exposed, excluded = []) {
-  const groups = ["Control", "Red", "Green", "Orange"].map((group, i) => {
-    const converted = Math.round(exposed * (0.3 + i * 0.05));
-    const rate = converted / exposed;
-    return {
-      group,
-      weight: 0.25,
-      exposed,
-      converted,
-      rate,
-      rate_ci: [rate - 0.123456, rate + 0.123456],
-      vs_control: i === 0 ? null : {
-        absolute_lift: -0.161903, absolute_ci: [-0.591456, 0.267654], relative_lift: -0.377823,
-        relative_ci: [-0.8, 0.9], z: -1.23, p_value: 0.447123,
-      },
-    };
+  backend = await collector();
+  // 400 users: Red converts more often than the others; everyone clicks now and then.
+  const users = Array.from({ length: 400 }, (_, i) => `results-user-${i}`);
+  const groups = await groupsOf(users);
+  const now = Date.now();
+  const records = [];
+  users.forEach((user, i) => {
+    const group = groups[i];
+    records.push({ exposure: { id: uuid(), user_id: user, experiment: "button_color_v3", group, rule_id: "r", time: now - 60_000 } });
+    const rate = group === "Red" ? 0.45 : 0.2;
+    if ((i * 7919) % 100 < rate * 100) {
+      records.push({ event: { id: uuid(), user_id: user, name: "visited_signup", time: now - 30_000, groups: { button_color_v3: group } } });
+    }
+    for (let k = 0; k < i % 3; k++) {
+      records.push({ event: { id: uuid(), user_id: user, name: "cta_click", time: now - 20_000 } });
+    }
   });
-  return {
-    analysis: { experiment: "button_color_v3", event, control: "Control", total_exposed: 4 * exposed,
-                groups, sample_ratio: { test: { statistic: 4.4, degrees_of_freedom: 3, p_value: 0.221 }, mismatch: false } },
-    dropped_by_clients: 0,
-    excluded,
-  };
-}
-
-/** A site whose /api/results answers `event` after `delays[event]` ms. */
-function standIn(delays, excluded = []) {
-  return serve({
+  for (let i = 0; i < records.length; i += 400) {
+    const response = await fetch(`${backend.url}/api/events`, {
+      method: "POST",
+      body: JSON.stringify({ records: records.slice(i, i + 400) }),
+    });
+    assert.equal(response.status, 200, await response.text());
+  }
+  // A forged exposure, kept out of the results and counted.
+  await fetch(`${backend.url}/api/events`, {
+    method: "POST",
+    body: JSON.stringify({ records: [{ exposure: { id: uuid(), user_id: users[0], experiment: "button_color_v3",
+      group: groups[0] === "Red" ? "Green" : "Red", rule_id: "r", time: now } }] }),
+  });
+  // The site, with /api/results answered by the collector after the next delay in line.
+  site = await serve({
     routes: {
-      "/api/results": (req, res, url) => {
-        const event = url.searchParams.get("event");
-        const exposed = event === "cta_click" ? 2222 : 1111;
+      "/api/results": async (req, res, url) => {
+        const delay = delays.shift() ?? 0;
+        const answer = await fetch(`${backend.url}/api/results${url.search}`);
+        const body = await answer.text();
         setTimeout(() => {
-          res.writeHead(200, { "content-type": "application/json" });
-          res.end(JSON.stringify(answer(event, exposed, excluded)));
-        }, delays[event] ?? 0);
+          res.writeHead(answer.status, { "content-type": "application/json" });
+          res.end(body);
+        }, delay);
       },
     },
   });
-}
-
-const heading = (page) => page.textContent("#table-title");
-
-test("a slow answer to an earlier choice never overwrites the newer one", async () => {
-  const site = await standIn({ visited_signup: 1500, cta_click: 0 });
-  try {
-    const page = await browser.newPage();
-    await page.goto(`${site.url}/results/`);
-    await page.waitForSelector("[data-testid=metric]");
-    // The first answer (visited_signup) is still on its way: switch to cta_click.
-    await page.selectOption("[data-testid=metric]", "cta_click");
-    await page.waitForSelector("[data-testid=results-table]");
-    assert.match(await heading(page), /cta_click, 8888 users exposed/);
-    await page.waitForTimeout(2000); // the slow answer arrives, and must be ignored
-    assert.match(await heading(page), /cta_click, 8888 users exposed/);
-    // Switching back shows the slow event's own answer.
-    await page.selectOption("[data-testid=metric]", "visited_signup");
-    await page.waitForFunction(() => /visited_signup, 4444 users/.test(document.querySelector("#table-title")?.textContent ?? ""));
-    await page.close();
-  } finally {
-    await site.close();
-  }
+});
+after(async () => {
+  await browser?.close();
+  await site?.close();
+  await backend?.close();
 });
 
-test("the table fits at desktop and phone widths, and excluded records are counted", async () => {
-  const excluded = [
-    { kind: "exposure", reason: "its group is not the one the rules give its user", count: 2 },
-    { kind: "event", reason: "its group is not the one the rules give its user", count: 1 },
-  ];
-  const site = await standIn({}, excluded);
+test("every metric is shown, sequential by default, and the engines can be switched", async () => {
+  const page = await browser.newPage();
+  await page.goto(`${site.url}/results/`);
+  await page.waitForSelector("[data-testid=metric-card]");
+  const metrics = await page.$$eval("[data-testid=metric-card]", (cards) => cards.map((c) => c.dataset.metric));
+  assert.deepEqual(metrics, ["signup", "clicks", "tasks_completed", "tasks_added"]);
+  assert.equal(await page.textContent("[data-testid=total-users]"), "400");
+  assert.ok(await page.isChecked("[data-testid=engine-sequential]"), "sequential is the default");
+  assert.match(await page.textContent("[data-testid=engine-note]"), /however often you look/);
+  const signup = "[data-metric=signup]";
+  const pValue = () => page.textContent(`${signup} tr[data-group=Red] td:nth-of-type(4) .figure`);
+  const sequentialP = await pValue();
+  // Each comparison has a verdict sentence and a planning line.
+  const verdicts = await page.$$eval(`${signup} [data-testid=verdicts] li`, (items) => items.map((i) => i.textContent));
+  assert.equal(verdicts.length, 3);
+  assert.ok(verdicts.every((v) => /^(Red|Green|Orange) /.test(v) || /^(Not enough data yet|No difference|No result yet)/.test(v)), verdicts.join("\n"));
+  assert.match(await page.textContent(`${signup} [data-testid=planning]`), /can detect a lift of ±[\d.]+% now \(80% power\)/);
+  // Fixed horizon: smaller p-values for the same data, and the warning about peeking.
+  await page.check("[data-testid=engine-fixed]");
+  await page.waitForFunction(() => /look once/.test(document.querySelector("[data-testid=engine-note]").textContent));
+  assert.ok(Number(await pValue()) < Number(sequentialP), `fixed ${await pValue()} < sequential ${sequentialP}`);
+  // Bayesian: a chance to win instead of a p-value.
+  await page.check("[data-testid=engine-bayesian]");
+  await page.waitForSelector(`${signup} th:has-text("Chance to win")`);
+  assert.match(await pValue(), /^\d+\.\d%$/);
+  // One metric at a time.
+  await page.selectOption("[data-testid=metric]", "clicks");
+  await page.waitForFunction(() => document.querySelectorAll("[data-testid=metric-card]").length === 1);
+  assert.equal(await page.getAttribute("[data-testid=metric-card]", "data-metric"), "clicks");
+  // The forged exposure is counted apart.
+  assert.match(await page.textContent("[data-testid=excluded]"), /Kept out of these results: 1 exposure/);
+  await page.close();
+});
+
+test("a slow answer to an earlier request never overwrites a newer one", async () => {
+  const page = await browser.newPage();
+  delays = [0, 2000, 0]; // the first load, then a slow refresh and a quick one
+  await page.goto(`${site.url}/results/`);
+  await page.waitForSelector("[data-testid=metric-card]");
+  await page.click("[data-testid=refresh]"); // slow
+  await page.click("[data-testid=refresh]"); // quick
+  await page.waitForSelector("[data-testid=metric-card]");
+  // Mark what is shown; the slow answer, arriving later, must not replace it.
+  await page.evaluate(() => (document.querySelector("[data-testid=metric-card]").dataset.mark = "newest"));
+  await page.waitForTimeout(2500);
+  assert.equal(await page.getAttribute("[data-testid=metric-card]", "data-mark"), "newest");
+  await page.close();
+});
+
+test("the page fits and reads at desktop and phone widths, with no accessibility violation", async () => {
   await mkdir(ARTIFACTS, { recursive: true });
-  try {
-    for (const [width, height] of [[1280, 900], [1100, 900], [390, 844]]) {
-      const page = await browser.newPage({ viewport: { width, height } });
-      await page.goto(`${site.url}/results/`);
-      await page.waitForSelector("[data-testid=results-table]");
-      const overflow = await page.evaluate(() => {
-        const table = document.querySelector("[data-testid=results-table]");
-        const card = table.closest(".card");
-        const cells = [...table.querySelectorAll("th, td")];
-        const outside = cells.filter((c) => c.getBoundingClientRect().right > card.getBoundingClientRect().right - 1);
-        return { page: document.documentElement.scrollWidth - window.innerWidth, cells: outside.map((c) => c.textContent) };
+  for (const [width, height] of [[1280, 900], [1100, 900], [390, 844]]) {
+    const page = await browser.newPage({ viewport: { width, height } });
+    await page.goto(`${site.url}/results/`);
+    await page.waitForSelector("[data-testid=metric-card]");
+    const layout = await page.evaluate(() => {
+      const cells = [...document.querySelectorAll("main th, main td, .forest-row > *")];
+      const outside = cells.filter((c) => {
+        const card = c.closest(".card").getBoundingClientRect();
+        const box = c.getBoundingClientRect();
+        return box.right > card.right + 0.5 || box.left < card.left - 0.5;
       });
-      assert.equal(overflow.page, 0, `${width} px: the page scrolls sideways`);
-      assert.deepEqual(overflow.cells, [], `${width} px: cells outside the card`);
-      // Every figure is on the page, labelled, at every width.
-      const red = await page.textContent("tr[data-group=Red]");
-      assert.match(red, /-16\.19% \(-37\.78%\)/);
-      assert.match(red, /0\.4471/);
-      assert.equal(
-        await page.textContent("[data-testid=excluded]"),
-        "Kept out of these results: 2 exposures (its group is not the one the rules give its user); " +
-          "1 event (its group is not the one the rules give its user). Forged, or sent by a page built from other rules.",
+      const smallest = Math.min(
+        ...[...document.querySelectorAll(".forest-label, .forest-value, .forest-axis span")]
+          .filter((e) => e.textContent.trim())
+          .map((e) => parseFloat(getComputedStyle(e).fontSize)),
       );
-      await page.screenshot({ path: join(ARTIFACTS, `results-${width}.png`), fullPage: true });
-      await page.close();
-    }
-  } finally {
-    await site.close();
+      return {
+        sideways: document.documentElement.scrollWidth - window.innerWidth,
+        outside: outside.map((c) => c.textContent.trim()),
+        smallest,
+      };
+    });
+    assert.equal(layout.sideways, 0, `${width} px: the page scrolls sideways`);
+    assert.deepEqual(layout.outside, [], `${width} px: cells outside their card`);
+    assert.ok(layout.smallest >= 12, `${width} px: chart text at ${layout.smallest} px`);
+    assert.deepEqual(await axeViolations(page), [], `${width} px`);
+    await page.screenshot({ path: join(ARTIFACTS, `results-${width}.png`), fullPage: true });
+    await page.close();
   }
 });

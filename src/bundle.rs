@@ -40,5 +40,8 @@ mod tests {
         assert_eq!(generated.id_lists(), compiled.id_lists());
         assert_eq!(generated.app_id(), compiled.app_id());
         assert_eq!(generated.default_tier(), compiled.default_tier());
+        assert!(!generated.metrics().is_empty(), "the bundle has metrics");
+        assert_eq!(generated.metrics(), compiled.metrics());
+        assert_eq!(generated.declared_settings(), compiled.declared_settings());
     }
 }

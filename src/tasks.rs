@@ -118,9 +118,14 @@ impl TaskList {
         Some(number)
     }
 
-    pub fn toggle(&mut self, number: u32) {
-        if let Some(task) = self.tasks.iter_mut().find(|t| t.number == number) {
-            task.done = !task.done;
+    /// Marks a task done or not done again; returns whether it is now done.
+    pub fn toggle(&mut self, number: u32) -> bool {
+        match self.tasks.iter_mut().find(|t| t.number == number) {
+            Some(task) => {
+                task.done = !task.done;
+                task.done
+            }
+            None => false,
         }
     }
 
@@ -178,10 +183,11 @@ mod tests {
     #[test]
     fn toggle_and_remove() {
         let mut list = TaskList::course();
-        list.toggle(3);
+        assert!(list.toggle(3));
         assert!(list.tasks.iter().find(|t| t.number == 3).unwrap().done);
-        list.toggle(3);
+        assert!(!list.toggle(3));
         assert!(!list.tasks.iter().find(|t| t.number == 3).unwrap().done);
+        assert!(!list.toggle(42));
         list.remove(3);
         assert_eq!(numbers(&list, Parity::Odd), vec![1, 5, 7, 9]);
         list.remove(42);

@@ -394,7 +394,10 @@ fn forged_groups_are_stored_apart_and_not_counted() {
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("users exposed"), "{text}");
-    assert!(text.contains("signup (primary): conversion of visited_signup"), "{text}");
+    assert!(
+        text.contains("signup (primary): conversion of visited_signup"),
+        "{text}"
+    );
     assert!(text.contains("clicks: count of cta_click"), "{text}");
     assert!(
         text.contains("No result yet for Red on signup: control's mean is zero"),

@@ -1,4 +1,5 @@
-//! The course's task list for the user's group, kept in localStorage.
+//! The course's task list for the user's group, kept in localStorage. Adding a task logs
+//! `task_added`, completing one `task_completed`.
 //!
 //! One click handler on the list serves every row (rows say what they are with
 //! `data-action` and `data-number`), and the new task is read from its input on submit: this
@@ -7,6 +8,8 @@
 use leptos::html::Input;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
+
+use cohort_protocol::{TASK_ADDED, TASK_COMPLETED};
 
 use super::Session;
 use crate::tasks::{Parity, TaskList as Tasks, TASKS_KEY};
@@ -17,6 +20,9 @@ pub fn TaskList() -> impl IntoView {
     let session = expect_context::<Session>();
     let store = session.store;
     let parity = Parity::for_color(&session.variant.color);
+    let (log, identity, variant) = (session.log, session.identity, session.variant);
+    let logged = move |event: &str| log.event(event, &identity, &variant);
+    let logged_added = logged.clone();
     let tasks = RwSignal::new(store.get::<Tasks>(TASKS_KEY).unwrap_or_default());
     let change = move |f: &mut dyn FnMut(&mut Tasks)| {
         tasks.update(|t| f(t));
@@ -34,6 +40,7 @@ pub fn TaskList() -> impl IntoView {
         change(&mut |t| added = t.add(&title, parity).is_some());
         if added {
             input.set_value("");
+            logged_added(TASK_ADDED);
         }
     };
     // Toggling and deleting, for every row.
@@ -48,7 +55,13 @@ pub fn TaskList() -> impl IntoView {
             .get_attribute("data-number")
             .and_then(|n| n.parse::<u32>().ok());
         match (target.get_attribute("data-action").as_deref(), number) {
-            (Some("toggle"), Some(n)) => change(&mut |t| t.toggle(n)),
+            (Some("toggle"), Some(n)) => {
+                let mut done = false;
+                change(&mut |t| done = t.toggle(n));
+                if done {
+                    logged(TASK_COMPLETED);
+                }
+            }
             (Some("delete"), Some(n)) => change(&mut |t| t.remove(n)),
             _ => {}
         }

@@ -1,9 +1,9 @@
-//! Where results come from: the collector's `GET /results`, or this browser's queued records
-//! analysed here with `cohort-stats`.
+//! Where results come from: the collector's `GET /results?experiment=...`, or this browser's
+//! own log analysed here with the same `cohort-stats` code the collector runs.
 
-use cohort::SpecKind;
 use cohort_protocol::Record;
-use cohort_stats::{analyze_planned, Results, Tally};
+use cohort_stats::experiment::{analyze_tally, tally_for};
+use cohort_stats::ExperimentResults;
 
 use crate::bundle::bundled_rules;
 use crate::console;
@@ -15,22 +15,22 @@ use crate::variant::EXPERIMENT;
 /// Results and where they came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Loaded {
-    pub results: Results,
+    pub results: ExperimentResults,
     pub source: String,
     /// Why the collector was not used, if it was asked and did not answer.
     pub note: Option<String>,
 }
 
-/// Results for `event` conversions, from the collector if there is one, else from this
-/// browser's log.
-pub async fn load(collector: Option<&str>, event: &str) -> Result<Loaded, String> {
+/// The experiment's results, from the collector if there is one, else from this browser's
+/// log.
+pub async fn load(collector: Option<&str>) -> Result<Loaded, String> {
     let mut note = None;
     if let Some(base) = collector {
         let url = format!(
-            "{}/results?experiment={EXPERIMENT}&event={event}",
+            "{}/results?experiment={EXPERIMENT}",
             base.trim_end_matches('/')
         );
-        match fetch_json(&url).await {
+        match fetch_results(&url).await {
             Ok(results) => {
                 return Ok(Loaded {
                     results,
@@ -48,14 +48,10 @@ pub async fn load(collector: Option<&str>, event: &str) -> Result<Loaded, String
             }
         }
     }
+    let rules = bundled_rules();
     let store = Store::open();
     let records = Queue::new(&store).records();
-    let planned: Vec<(String, f64)> = bundled_rules()
-        .spec(SpecKind::Config, EXPERIMENT)
-        .and_then(|s| s.plan())
-        .map(|p| p.groups.into_iter().map(|g| (g.name, g.share)).collect())
-        .unwrap_or_default();
-    let mut tally = Tally::new(planned.iter().map(|(g, _)| g));
+    let mut tally = tally_for(rules, EXPERIMENT);
     let mut read = 0;
     for text in &records {
         let Ok(record) = serde_json::from_str::<Record>(text) else {
@@ -74,23 +70,23 @@ pub async fn load(collector: Option<&str>, event: &str) -> Result<Loaded, String
                 name,
                 user_id,
                 time,
+                value,
                 ..
-            } if name == event => tally.event(&user_id, time),
+            } => tally.event(&user_id, &name, time, value),
             _ => {}
         }
     }
+    let mut results = analyze_tally(rules, EXPERIMENT, &tally)
+        .ok_or_else(|| format!("the bundled rules have no experiment {EXPERIMENT} with groups"))?;
+    results.dropped_by_clients = Queue::new(&store).dropped();
     Ok(Loaded {
-        results: Results {
-            analysis: analyze_planned(EXPERIMENT, event, &planned, &tally.counts()),
-            dropped_by_clients: Queue::new(&store).dropped(),
-            excluded: Vec::new(),
-        },
+        results,
         source: format!("this browser's log ({read} records)"),
         note,
     })
 }
 
-async fn fetch_json(url: &str) -> Result<Results, String> {
+async fn fetch_results(url: &str) -> Result<ExperimentResults, String> {
     let reply = fetch(url, Request::default())
         .await
         .map_err(|e| e.to_string())?;

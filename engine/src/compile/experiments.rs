@@ -179,10 +179,7 @@ impl Compiler {
         let errors = self.diagnostics.errors().count();
         self.unknown_keys(obj, SETTINGS_KEYS, at);
         let mut fields = Fields::new(obj, at, &mut self.diagnostics);
-        let names = match obj.get("metrics") {
-            None => None,
-            Some(_) => Some(fields.str_list("metrics")),
-        };
+        let names = obj.get("metrics").map(|_| fields.str_list("metrics"));
         let tuning = fields.number_or("sequential_tuning", DEFAULT_SEQUENTIAL_TUNING);
         let target_lift = fields.number_or("target_lift", DEFAULT_TARGET_LIFT);
         let sticky = match obj.get("sticky_version") {

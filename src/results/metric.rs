@@ -1,0 +1,231 @@
+//! One metric's results read with one engine: each group's value, each treatment's lift with
+//! its interval and p-value (or chance to win), a forest plot, what the data can detect so
+//! far, and a verdict in words.
+
+use cohort_stats::analysis::{MetricComparison, MetricInfo};
+use cohort_stats::format::{percent, short_percent, signed_percent};
+use cohort_stats::verdict::thousands;
+use cohort_stats::{Engine, MetricResults};
+use leptos::prelude::*;
+
+use super::forest::{ForestPlot, Lift};
+
+/// A comparison's lift, interval and last column under `engine`.
+fn figures(c: &MetricComparison, engine: Engine) -> (f64, (f64, f64), String, Option<String>) {
+    match engine {
+        Engine::Sequential => {
+            let r = &c.result.sequential.relative;
+            let adjusted = format!(
+                "Holm {:.3} · BH {:.3}",
+                c.adjusted_sequential.holm_bonferroni, c.adjusted_sequential.benjamini_hochberg
+            );
+            (
+                r.estimate,
+                r.ci,
+                format!("{:.4}", r.p_value),
+                Some(adjusted),
+            )
+        }
+        Engine::Fixed => {
+            let r = &c.result.fixed.relative;
+            let adjusted = format!(
+                "Holm {:.3} · BH {:.3}",
+                c.adjusted_fixed.holm_bonferroni, c.adjusted_fixed.benjamini_hochberg
+            );
+            (
+                r.estimate,
+                r.ci,
+                format!("{:.4}", r.p_value),
+                Some(adjusted),
+            )
+        }
+        Engine::Bayesian => {
+            let r = &c.result.bayesian.relative;
+            (r.expected, r.ci, percent(r.chance_to_win, 1), None)
+        }
+    }
+}
+
+/// The value of a metric for a group: a rate, or a mean per user.
+fn value(info: &MetricInfo, mean: f64) -> String {
+    if info.kind == "conversion" {
+        percent(mean, 2)
+    } else {
+        format!("{mean:.3}")
+    }
+}
+
+/// What the data so far can detect, for one comparison.
+fn planning_line(c: &MetricComparison, engine: Engine) -> Option<String> {
+    let p = c.planning.as_ref()?;
+    let (mde, more) = match engine {
+        Engine::Sequential => (p.mde_sequential, p.more_users_sequential),
+        _ => (p.mde_fixed, Some(p.more_users_fixed)),
+    };
+    let needs = match more {
+        Some(0) => format!(
+            "enough to detect a lift of {}",
+            short_percent(p.target_lift)
+        ),
+        Some(n) => format!(
+            "about {} more users to detect {}",
+            thousands(n),
+            short_percent(p.target_lift)
+        ),
+        None => format!("far more users to detect {}", short_percent(p.target_lift)),
+    };
+    Some(format!(
+        "{}: can detect a lift of ±{} now (80% power); {needs}.",
+        c.group,
+        percent(mde, 1)
+    ))
+}
+
+/// A metric's card.
+#[component]
+pub fn MetricCard(
+    metric: MetricResults,
+    control: String,
+    alpha: f64,
+    engine: Engine,
+) -> impl IntoView {
+    let info = metric.metric.clone();
+    let title_id = format!("metric-{}", info.name);
+    let labelled_by = title_id.clone();
+    let last_heading = match engine {
+        Engine::Bayesian => "Chance to win",
+        _ => "p-value",
+    };
+    let lift_heading = format!("Lift vs {control} (95% CI)");
+    let rows = metric
+        .groups
+        .iter()
+        .map(|g| {
+            let comparison = metric.comparisons.iter().find(|c| c.group == g.group);
+            let (lift, ci, last, adjusted, verdict) = match comparison {
+                Some(c) => {
+                    let verdict = c.verdict(engine, alpha, info.inverse);
+                    let (estimate, ci, last, adjusted) = figures(c, engine);
+                    if verdict.label() == "no result" {
+                        (
+                            "–".to_owned(),
+                            String::new(),
+                            "–".to_owned(),
+                            None,
+                            verdict.label(),
+                        )
+                    } else {
+                        (
+                            signed_percent(estimate, 1),
+                            format!("{} to {}", signed_percent(ci.0, 1), signed_percent(ci.1, 1)),
+                            last,
+                            adjusted,
+                            verdict.label(),
+                        )
+                    }
+                }
+                None if g.group == control => (
+                    "control".to_owned(),
+                    String::new(),
+                    "–".to_owned(),
+                    None,
+                    "",
+                ),
+                None => ("–".to_owned(), String::new(), "–".to_owned(), None, ""),
+            };
+            view! {
+                <tr role="row" data-group=g.group.clone() data-verdict=verdict>
+                    <th scope="row" role="rowheader">{g.group.clone()}</th>
+                    <td role="cell" data-label="Users">{thousands(g.stats.users)}</td>
+                    <td role="cell" data-label="Value" data-testid="value">
+                        {value(&info, g.mean)}
+                    </td>
+                    <td role="cell" data-label=lift_heading.clone()>
+                        <span class="figure">{lift}</span>
+                        <span class="ci">{ci}</span>
+                    </td>
+                    <td role="cell" data-label=last_heading>
+                        <span class="figure">{last}</span>
+                        <span class="ci">{adjusted}</span>
+                    </td>
+                    <td role="cell" data-label="Verdict" class="verdict">{verdict}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let lifts: Vec<Lift> = metric
+        .comparisons
+        .iter()
+        .filter(|c| c.verdict(engine, alpha, info.inverse).label() != "no result")
+        .map(|c| {
+            let (estimate, ci, _, _) = figures(c, engine);
+            Lift {
+                group: c.group.clone(),
+                estimate,
+                ci,
+            }
+        })
+        .collect();
+    let sentences = metric
+        .comparisons
+        .iter()
+        .map(|c| {
+            let verdict = c.verdict(engine, alpha, info.inverse);
+            view! {
+                <li data-group=c.group.clone() data-verdict=verdict.label()>
+                    {verdict.sentence(&c.group, &control, &info)}
+                </li>
+            }
+        })
+        .collect_view();
+    let planning = metric
+        .comparisons
+        .iter()
+        .filter_map(|c| planning_line(c, engine))
+        .map(|line| view! { <li>{line}</li> })
+        .collect_view();
+    let kind = match info.kind.as_str() {
+        "conversion" => "The share of exposed users who did ",
+        "count" => "Times per exposed user: ",
+        _ => "The total per exposed user of ",
+    };
+    view! {
+        <section
+            class="card metric"
+            aria-labelledby=labelled_by
+            data-testid="metric-card"
+            data-metric=info.name.clone()
+        >
+            <h2 id=title_id>
+                {info.name.clone()}
+                {metric.primary.then(|| view! { <span class="badge small">"primary"</span> })}
+            </h2>
+            <p class="hint">
+                {info.description.clone().map(|d| format!("{d}. "))}
+                {kind}
+                <code>{info.event.clone()}</code>
+                {info.inverse.then_some(" (lower is better)")}
+            </p>
+            <ul class="verdicts" data-testid="verdicts">{sentences}</ul>
+            <table class="results-table" role="table" data-testid="results-table">
+                <thead role="rowgroup">
+                    <tr role="row">
+                        <th scope="col" role="columnheader">"Group"</th>
+                        <th scope="col" role="columnheader">"Users"</th>
+                        <th scope="col" role="columnheader">"Value"</th>
+                        <th scope="col" role="columnheader">{lift_heading.clone()}</th>
+                        <th scope="col" role="columnheader">{last_heading}</th>
+                        <th scope="col" role="columnheader">"Verdict"</th>
+                    </tr>
+                </thead>
+                <tbody role="rowgroup">{rows}</tbody>
+            </table>
+            {if lifts.is_empty() {
+                view! { <p class="hint">"No lift to plot yet."</p> }.into_any()
+            } else {
+                view! { <ForestPlot metric=info.name.clone() lifts /> }.into_any()
+            }}
+            <ul class="planning hint" data-testid="planning">{planning}</ul>
+        </section>
+    }
+}

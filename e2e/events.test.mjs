@@ -74,7 +74,13 @@ test("exposures and conversions reach the collector, one exposure per user", asy
     await page.waitForSelector("[data-testid=results-table]");
     assert.match(await page.textContent("[data-testid=results-source]"), /collector/);
     assert.equal(await page.textContent("[data-testid=total-users]"), "7");
-    assert.ok(await page.isVisible("[data-testid=forest]"));
+    // Every declared metric has its card, each with a forest plot or, while no treatment has
+    // a lift over control yet (seven random users may leave a group empty), a note saying so.
+    const cards = await page.locator("[data-testid=metric-card]").count();
+    assert.equal(cards, analysis.metrics.length);
+    const plots = await page.locator("[data-testid=forest]").count();
+    const notes = await page.locator("[data-testid=no-lift]").count();
+    assert.equal(plots + notes, cards, "a plot or a note per metric");
     assert.ok(await page.isVisible("[data-testid=srm]"));
     await context.close();
   } finally {

@@ -221,7 +221,7 @@ pub fn MetricCard(
                 <tbody role="rowgroup">{rows}</tbody>
             </table>
             {if lifts.is_empty() {
-                view! { <p class="hint">"No lift to plot yet."</p> }.into_any()
+                view! { <p class="hint" data-testid="no-lift">"No lift to plot yet."</p> }.into_any()
             } else {
                 view! { <ForestPlot metric=info.name.clone() lifts /> }.into_any()
             }}

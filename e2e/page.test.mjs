@@ -193,7 +193,9 @@ test("the IP echo gives the ID when it answers in time, and is skipped when it d
     assertVariant(viaEcho);
 
     for (const [delay, body] of [
-      [800, echoBody],
+      // An echo far slower than the page's deadline (300 ms): not waited for, however slow
+      // this machine is today.
+      [6000, echoBody],
       [0, "not json"],
       [0, JSON.stringify({ ip_hash: "10.0.0.1" })],
     ]) {
@@ -206,7 +208,7 @@ test("the IP echo gives the ID when it answers in time, and is skipped when it d
       assert.notEqual(view.source, "ip-hash", `delay ${delay}, body ${body}`);
       assert.ok(["created", "stored"].includes(view.source));
       assertVariant(view);
-      assert.ok(waited < 800, `the page did not wait for the echo (${waited} ms)`);
+      assert.ok(waited < delay - 1000 || delay === 0, `the page did not wait for the echo (${waited} ms)`);
       const paints = await page.evaluate(() => window.__paints);
       for (const paint of paints) assert.equal(paint.color, view.color, "no flicker");
     }

@@ -9,7 +9,7 @@
 mod commands;
 mod output;
 mod rules;
-mod serve;
+mod store;
 
 use std::process::ExitCode;
 
@@ -29,7 +29,7 @@ enum Command {
     Eval(commands::eval::Args),
     Assign(commands::assign::Args),
     Simulate(commands::simulate::Args),
-    Serve(serve::Args),
+    Serve(commands::serve::Args),
     Results(commands::results::Args),
     Export(commands::export::Args),
     Analyze(commands::analyze::Args),
@@ -42,7 +42,7 @@ fn main() -> ExitCode {
         Command::Eval(args) => commands::eval::run(args),
         Command::Assign(args) => commands::assign::run(args),
         Command::Simulate(args) => commands::simulate::run(args),
-        Command::Serve(args) => serve::run(args).map_err(Into::into),
+        Command::Serve(args) => commands::serve::run(args),
         Command::Results(args) => commands::results::run(args),
         Command::Export(args) => commands::export::run(args),
         Command::Analyze(args) => commands::analyze::run(args),

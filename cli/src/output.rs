@@ -45,9 +45,9 @@ impl From<serde_json::Error> for Error {
     }
 }
 
-impl From<rusqlite::Error> for Error {
-    fn from(e: rusqlite::Error) -> Error {
-        Error::Message(format!("cannot read the database: {e}"))
+impl From<cohort_collector::store::StoreError> for Error {
+    fn from(e: cohort_collector::store::StoreError) -> Error {
+        Error::Message(e.to_string())
     }
 }
 

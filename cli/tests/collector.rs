@@ -16,7 +16,7 @@ use sha2::Sha256;
 
 const SECRET: &str = "a-test-secret-of-some-length";
 
-use common::{repo, spawn_collector};
+use common::{group_of, repo, spawn_collector};
 
 struct Server {
     child: Option<Child>,
@@ -93,21 +93,6 @@ fn now_ms() -> i64 {
 
 fn uuid(n: u32) -> String {
     format!("{n:08x}-d9cb-469f-a165-70867728950e")
-}
-
-/// The group the repository's rules give a user in `button_color_v3`.
-fn group_of(user: &str) -> String {
-    static RULES: std::sync::OnceLock<cohort::Rules> = std::sync::OnceLock::new();
-    let rules = RULES.get_or_init(|| {
-        let text = std::fs::read_to_string(repo("experiments/button_color_v3.json")).unwrap();
-        cohort::Rules::from_statsig_json(&text, cohort::CompileOptions::STRICT).unwrap()
-    });
-    rules
-        .at(now_ms())
-        .get_experiment(&cohort::User::with_id(user), "button_color_v3")
-        .group()
-        .expect("everyone is in the experiment")
-        .to_owned()
 }
 
 /// A user the rules put in `group`, other than those in `but`.

@@ -1,7 +1,8 @@
-//! A load test of the collector on loopback, bounded in count and time: 8 clients send
-//! 50-record batches (1,600 batches, 80,000 records, or 60 seconds, whichever comes first).
-//! It prints records ingested per second and the p99 latency of a batch. Ignored by default;
-//! `scripts/bench` runs it in release.
+//! Load tests of the collector on loopback, bounded in count and time: 8 clients send
+//! 50-record batches (1,600 batches, 80,000 records, or 60 seconds, whichever comes first), to
+//! one collector on SQLite, and spread over two collectors sharing one PostgreSQL (a throwaway
+//! cluster). Each prints records ingested per second and the p50 and p99 latency of a batch.
+//! Ignored by default; `scripts/bench` runs them in release.
 
 mod common;
 
@@ -23,12 +24,41 @@ const USERS_PER_CLIENT: u64 = 5000;
 fn collector_throughput_and_latency() {
     let dir = tempfile::tempdir().unwrap();
     let (mut server, base) = common::spawn_collector(
-        &dir.path().join("load.db"),
+        dir.path().join("load.db"),
         &["--rate-limit", "1000000"],
         Some("load-test-secret-0000"),
         Stdio::null(),
     );
-    let url = format!("{base}/api/events");
+    load("one collector on SQLite", &[base]);
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
+
+#[test]
+#[ignore = "a load test: scripts/bench runs it in release"]
+fn two_collectors_on_postgres_throughput_and_latency() {
+    let cluster = cohort_collector::throwaway::ThrowawayPostgres::start().unwrap();
+    let db = cluster.database("load").unwrap();
+    let servers: Vec<_> = (0..2)
+        .map(|_| {
+            common::spawn_collector(
+                &db,
+                &["--rate-limit", "1000000"],
+                Some("load-test-secret-0000"),
+                Stdio::null(),
+            )
+        })
+        .collect();
+    let urls: Vec<String> = servers.iter().map(|(_, url)| url.clone()).collect();
+    load("two collectors on PostgreSQL", &urls);
+    for (mut server, _) in servers {
+        server.kill().unwrap();
+        server.wait().unwrap();
+    }
+}
+
+/// Sends the load to `bases` (client `i` to `bases[i % n]`) and prints the figures.
+fn load(label: &str, bases: &[String]) {
     // Each user's real group, so that every exposure is counted (as from real pages).
     let rules = {
         let text =
@@ -57,7 +87,8 @@ fn collector_throughput_and_latency() {
     let started = Instant::now();
     let workers: Vec<_> = (0..CLIENTS)
         .map(|client| {
-            let (url, next_id, groups) = (url.clone(), next_id.clone(), groups.clone());
+            let url = format!("{}/api/events", bases[client as usize % bases.len()]);
+            let (next_id, groups) = (next_id.clone(), groups.clone());
             std::thread::spawn(move || {
                 let http = reqwest::blocking::Client::new();
                 let mut latencies = Vec::new();
@@ -98,8 +129,6 @@ fn collector_throughput_and_latency() {
         .flat_map(|w| w.join().unwrap())
         .collect();
     let elapsed = started.elapsed();
-    server.kill().unwrap();
-    server.wait().unwrap();
 
     latencies.sort();
     let batches = latencies.len() as f64;
@@ -107,7 +136,7 @@ fn collector_throughput_and_latency() {
     let p50 = latencies[latencies.len() / 2];
     let p99 = latencies[(latencies.len() * 99 / 100).min(latencies.len() - 1)];
     println!(
-        "collector: {records:.0} records in {batches:.0} batches of {RECORDS_PER_BATCH} from {CLIENTS} clients in {:.2} s: \
+        "collector ({label}): {records:.0} records in {batches:.0} batches of {RECORDS_PER_BATCH} from {CLIENTS} clients in {:.2} s: \
          {:.0} records/s, batch latency p50 {:.1} ms, p99 {:.1} ms",
         elapsed.as_secs_f64(),
         records / elapsed.as_secs_f64(),

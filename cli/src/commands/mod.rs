@@ -6,4 +6,5 @@ pub mod check;
 pub mod eval;
 pub mod export;
 pub mod results;
+pub mod serve;
 pub mod simulate;

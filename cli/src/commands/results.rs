@@ -11,16 +11,15 @@ use cohort_stats::{Engine, ExperimentResults, MetricResults};
 
 use crate::output::{stdout, Result};
 use crate::rules::{load_reporting, options};
-use crate::serve::store::Store;
 
 /// Print an experiment's results: who was exposed and the sample-ratio check, then for each
 /// of its metrics each group's value, each treatment's lift against control with its 95%
 /// interval and p-value (or chance to win), and a verdict in words.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The collector's SQLite database.
+    /// The collector's store: a SQLite file or a PostgreSQL URL.
     #[arg(long, default_value = "cohort.db")]
-    db: PathBuf,
+    db: String,
     /// The experiment.
     #[arg(long)]
     experiment: String,
@@ -37,14 +36,11 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    if !args.db.exists() {
-        return Err(format!("no database at {}", args.db.display()).into());
-    }
     let rules = load_reporting(&args.rules, options(true))?;
-    let store = Store::open(&args.db)?;
-    let results = store
-        .results(&rules, &args.experiment)
-        .map_err(|e| format!("cannot read {}: {e}", args.db.display()))?
+    let (runtime, store) = crate::store::open(&args.db)?;
+    let results = runtime
+        .block_on(store.results(&rules, &args.experiment))
+        .map_err(|e| format!("cannot read the results from {}: {e}", store.describe()))?
         .ok_or_else(|| format!("no experiment named \"{}\" in the rules", args.experiment))?;
     let engine = Engine::parse(&args.engine).unwrap_or(Engine::Sequential);
     let mut out = stdout();

@@ -1,4 +1,5 @@
-//! Starting the collector for a test: `cohort serve` on a free port of 127.0.0.1.
+//! Starting the collector for a test (`cohort serve` on a free port of 127.0.0.1), and the
+//! groups the repository's rules give users.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -11,8 +12,9 @@ pub fn repo(path: &str) -> PathBuf {
 
 /// Spawns `cohort serve` on `db` with the repository's rules and `extra` arguments, keyed
 /// with `secret` (none: the collector makes its own), and returns it with its base URL.
+#[allow(dead_code)] // not every test file uses it
 pub fn spawn_collector(
-    db: &Path,
+    db: impl AsRef<std::ffi::OsStr>,
     extra: &[&str],
     secret: Option<&str>,
     logs: Stdio,
@@ -21,7 +23,7 @@ pub fn spawn_collector(
     command
         .arg("serve")
         .arg("--db")
-        .arg(db)
+        .arg(db.as_ref())
         .arg("--rules")
         .arg(repo("experiments"))
         .args(["--listen", "127.0.0.1:0"])
@@ -43,4 +45,20 @@ pub fn spawn_collector(
         .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
         .to_owned();
     (child, url)
+}
+
+/// The group the repository's rules give `user` in the course's experiment.
+#[allow(dead_code)] // not every test file uses it
+pub fn group_of(user: &str) -> String {
+    static RULES: std::sync::OnceLock<cohort::Rules> = std::sync::OnceLock::new();
+    let rules = RULES.get_or_init(|| {
+        let text = std::fs::read_to_string(repo("experiments/button_color_v3.json")).unwrap();
+        cohort::Rules::from_statsig_json(&text, cohort::CompileOptions::STRICT).unwrap()
+    });
+    rules
+        .evaluator()
+        .get_experiment(&cohort::User::with_id(user), "button_color_v3")
+        .group()
+        .expect("everyone is in the experiment")
+        .to_owned()
 }

@@ -26,7 +26,7 @@ use tower_http::services::ServeDir;
 /// The robots file when the site has none: crawl the pages, not the API.
 pub const ROBOTS: &str = "User-agent: *\nDisallow: /api/\n";
 /// The icon when the site has none: the four groups' colours.
-pub const FAVICON: &[u8] = include_bytes!("../../../assets/favicon.ico");
+pub const FAVICON: &[u8] = include_bytes!("../../assets/favicon.ico");
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const NO_CACHE: &str = "no-cache";

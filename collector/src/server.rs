@@ -1,28 +1,20 @@
-//! `cohort serve`: the collector. It stores the page's exposures and events in SQLite,
-//! answers the IP-hash identity, and serves results (and, with `--dist`, the built site).
+//! The collector's HTTP server (axum on tokio):
 //!
-//! - `POST /api/events`: a batch, read record by record ([`ingest`]): each record is checked
-//!   against the rules' experiments, groups and events, placed on the collector's clock, and
-//!   compared with the group the rules give its user ([`verify`]); stored idempotently by
-//!   record ID in one transaction and acknowledged only once committed.
+//! - `POST /api/events`: a batch, read record by record ([`crate::ingest`]): each record is
+//!   checked against the rules' experiments, groups and events, placed on the collector's
+//!   clock, and compared with the group the rules give its user ([`crate::verify`]); stored
+//!   idempotently by record ID in one transaction and acknowledged only once committed.
 //! - `GET /api/whoami`: `{"ip_hash": ...}`, HMAC-SHA256 of the client's address.
 //! - `GET /api/results?experiment=...`: the experiment's results, every metric by every
-//!   engine (cohort-stats).
-//! - Everything else: [`site`].
-
-mod client_ip;
-mod ingest;
-mod secret;
-mod site;
-pub mod store;
-pub mod verify;
+//!   engine, computed by the database.
+//! - Everything else: [`crate::site`].
 
 use std::future::Future;
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
@@ -31,52 +23,38 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use cohort::SpecKind;
+use cohort::{Rules, SpecKind};
 use cohort_protocol::{Catalog, MAX_BODY_BYTES};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::Deserialize;
 use serde_json::json;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use crate::rules::{load_reporting, options};
-use store::Store;
-use verify::Verifier;
+use crate::store::Store;
+use crate::verify::Verifier;
+use crate::{client_ip, ingest, secret, site};
 
-/// Run the collector: store exposures and events, hash client IPs, serve results.
-#[derive(clap::Args)]
-pub struct Args {
-    /// Rules files or directories: the experiments and groups records may name, the metrics
-    /// whose events they may carry, and the assignments records are checked against.
-    #[arg(long = "rules", default_value = "experiments")]
-    rules: Vec<PathBuf>,
-    /// The SQLite database (created if missing).
-    #[arg(long, default_value = "cohort.db")]
-    db: PathBuf,
-    /// The address to listen on (port 0 picks a free one).
-    #[arg(long, default_value = "127.0.0.1:3000")]
-    listen: SocketAddr,
-    /// Also serve this directory (the built dist/): compressed, cached by content hash, with
-    /// index.html for the app's routes.
-    #[arg(long)]
-    dist: Option<PathBuf>,
-    /// An origin allowed to call the API from another site (CORS); repeat for several.
-    #[arg(long = "allow-origin", value_name = "ORIGIN")]
-    allow_origins: Vec<String>,
-    /// A proxy whose X-Forwarded-For header is trusted; repeat for several.
-    #[arg(long = "trust-proxy", value_name = "IP")]
-    trusted_proxies: Vec<IpAddr>,
-    /// A file holding the secret IP hashes are keyed with (else $COHORT_SECRET, else a new
-    /// secret saved as DB.secret).
-    #[arg(long, value_name = "FILE")]
-    secret_file: Option<PathBuf>,
+/// How to run a collector.
+pub struct Config {
+    /// The compiled rules: experiments, groups, metrics.
+    pub rules: Rules,
+    /// A SQLite file or a `postgres://` URL.
+    pub db: String,
+    pub listen: SocketAddr,
+    /// The built site to serve beside the API.
+    pub dist: Option<PathBuf>,
+    /// Origins allowed to call the API from another site (CORS).
+    pub allow_origins: Vec<String>,
+    /// Proxies whose `X-Forwarded-For` is trusted.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// A file holding the IP-hash secret.
+    pub secret_file: Option<PathBuf>,
     /// Batches a client may send per second (bursts of twice as many).
-    #[arg(long, default_value_t = 20)]
-    rate_limit: u32,
+    pub rate_limit: u32,
 }
 
 struct AppState {
-    writer: Mutex<Store>,
-    reader: Mutex<Store>,
+    store: Store,
     catalog: Catalog,
     verifier: Verifier,
     secret: Vec<u8>,
@@ -86,8 +64,8 @@ struct AppState {
 
 type Shared = Arc<AppState>;
 
-pub fn run(args: Args) -> Result<std::process::ExitCode, String> {
-    let rules = load_reporting(&args.rules, options(true))?;
+/// The experiments and groups records may name, and the events their metrics count.
+pub fn catalog(rules: &Rules) -> Catalog {
     let mut catalog = Catalog::default();
     for spec in rules
         .evaluated_specs()
@@ -100,30 +78,25 @@ pub fn run(args: Args) -> Result<std::process::ExitCode, String> {
     for metric in rules.metrics() {
         catalog.add_event(&metric.event);
     }
-    if let Some(dist) = &args.dist {
+    catalog
+}
+
+/// Runs a collector until Ctrl-C or SIGTERM. The first line on stdout is
+/// `cohort: listening on http://ADDRESS`.
+pub fn serve(config: Config) -> Result<(), String> {
+    if let Some(dist) = &config.dist {
         site::check_dist(dist)?;
     }
-    let secret = secret::load(args.secret_file.as_deref(), &args.db.display().to_string())?;
-    let rate = NonZeroU32::new(args.rate_limit.max(1)).expect("at least 1");
-    let burst = NonZeroU32::new(args.rate_limit.max(1).saturating_mul(2)).expect("at least 2");
-    let state = Arc::new(AppState {
-        writer: Mutex::new(Store::open(&args.db)?),
-        reader: Mutex::new(Store::open(&args.db)?),
-        catalog,
-        verifier: Verifier::new(rules),
-        secret,
-        trusted: args.trusted_proxies.clone(),
-        limiter: RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst)),
-    });
-
+    let catalog = catalog(&config.rules);
+    let rate = NonZeroU32::new(config.rate_limit.max(1)).expect("at least 1");
+    let burst = NonZeroU32::new(config.rate_limit.max(1).saturating_mul(2)).expect("at least 2");
     let mut api = Router::new()
         .route("/api/events", post(post_events))
         .route("/api/whoami", get(whoami))
         .route("/api/results", get(results))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(state.clone());
-    if !args.allow_origins.is_empty() {
-        let origins: Vec<HeaderValue> = args
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
+    if !config.allow_origins.is_empty() {
+        let origins: Vec<HeaderValue> = config
             .allow_origins
             .iter()
             .map(|o| HeaderValue::from_str(o).map_err(|_| format!("bad origin {o:?}")))
@@ -135,20 +108,31 @@ pub fn run(args: Args) -> Result<std::process::ExitCode, String> {
                 .allow_headers([header::CONTENT_TYPE]),
         );
     }
-    let app = api.merge(site::routes(args.dist.clone()));
-
     let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("cannot start: {e}"))?;
     runtime.block_on(async move {
         let stop = shutdown_signal()?;
-        let listener = tokio::net::TcpListener::bind(args.listen)
+        let store = Store::open(&config.db).await.map_err(|e| e.to_string())?;
+        let secret = secret::load(config.secret_file.as_deref(), &store).await?;
+        let state = Arc::new(AppState {
+            store,
+            catalog,
+            verifier: Verifier::new(config.rules),
+            secret,
+            trusted: config.trusted_proxies,
+            limiter: RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst)),
+        });
+        let app = api
+            .with_state(state.clone())
+            .merge(site::routes(config.dist));
+        let listener = tokio::net::TcpListener::bind(config.listen)
             .await
-            .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+            .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
         let address = listener.local_addr().map_err(|e| e.to_string())?;
         println!("cohort: listening on http://{address}");
         let _ = std::io::stdout().flush();
         eprintln!(
             "cohort: storing in {}, {} experiment(s) and {} event(s) known",
-            args.db.display(),
+            state.store.describe(),
             state.catalog.experiments.len(),
             state.catalog.events.len()
         );
@@ -161,7 +145,7 @@ pub fn run(args: Args) -> Result<std::process::ExitCode, String> {
         .map_err(|e| format!("the server failed: {e}"))
     })?;
     eprintln!("cohort: stopped; every acknowledged batch is on disk");
-    Ok(std::process::ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// Resolves on Ctrl-C or SIGTERM. The handlers are installed now: a handler that cannot be
@@ -221,24 +205,14 @@ async fn post_events(
         Ok(sorted) => sorted,
         Err(reason) => return error(StatusCode::BAD_REQUEST, reason),
     };
-    let stored = tokio::task::spawn_blocking(move || {
-        let mut store = state.writer.lock().unwrap_or_else(|e| e.into_inner());
-        store
-            .insert(&sorted.accepted, sorted.dropped, received_at)
-            .map(|inserted| ingest::ack(inserted, sorted.refused))
-    })
-    .await;
-    match stored {
-        Ok(Ok(ack)) => Json(ack).into_response(),
-        Ok(Err(e)) => {
-            eprintln!("cohort: a batch could not be stored: {e}");
-            error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the batch could not be stored; send it again",
-            )
-        }
+    match state
+        .store
+        .insert(sorted.accepted, sorted.dropped, received_at)
+        .await
+    {
+        Ok(inserted) => Json(ingest::ack(inserted, sorted.refused)).into_response(),
         Err(e) => {
-            eprintln!("cohort: storing a batch failed: {e}");
+            eprintln!("cohort: a batch could not be stored: {e}");
             error(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "the batch could not be stored; send it again",
@@ -267,28 +241,18 @@ struct ResultsQuery {
 }
 
 async fn results(State(state): State<Shared>, Query(q): Query<ResultsQuery>) -> Response {
-    let answer = tokio::task::spawn_blocking(move || {
-        let store = state.reader.lock().unwrap_or_else(|e| e.into_inner());
-        store
-            .results(state.verifier.rules(), &q.experiment)
-            .map(|r| (r, q.experiment))
-    })
-    .await;
+    let answer = state
+        .store
+        .results(state.verifier.rules(), &q.experiment)
+        .await;
     let mut response = match answer {
-        Ok(Ok((Some(results), _))) => Json(results).into_response(),
-        Ok(Ok((None, experiment))) => error(
+        Ok(Some(results)) => Json(results).into_response(),
+        Ok(None) => error(
             StatusCode::NOT_FOUND,
-            format!("no experiment {experiment:?}"),
+            format!("no experiment {:?}", q.experiment),
         ),
-        Ok(Err(e)) => {
-            eprintln!("cohort: results could not be read: {e}");
-            error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the results could not be read",
-            )
-        }
         Err(e) => {
-            eprintln!("cohort: reading results failed: {e}");
+            eprintln!("cohort: results could not be read: {e}");
             error(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "the results could not be read",

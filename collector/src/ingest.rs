@@ -10,8 +10,8 @@ use std::collections::HashSet;
 
 use cohort_protocol::{check_record, place, read_batch, Ack, Catalog, Refusal};
 
-use super::store::Accepted;
-use super::verify::Verifier;
+use crate::store::Accepted;
+use crate::verify::Verifier;
 
 /// What a body comes to before it is stored.
 pub struct Sorted {

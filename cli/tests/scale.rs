@@ -1,0 +1,160 @@
+//! Results at scale: loads exposed users and events through the store's bulk path (the same
+//! insert the collector's HTTP API runs, in batches of 10,000 records), then times
+//! `cohort results` on SQLite and on PostgreSQL (a throwaway cluster) and reads the peak
+//! resident memory of the process answering from the kernel (`wait4`). The database does the
+//! counting, so that memory stays flat however many users there are: the test fails past
+//! 100 MB. Ignored by default; `scripts/bench` runs it in release (`COHORT_SCALE_USERS` users,
+//! a fifth as many events; 200,000 unless set).
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::process::Command;
+use std::time::Instant;
+
+use cohort_collector::store::{Accepted, Store};
+use cohort_collector::throwaway::ThrowawayPostgres;
+use cohort_protocol::Record;
+
+const PEAK_BUDGET_BYTES: u64 = 100 * 1024 * 1024;
+const BATCH: usize = 10_000;
+/// 2026-11-26T00:00:00Z.
+const T0: i64 = 1_795_651_200_000;
+
+fn users() -> u64 {
+    std::env::var("COHORT_SCALE_USERS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(200_000)
+}
+
+/// Loads `users` exposures and a fifth as many events into `db`; the rate in records/s.
+fn load(db: &str, users: u64) -> f64 {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let started = Instant::now();
+    runtime.block_on(async {
+        let store = Store::open(db).await.unwrap();
+        let mut batch = Vec::with_capacity(BATCH);
+        let mut total = 0u64;
+        let events = users / 5;
+        for n in 0..users + events {
+            let record = if n < users {
+                let user = format!("scale-{n}");
+                let group = common::group_of(&user);
+                Record::Exposure {
+                    id: format!("x-{n}"),
+                    user_id: user,
+                    experiment: "button_color_v3".into(),
+                    group,
+                    rule_id: "r".into(),
+                    secondary_exposures: Vec::new(),
+                    time: T0 + n as i64,
+                }
+            } else {
+                let k = n - users;
+                // Events from every fifth user, after their exposure.
+                let user = k * 5 % users;
+                Record::Event {
+                    id: format!("e-{k}"),
+                    user_id: format!("scale-{user}"),
+                    name: ["visited_signup", "cta_click", "task_completed"][(k % 3) as usize]
+                        .into(),
+                    time: T0 + users as i64 + k as i64,
+                    groups: BTreeMap::new(),
+                    value: None,
+                }
+            };
+            let time = record.time();
+            batch.push(Accepted {
+                record,
+                time,
+                exclusion: None,
+            });
+            if batch.len() == BATCH {
+                total += store
+                    .insert(std::mem::take(&mut batch), 0, T0)
+                    .await
+                    .unwrap()
+                    .stored;
+            }
+        }
+        total += store.insert(batch, 0, T0).await.unwrap().stored;
+        assert_eq!(total, users + events);
+    });
+    (users + users / 5) as f64 / started.elapsed().as_secs_f64()
+}
+
+/// Runs `cohort results` on `db`: its wall time in seconds, its peak resident memory in
+/// bytes, and the users it reports.
+fn results(db: &str) -> (f64, u64, u64) {
+    let started = Instant::now();
+    // Waited for below with wait4, which std's Child cannot do (it gives no rusage).
+    #[allow(clippy::zombie_processes)]
+    let child = Command::new(env!("CARGO_BIN_EXE_cohort"))
+        .args([
+            "results",
+            "--json",
+            "--experiment",
+            "button_color_v3",
+            "--db",
+            db,
+        ])
+        .arg("--rules")
+        .arg(common::repo("experiments"))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id() as libc::pid_t;
+    let mut stdout = child.stdout.unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut text).unwrap();
+    let mut status = 0;
+    // SAFETY: a zeroed rusage is valid, and `pid` is our child, not yet waited for.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(waited, pid);
+    let seconds = started.elapsed().as_secs_f64();
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "cohort results failed"
+    );
+    let answer: serde_json::Value = serde_json::from_str(&text).unwrap();
+    // ru_maxrss is in kilobytes on Linux.
+    (
+        seconds,
+        usage.ru_maxrss as u64 * 1024,
+        answer["total_users"].as_u64().unwrap(),
+    )
+}
+
+fn report(label: &str, db: &str, users: u64) {
+    let rate = load(db, users);
+    let (seconds, peak, counted) = results(db);
+    assert_eq!(counted, users, "{label}: every user counted");
+    println!(
+        "scale ({label}): {users} users and {} events loaded at {rate:.0} records/s; \
+         cohort results in {seconds:.2} s, peak resident memory {:.1} MB",
+        users / 5,
+        peak as f64 / 1_048_576.0
+    );
+    assert!(
+        peak < PEAK_BUDGET_BYTES,
+        "{label}: cohort results peaked at {peak} bytes, past {PEAK_BUDGET_BYTES}"
+    );
+}
+
+#[test]
+#[ignore = "a benchmark: scripts/bench runs it in release"]
+fn results_at_scale_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("scale.db");
+    report("SQLite", db.to_str().unwrap(), users());
+}
+
+#[test]
+#[ignore = "a benchmark: scripts/bench runs it in release"]
+fn results_at_scale_on_postgres() {
+    let cluster = ThrowawayPostgres::start().unwrap();
+    let db = cluster.database("scale").unwrap();
+    report("PostgreSQL", &db, users());
+}

@@ -1,0 +1,20 @@
+//! Cohort's collector: it takes the page's exposures and events over HTTP, checks each record
+//! against the rules, stores it once by its ID (SQLite by default, PostgreSQL when several
+//! collectors share one database), and answers results computed by the database as a few
+//! numbers per group. It also exports what it stored, for warehouses (JSON lines, Parquet).
+//!
+//! - [`server`]: the HTTP API (axum) and the built site beside it ([`site`]);
+//! - [`ingest`]: a batch read record by record; [`verify`]: records against the rules;
+//! - [`store`]: SQLite and PostgreSQL, results as SQL aggregates ([`store::aggregate`]);
+//! - [`export`]: Parquet, partitioned by day;
+//! - [`throwaway`]: a throwaway PostgreSQL server for tests and benchmarks.
+
+pub mod client_ip;
+pub mod export;
+pub mod ingest;
+mod secret;
+pub mod server;
+pub mod site;
+pub mod store;
+pub mod throwaway;
+pub mod verify;

@@ -1,0 +1,80 @@
+//! Results as SQL aggregates: the queries that reduce an experiment's records to a few numbers
+//! per group, run by the database (SQLite or PostgreSQL: the same text), so that nothing per
+//! user ever reaches the collector. The README prints them for data engineers to run on an
+//! export in their warehouse.
+//!
+//! A user belongs to the group of their first exposure (`first_exposures`, kept up to date as
+//! records arrive, without excluded ones). An event counts for a metric when it is the
+//! metric's event, not excluded, at or after that first exposure (and within the metric's
+//! window, if it has one). Per user, a conversion metric's value is 1 if the user did the
+//! event, a count metric's the number of events, a sum metric's the total of their values;
+//! per group, the query returns the users and the sum and sum of squares of those values.
+
+use cohort::rules::{Metric, MetricKind};
+use cohort_stats::ArmStats;
+
+/// Users exposed to each group of experiment `$1`.
+pub const EXPOSED: &str = "\
+SELECT grp, COUNT(*) AS users
+FROM first_exposures
+WHERE experiment = $1
+GROUP BY grp";
+
+/// Each group's users and the sums of one metric's per-user values, for experiment `$1`,
+/// event `$2` and window `$3` (milliseconds, or NULL for none). (SQLite binds these by name:
+/// it numbers `$n` parameters in the order they first appear.)
+pub const METRIC: &str = "\
+SELECT grp,
+       COUNT(*) AS users,
+       CAST(SUM(CASE WHEN events > 0 THEN 1 ELSE 0 END) AS BIGINT) AS converted,
+       CAST(SUM(events) AS DOUBLE PRECISION) AS count_sum,
+       CAST(SUM(events * events) AS DOUBLE PRECISION) AS count_squares,
+       CAST(SUM(total) AS DOUBLE PRECISION) AS value_sum,
+       CAST(SUM(total * total) AS DOUBLE PRECISION) AS value_squares
+FROM (
+    SELECT f.grp AS grp,
+           COUNT(e.id) AS events,
+           COALESCE(SUM(e.value), 0) AS total
+    FROM first_exposures f
+    LEFT JOIN records e
+           ON e.kind = 'event' AND e.excluded IS NULL AND e.name = $2
+          AND e.user_id = f.user_id AND e.time >= f.time
+          AND (CAST($3 AS BIGINT) IS NULL OR e.time < f.time + CAST($3 AS BIGINT))
+    WHERE f.experiment = $1
+    GROUP BY f.experiment, f.user_id, f.grp
+) per_user
+GROUP BY grp";
+
+/// Records kept out of experiment `$1`'s results, by kind and reason.
+pub const EXCLUDED: &str = "\
+SELECT kind, excluded, COUNT(*) AS records
+FROM records
+WHERE experiment = $1 AND excluded IS NOT NULL
+GROUP BY kind, excluded
+ORDER BY kind DESC, excluded";
+
+/// Records the pages reported dropping from their full queues.
+pub const DROPPED: &str = "SELECT CAST(COALESCE(SUM(dropped), 0) AS BIGINT) FROM client_drops";
+
+/// One group's row of [`METRIC`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupRow {
+    pub group: String,
+    pub users: u64,
+    pub converted: u64,
+    pub count_sum: f64,
+    pub count_squares: f64,
+    pub value_sum: f64,
+    pub value_squares: f64,
+}
+
+impl GroupRow {
+    /// The group's statistics for `metric`.
+    pub fn arm(&self, metric: &Metric) -> ArmStats {
+        match metric.kind {
+            MetricKind::Conversion => ArmStats::proportion(self.users, self.converted),
+            MetricKind::Count => ArmStats::mean(self.users, self.count_sum, self.count_squares),
+            MetricKind::Sum => ArmStats::mean(self.users, self.value_sum, self.value_squares),
+        }
+    }
+}

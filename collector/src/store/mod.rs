@@ -1,0 +1,249 @@
+//! The collector's store: exposures and events, in SQLite (one machine, embedded: the
+//! default) or PostgreSQL (shared by several collectors), with the same guarantees:
+//!
+//! - a record is stored once by its ID (`ON CONFLICT DO NOTHING`), so a retried batch is not
+//!   counted twice, by one collector or several;
+//! - what a batch brings is committed in one transaction, and acknowledged only after;
+//! - each user's first exposure to each experiment is kept up to date as records arrive
+//!   (`first_exposures`), records whose groups are not the rules' are stored apart;
+//! - results are computed by the database: one query per metric reduces the records to a
+//!   few numbers per group ([`aggregate`]), so the collector's memory does not grow with the
+//!   data.
+
+pub mod aggregate;
+mod postgres;
+mod schema;
+mod sqlite;
+
+use cohort::Rules;
+use cohort_protocol::Record;
+use cohort_stats::experiment::analyze_experiment;
+use cohort_stats::{ArmStats, Excluded, ExperimentResults};
+
+use crate::verify::Exclusion;
+use aggregate::GroupRow;
+
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+/// A record the collector accepted, placed on its clock.
+#[derive(Debug, Clone)]
+pub struct Accepted {
+    pub record: Record,
+    /// The record's time on the collector's clock.
+    pub time: i64,
+    /// Why it is kept out of the results, if it is.
+    pub exclusion: Option<Exclusion>,
+}
+
+/// What an insert did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Inserted {
+    /// Records new to the store.
+    pub stored: u64,
+    /// Records it already held.
+    pub duplicates: u64,
+    /// Of the new records, those kept out of the results.
+    pub excluded: u64,
+}
+
+/// A record as stored: where the collector placed it, and what it thought of it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StoredRecord {
+    pub id: String,
+    pub kind: String,
+    pub user_id: String,
+    pub experiment: Option<String>,
+    pub group: Option<String>,
+    pub name: Option<String>,
+    pub value: Option<f64>,
+    /// On the collector's clock.
+    pub time: i64,
+    /// As the page gave it.
+    pub client_time: Option<i64>,
+    pub received_at: i64,
+    /// Why it is kept out of the results, if it is.
+    pub excluded: Option<String>,
+    pub note: Option<String>,
+    /// The record as the page sent it (JSON text; serialised as the object it is).
+    #[serde(serialize_with = "raw_json")]
+    pub record: String,
+}
+
+fn raw_json<S: serde::Serializer>(text: &str, serializer: S) -> Result<S::Ok, S::Error> {
+    use serde::Serialize;
+    match serde_json::value::RawValue::from_string(text.to_owned()) {
+        Ok(raw) => raw.serialize(serializer),
+        // Never stored by this collector; written as the string it is.
+        Err(_) => serializer.serialize_str(text),
+    }
+}
+
+/// Why the store failed.
+#[derive(Debug)]
+pub struct StoreError(pub String);
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> StoreError {
+        StoreError(e.to_string())
+    }
+}
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(e: tokio_postgres::Error) -> StoreError {
+        // The server's own message (with its detail) says more than the driver's summary.
+        match e.as_db_error() {
+            Some(db) => StoreError(format!("{}: {}", db.severity(), db.message())),
+            None => StoreError(e.to_string()),
+        }
+    }
+}
+
+/// An open store.
+pub enum Store {
+    Sqlite(SqliteStore),
+    Postgres(PostgresStore),
+}
+
+/// Whether `db` names a PostgreSQL database (`postgres://` or `postgresql://`) rather than a
+/// SQLite file.
+pub fn is_postgres(db: &str) -> bool {
+    db.starts_with("postgres://") || db.starts_with("postgresql://")
+}
+
+/// One row of the results' raw numbers: a group's exposed users.
+type Exposed = Vec<(String, u64)>;
+
+impl Store {
+    /// Opens (and creates, or brings up to date) the store `db` names: a PostgreSQL URL or a
+    /// SQLite file.
+    pub async fn open(db: &str) -> Result<Store, StoreError> {
+        if is_postgres(db) {
+            Ok(Store::Postgres(PostgresStore::open(db).await?))
+        } else {
+            let path = std::path::PathBuf::from(db);
+            let store = tokio::task::spawn_blocking(move || SqliteStore::open(&path))
+                .await
+                .map_err(|e| StoreError(e.to_string()))??;
+            Ok(Store::Sqlite(store))
+        }
+    }
+
+    /// What the store is, for messages.
+    pub fn describe(&self) -> String {
+        match self {
+            Store::Sqlite(s) => format!("SQLite {}", s.path().display()),
+            Store::Postgres(p) => format!("PostgreSQL {}", p.describe()),
+        }
+    }
+
+    /// Stores accepted records (and the count of records a page dropped) in one
+    /// transaction; returns once it is committed.
+    pub async fn insert(
+        &self,
+        records: Vec<Accepted>,
+        dropped: u64,
+        received_at: i64,
+    ) -> Result<Inserted, StoreError> {
+        match self {
+            Store::Sqlite(s) => {
+                let s = s.clone();
+                tokio::task::spawn_blocking(move || s.insert(&records, dropped, received_at))
+                    .await
+                    .map_err(|e| StoreError(e.to_string()))?
+            }
+            Store::Postgres(p) => p.insert(&records, dropped, received_at).await,
+        }
+    }
+
+    /// The raw numbers of `experiment`'s results: exposed users per group, each metric's
+    /// rows, the excluded counts and what pages dropped.
+    async fn raw(
+        &self,
+        rules: &Rules,
+        experiment: &str,
+    ) -> Result<(Exposed, Vec<Vec<GroupRow>>, Vec<Excluded>, u64), StoreError> {
+        let metrics: Vec<cohort::rules::Metric> = rules
+            .experiment_metrics(experiment)
+            .into_iter()
+            .cloned()
+            .collect();
+        match self {
+            Store::Sqlite(s) => {
+                let (s, experiment) = (s.clone(), experiment.to_owned());
+                tokio::task::spawn_blocking(move || s.raw(&experiment, &metrics))
+                    .await
+                    .map_err(|e| StoreError(e.to_string()))?
+            }
+            Store::Postgres(p) => p.raw(experiment, &metrics).await,
+        }
+    }
+
+    /// The results of `experiment` under `rules` (`None` if the rules have no such
+    /// experiment): every metric, computed by the database from the records that are not
+    /// excluded, with the counts of those that are and of what pages dropped.
+    pub async fn results(
+        &self,
+        rules: &Rules,
+        experiment: &str,
+    ) -> Result<Option<ExperimentResults>, StoreError> {
+        let Some(planned) = cohort_stats::experiment::planned_groups(rules, experiment) else {
+            return Ok(None);
+        };
+        let (exposed, metric_rows, excluded, dropped) = self.raw(rules, experiment).await?;
+        // The planned groups in order, then any others the records name.
+        let mut groups: Vec<String> = planned.iter().map(|(g, _)| g.clone()).collect();
+        for (g, _) in &exposed {
+            if !groups.contains(g) {
+                groups.push(g.clone());
+            }
+        }
+        let users: Vec<u64> = groups
+            .iter()
+            .map(|g| exposed.iter().find(|(e, _)| e == g).map_or(0, |(_, n)| *n))
+            .collect();
+        let metrics = rules.experiment_metrics(experiment);
+        let mut results = analyze_experiment(rules, experiment, &groups, users, |metric| {
+            let index = metrics.iter().position(|m| m.name == metric.name);
+            let rows = index.map(|i| &metric_rows[i]);
+            groups
+                .iter()
+                .map(|g| {
+                    rows.and_then(|rows| rows.iter().find(|r| r.group == *g))
+                        .map_or_else(|| empty(metric), |r| r.arm(metric))
+                })
+                .collect::<Vec<ArmStats>>()
+        })
+        .expect("the experiment has a plan");
+        results.excluded = excluded;
+        results.dropped_by_clients = dropped;
+        Ok(Some(results))
+    }
+
+    /// Every stored record, in time order (on the collector's clock), to `each`.
+    pub async fn records(
+        &self,
+        each: &mut dyn FnMut(StoredRecord) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(s) => s.for_each_record(each),
+            Store::Postgres(p) => p.for_each_record(each).await,
+        }
+    }
+}
+
+/// A group's statistics when it has no users.
+fn empty(metric: &cohort::rules::Metric) -> ArmStats {
+    match metric.kind {
+        cohort::rules::MetricKind::Conversion => ArmStats::proportion(0, 0),
+        _ => ArmStats::mean(0, 0.0, 0.0),
+    }
+}

@@ -1,0 +1,295 @@
+//! The SQLite store (rusqlite): one file, WAL mode with `synchronous = FULL` (an acknowledged
+//! batch survives the process being killed, and the machine losing power); one connection
+//! writes, another reads.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use cohort::rules::Metric;
+use cohort_protocol::Record;
+use cohort_stats::Excluded;
+use rusqlite::{named_params, params, Connection, OptionalExtension};
+
+use super::aggregate::{self, GroupRow};
+use super::schema;
+use super::{Accepted, Inserted, StoreError, StoredRecord};
+
+/// An open SQLite store (a cheap handle: clones share the connections).
+#[derive(Clone)]
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: Arc<Mutex<Connection>>,
+    reader: Arc<Mutex<Connection>>,
+}
+
+fn connect(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path)
+        .map_err(|e| StoreError(format!("cannot open the database {}: {e}", path.display())))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;
+         PRAGMA busy_timeout = 5000;",
+    )?;
+    Ok(conn)
+}
+
+impl SqliteStore {
+    /// Opens (and creates, or brings up to date) the database at `path`.
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        let writer = connect(path)?;
+        migrate(&writer).map_err(|e| {
+            StoreError(format!(
+                "cannot prepare the database {}: {e}",
+                path.display()
+            ))
+        })?;
+        let reader = connect(path)?;
+        Ok(SqliteStore {
+            path: path.to_owned(),
+            writer: Arc::new(Mutex::new(writer)),
+            reader: Arc::new(Mutex::new(reader)),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Stores accepted records in one transaction.
+    pub fn insert(
+        &self,
+        records: &[Accepted],
+        dropped: u64,
+        received_at: i64,
+    ) -> Result<Inserted, StoreError> {
+        let mut conn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let tx = conn.transaction()?;
+        let mut done = Inserted::default();
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO records
+                 (id, kind, user_id, experiment, grp, name, value, time, client_time, excluded,
+                  note, record, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                 ON CONFLICT (id) DO NOTHING",
+            )?;
+            let mut first = tx.prepare_cached(&format!(
+                "INSERT INTO first_exposures (experiment, user_id, grp, time)
+                 VALUES (?1, ?2, ?3, ?4) {}",
+                schema::FIRST_EXPOSURE_UPSERT
+            ))?;
+            for accepted in records {
+                let row = Row::of(accepted);
+                let new = insert.execute(params![
+                    row.id,
+                    row.kind,
+                    row.user_id,
+                    row.experiment,
+                    row.group,
+                    row.name,
+                    row.value,
+                    row.time,
+                    row.client_time,
+                    row.excluded,
+                    row.note,
+                    row.record,
+                    received_at
+                ])? as u64;
+                done.stored += new;
+                done.duplicates += 1 - new;
+                if new == 1 && accepted.exclusion.is_some() {
+                    done.excluded += 1;
+                }
+                if new == 1 && row.kind == "exposure" && row.excluded.is_none() {
+                    first.execute(params![row.experiment, row.user_id, row.group, row.time])?;
+                }
+            }
+            if dropped > 0 {
+                tx.execute(
+                    "INSERT INTO client_drops (received_at, dropped) VALUES (?1, ?2)",
+                    params![received_at, dropped as i64],
+                )?;
+            }
+        }
+        tx.commit()?;
+        Ok(done)
+    }
+
+    /// The raw numbers of an experiment's results (see [`aggregate`]).
+    #[allow(clippy::type_complexity)]
+    pub fn raw(
+        &self,
+        experiment: &str,
+        metrics: &[Metric],
+    ) -> Result<(Vec<(String, u64)>, Vec<Vec<GroupRow>>, Vec<Excluded>, u64), StoreError> {
+        let conn = self.reader.lock().unwrap_or_else(|e| e.into_inner());
+        // One read transaction: every figure from the same snapshot.
+        conn.execute_batch("BEGIN")?;
+        let result = (|| {
+            let exposed = conn
+                .prepare_cached(aggregate::EXPOSED)?
+                .query_map(named_params! {"$1": experiment}, |row| {
+                    Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)? as u64))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let mut per_metric = Vec::with_capacity(metrics.len());
+            let mut statement = conn.prepare_cached(aggregate::METRIC)?;
+            for metric in metrics {
+                let rows = statement
+                    .query_map(
+                        named_params! {"$1": experiment, "$2": metric.event, "$3": metric.window_ms},
+                        |row| {
+                            Ok(GroupRow {
+                                group: row.get(0)?,
+                                users: row.get::<_, i64>(1)? as u64,
+                                converted: row.get::<_, i64>(2)? as u64,
+                                count_sum: row.get(3)?,
+                                count_squares: row.get(4)?,
+                                value_sum: row.get(5)?,
+                                value_squares: row.get(6)?,
+                            })
+                        },
+                    )?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                per_metric.push(rows);
+            }
+            let excluded = conn
+                .prepare_cached(aggregate::EXCLUDED)?
+                .query_map(named_params! {"$1": experiment}, |row| {
+                    Ok(Excluded {
+                        kind: row.get(0)?,
+                        reason: row.get(1)?,
+                        count: row.get::<_, i64>(2)? as u64,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let dropped: i64 = conn.query_row(aggregate::DROPPED, [], |row| row.get(0))?;
+            Ok::<_, rusqlite::Error>((exposed, per_metric, excluded, dropped as u64))
+        })();
+        conn.execute_batch("COMMIT")?;
+        Ok(result?)
+    }
+
+    /// Every stored record, in time order.
+    pub fn for_each_record(
+        &self,
+        each: &mut dyn FnMut(StoredRecord) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let conn = self.reader.lock().unwrap_or_else(|e| e.into_inner());
+        let mut statement = conn.prepare(
+            "SELECT id, kind, user_id, experiment, grp, name, value, time, client_time,
+                    received_at, excluded, note, record
+             FROM records ORDER BY time, id",
+        )?;
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            each(StoredRecord {
+                id: row.get(0)?,
+                kind: row.get(1)?,
+                user_id: row.get(2)?,
+                experiment: row.get(3)?,
+                group: row.get(4)?,
+                name: row.get(5)?,
+                value: row.get(6)?,
+                time: row.get(7)?,
+                client_time: row.get(8)?,
+                received_at: row.get(9)?,
+                excluded: row.get(10)?,
+                note: row.get(11)?,
+                record: row.get(12)?,
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// A record's columns.
+pub(super) struct Row<'a> {
+    pub id: &'a str,
+    pub kind: &'static str,
+    pub user_id: &'a str,
+    pub experiment: Option<&'a str>,
+    pub group: Option<&'a str>,
+    pub name: Option<&'a str>,
+    pub value: Option<f64>,
+    pub time: i64,
+    pub client_time: i64,
+    pub excluded: Option<&'static str>,
+    pub note: Option<&'a str>,
+    pub record: String,
+}
+
+impl<'a> Row<'a> {
+    pub(super) fn of(accepted: &'a Accepted) -> Row<'a> {
+        let record = &accepted.record;
+        let (experiment, group, name, value) = match record {
+            Record::Exposure {
+                experiment, group, ..
+            } => (Some(experiment.as_str()), Some(group.as_str()), None, None),
+            // An event names its experiment only when it is kept out for it.
+            Record::Event { name, value, .. } => (
+                accepted.exclusion.as_ref().map(|e| e.experiment.as_str()),
+                None,
+                Some(name.as_str()),
+                *value,
+            ),
+        };
+        Row {
+            id: record.id(),
+            kind: record.kind(),
+            user_id: record.user_id(),
+            experiment,
+            group,
+            name,
+            value,
+            time: accepted.time,
+            client_time: record.time(),
+            excluded: accepted.exclusion.as_ref().map(|e| e.reason),
+            note: accepted.exclusion.as_ref().map(|e| e.detail.as_str()),
+            record: serde_json::to_string(record).unwrap_or_default(),
+        }
+    }
+}
+
+/// Creates the tables, or brings an older database up to date.
+fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    let has_records = conn
+        .query_row(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'records'",
+            [],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some();
+    conn.execute_batch("BEGIN")?;
+    if has_records && version < 2 {
+        // Version 1: times were the pages' own, and nothing was excluded.
+        conn.execute_batch(
+            "ALTER TABLE records ADD COLUMN client_time INTEGER;
+             UPDATE records SET client_time = time;
+             ALTER TABLE records ADD COLUMN excluded TEXT;
+             ALTER TABLE records ADD COLUMN note TEXT;",
+        )?;
+    }
+    if has_records && version < 3 {
+        // Version 2: event values only in the JSON, results computed in memory.
+        conn.execute_batch(
+            "ALTER TABLE records ADD COLUMN value REAL;
+             UPDATE records SET value = json_extract(record, '$.event.value') WHERE kind = 'event';
+             DROP INDEX IF EXISTS exposures;
+             DROP INDEX IF EXISTS events;",
+        )?;
+    }
+    conn.execute_batch(&schema::sqlite())?;
+    if has_records && version < 3 {
+        conn.execute_batch(&format!(
+            "INSERT INTO first_exposures (experiment, user_id, grp, time)
+             SELECT experiment, user_id, grp, time FROM records
+             WHERE kind = 'exposure' AND excluded IS NULL {}",
+            schema::FIRST_EXPOSURE_UPSERT
+        ))?;
+    }
+    conn.execute_batch(&format!("PRAGMA user_version = {};", schema::VERSION))?;
+    conn.execute_batch("COMMIT")
+}

@@ -1,0 +1,539 @@
+//! The store's guarantees, the same suite on SQLite and on a real PostgreSQL (a throwaway
+//! cluster): records stored once by ID, whatever order and however often they come, by one
+//! writer or many at once; a batch stored whole or not at all; forged records kept apart;
+//! results computed in SQL equal to the same records counted in memory; records read back in
+//! time order, and exported as Parquet by day.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+
+use cohort::{CompileOptions, Rules};
+use cohort_collector::store::{Accepted, Inserted, Store};
+use cohort_collector::throwaway::ThrowawayPostgres;
+use cohort_collector::verify::Exclusion;
+use cohort_protocol::Record;
+use cohort_stats::experiment::{analyze_tally, tally_for};
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+
+const DAY: i64 = 86_400_000;
+const HOUR: i64 = 3_600_000;
+/// 2026-11-26T00:00:00Z.
+const T0: i64 = 1_795_651_200_000;
+
+/// Rules with every kind of metric, a window, and two experiments.
+const RULES: &str = r#"
+[[metric]]
+name = "signup"
+event = "visited_signup"
+kind = "conversion"
+
+[[metric]]
+name = "clicks"
+event = "cta_click"
+kind = "count"
+
+[[metric]]
+name = "revenue"
+event = "purchase"
+kind = "sum"
+
+[[metric]]
+name = "quick_clicks"
+event = "cta_click"
+kind = "count"
+window_hours = 1
+
+[[experiment]]
+name = "e"
+metrics = ["signup", "clicks", "revenue", "quick_clicks"]
+groups = [{ name = "Control", weight = 50 }, { name = "Red", weight = 25 }, { name = "Blue", weight = 25 }]
+
+[[experiment]]
+name = "other"
+metrics = ["signup"]
+groups = [{ name = "Control", weight = 50 }, { name = "Red", weight = 50 }]
+"#;
+
+fn rules() -> Rules {
+    Rules::from_toml(RULES, CompileOptions::STRICT).unwrap()
+}
+
+fn exposure(id: &str, user: &str, experiment: &str, group: &str, time: i64) -> Accepted {
+    Accepted {
+        record: Record::Exposure {
+            id: id.into(),
+            user_id: user.into(),
+            experiment: experiment.into(),
+            group: group.into(),
+            rule_id: "r".into(),
+            secondary_exposures: Vec::new(),
+            time: time - 5,
+        },
+        time,
+        exclusion: None,
+    }
+}
+
+fn event(id: &str, user: &str, name: &str, time: i64, value: Option<f64>) -> Accepted {
+    Accepted {
+        record: Record::Event {
+            id: id.into(),
+            user_id: user.into(),
+            name: name.into(),
+            time: time - 5,
+            groups: BTreeMap::new(),
+            value,
+        },
+        time,
+        exclusion: None,
+    }
+}
+
+fn forged(mut record: Accepted) -> Accepted {
+    record.exclusion = Some(Exclusion {
+        experiment: "e".into(),
+        reason: "forged group",
+        detail: "claimed Red, the rules give Control".into(),
+    });
+    record
+}
+
+/// A store the suite runs on, and a way to run SQL on it behind the store's back.
+trait Backend {
+    fn store(&self) -> Pin<Box<dyn Future<Output = Store> + '_>>;
+    fn execute(&self, sql: &str) -> Pin<Box<dyn Future<Output = ()> + '_>>;
+}
+
+struct Sqlite(std::path::PathBuf);
+
+impl Backend for Sqlite {
+    fn store(&self) -> Pin<Box<dyn Future<Output = Store> + '_>> {
+        Box::pin(async { Store::open(self.0.to_str().unwrap()).await.unwrap() })
+    }
+    fn execute(&self, sql: &str) -> Pin<Box<dyn Future<Output = ()> + '_>> {
+        let conn = rusqlite::Connection::open(&self.0).unwrap();
+        conn.execute_batch(sql).unwrap();
+        Box::pin(async {})
+    }
+}
+
+struct Postgres(String);
+
+impl Backend for Postgres {
+    fn store(&self) -> Pin<Box<dyn Future<Output = Store> + '_>> {
+        Box::pin(async { Store::open(&self.0).await.unwrap() })
+    }
+    fn execute(&self, sql: &str) -> Pin<Box<dyn Future<Output = ()> + '_>> {
+        let sql = sql.to_owned();
+        Box::pin(async move {
+            let (client, connection) = tokio_postgres::connect(&self.0, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            let task = tokio::spawn(connection);
+            client.batch_execute(&sql).await.unwrap();
+            drop(client);
+            let _ = task.await;
+        })
+    }
+}
+
+async fn exposed(store: &Store, experiment: &str) -> Vec<(String, u64)> {
+    let results = store.results(&rules(), experiment).await.unwrap().unwrap();
+    results
+        .groups
+        .iter()
+        .map(|g| (g.group.clone(), g.users))
+        .collect()
+}
+
+/// A batch sent again, alone or inside a bigger one, is stored once; an earlier exposure that
+/// arrives later moves its user to that group.
+async fn records_are_stored_once(backend: &dyn Backend) {
+    let store = backend.store().await;
+    let batch = vec![
+        exposure("a1", "a", "e", "Red", T0 + 10),
+        exposure("b1", "b", "e", "Control", T0 + 10),
+        event("a2", "a", "visited_signup", T0 + 20, None),
+    ];
+    let first = store.insert(batch.clone(), 0, T0).await.unwrap();
+    assert_eq!(
+        first,
+        Inserted {
+            stored: 3,
+            duplicates: 0,
+            excluded: 0
+        }
+    );
+    let mut bigger = batch.clone();
+    bigger.push(exposure("a0", "a", "e", "Blue", T0 + 1));
+    let again = store.insert(bigger, 2, T0).await.unwrap();
+    assert_eq!(
+        again,
+        Inserted {
+            stored: 1,
+            duplicates: 3,
+            excluded: 0
+        }
+    );
+    assert_eq!(
+        exposed(&store, "e").await,
+        [("Control".into(), 1), ("Red".into(), 0), ("Blue".into(), 1)],
+        "a's first exposure (Blue, at +1) wins though it came last"
+    );
+    let results = store.results(&rules(), "e").await.unwrap().unwrap();
+    assert_eq!(results.dropped_by_clients, 2);
+    let signup = &results.metrics[0];
+    assert_eq!(signup.metric.name, "signup");
+    let converted: Vec<f64> = signup.groups.iter().map(|g| g.stats.sum).collect();
+    assert_eq!(converted, [0.0, 0.0, 1.0]);
+    // A reopened store (a restarted collector) has the same.
+    drop(store);
+    let reopened = backend.store().await;
+    assert_eq!(exposed(&reopened, "e").await[2], ("Blue".into(), 1));
+    assert!(reopened.results(&rules(), "nope").await.unwrap().is_none());
+}
+
+/// Forged records are stored, counted apart, and change nobody's group.
+async fn forged_records_are_kept_apart(backend: &dyn Backend) {
+    let store = backend.store().await;
+    let inserted = store
+        .insert(
+            vec![
+                exposure("x1", "x", "e", "Control", T0 + 50),
+                forged(exposure("x0", "x", "e", "Red", T0)),
+                forged(exposure("y0", "y", "e", "Red", T0)),
+                forged(event("y1", "y", "visited_signup", T0 + 1, None)),
+            ],
+            0,
+            T0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        inserted,
+        Inserted {
+            stored: 4,
+            duplicates: 0,
+            excluded: 3
+        }
+    );
+    assert_eq!(
+        exposed(&store, "e").await,
+        [("Control".into(), 1), ("Red".into(), 0), ("Blue".into(), 0)]
+    );
+    let results = store.results(&rules(), "e").await.unwrap().unwrap();
+    let excluded: Vec<(String, String, u64)> = results
+        .excluded
+        .iter()
+        .map(|e| (e.kind.clone(), e.reason.clone(), e.count))
+        .collect();
+    assert_eq!(
+        excluded,
+        [
+            ("exposure".into(), "forged group".into(), 2),
+            ("event".into(), "forged group".into(), 1)
+        ]
+    );
+}
+
+/// Random records (users exposed more than once, to more than one experiment, events before
+/// and after their exposure, within and past a window, with values): the database's
+/// aggregates give exactly what counting the same records in memory gives.
+async fn sql_aggregates_equal_counting_in_memory(backend: &dyn Backend) {
+    let store = backend.store().await;
+    let rules = rules();
+    let mut rng = StdRng::seed_from_u64(20261126);
+    let mut tally = tally_for(&rules, "e");
+    let groups = ["Control", "Red", "Blue", "Legacy"];
+    let events = ["visited_signup", "cta_click", "purchase", "unrelated"];
+    let mut batch = Vec::new();
+    let mut exposed_at: BTreeMap<String, i64> = BTreeMap::new();
+    for n in 0..6000 {
+        let user = format!("u{}", rng.random_range(0..700));
+        let mut time = T0 + rng.random_range(0..3 * DAY);
+        // Some events on the edges: at the very millisecond of an exposure (they count), the
+        // one before; the last millisecond of the hour-long window, and the first past it.
+        if let Some(&at) = exposed_at.get(&user).filter(|_| rng.random_bool(0.3)) {
+            time = at + [0, -1, HOUR - 1, HOUR][rng.random_range(0..4)];
+        }
+        let id = format!("r{n}");
+        let record = if rng.random_bool(0.3) {
+            let group = groups[rng.random_range(0..groups.len())];
+            if rng.random_bool(0.1) {
+                exposure(&id, &user, "other", "Red", time)
+            } else {
+                tally.exposure(&user, group, time);
+                exposed_at.insert(user.clone(), time);
+                exposure(&id, &user, "e", group, time)
+            }
+        } else {
+            let name = events[rng.random_range(0..events.len())];
+            // Whole halves: sums are exact in any order.
+            let value = rng
+                .random_bool(0.8)
+                .then(|| f64::from(rng.random_range(-20..200)) / 2.0);
+            tally.event(&user, name, time, value);
+            event(&id, &user, name, time, value)
+        };
+        batch.push(record);
+        if batch.len() == 250 {
+            store
+                .insert(std::mem::take(&mut batch), 0, T0)
+                .await
+                .unwrap();
+        }
+    }
+    store.insert(batch, 0, T0).await.unwrap();
+    let in_memory = analyze_tally(&rules, "e", &tally).unwrap();
+    let in_sql = store.results(&rules, "e").await.unwrap().unwrap();
+    assert_eq!(in_sql.total_users, in_memory.total_users);
+    assert!(in_sql.total_users > 300, "{}", in_sql.total_users);
+    let stats = |r: &cohort_stats::ExperimentResults| {
+        r.metrics
+            .iter()
+            .map(|m| {
+                let rows: Vec<_> = m
+                    .groups
+                    .iter()
+                    .map(|g| (g.group.clone(), g.stats))
+                    .collect();
+                (m.metric.name.clone(), rows)
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(stats(&in_sql), stats(&in_memory));
+    // The whole analysis, down to the last p-value.
+    assert_eq!(
+        serde_json::to_value(&in_sql).unwrap(),
+        serde_json::to_value(&in_memory).unwrap()
+    );
+}
+
+/// Eight writers at once, with overlapping batches in different orders: every record once, and
+/// every user in the group of their earliest exposure.
+async fn concurrent_writers_store_each_record_once(backend: &dyn Backend) {
+    let store = std::sync::Arc::new(backend.store().await);
+    let records: Vec<Accepted> = (0..2000)
+        .map(|n| {
+            let user = format!("c{}", n % 300);
+            exposure(
+                &format!("c-{n}"),
+                &user,
+                "e",
+                ["Control", "Red", "Blue"][n % 3],
+                T0 + n as i64,
+            )
+        })
+        .collect();
+    let mut writers = Vec::new();
+    for writer in 0..8 {
+        let (store, records) = (store.clone(), records.clone());
+        writers.push(tokio::spawn(async move {
+            let mut order: Vec<usize> = (0..records.len()).collect();
+            if writer % 2 == 1 {
+                order.reverse();
+            }
+            let mut inserted = Inserted::default();
+            for chunk in order.chunks(100 + writer * 10) {
+                let batch = chunk.iter().map(|&i| records[i].clone()).collect();
+                let done = store.insert(batch, 0, T0).await.unwrap();
+                inserted.stored += done.stored;
+                inserted.duplicates += done.duplicates;
+            }
+            inserted
+        }));
+    }
+    let mut stored = 0;
+    for writer in writers {
+        let done = writer.await.unwrap();
+        assert_eq!(done.stored + done.duplicates, 2000);
+        stored += done.stored;
+    }
+    assert_eq!(stored, 2000, "each record stored by exactly one writer");
+    // Users c0..c299 first exposed at n = their number: group n % 3.
+    let want: Vec<(String, u64)> = vec![
+        ("Control".into(), 100),
+        ("Red".into(), 100),
+        ("Blue".into(), 100),
+    ];
+    assert_eq!(exposed(&store, "e").await, want);
+    let mut count = 0;
+    store
+        .records(&mut |_| {
+            count += 1;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(count, 2000);
+}
+
+/// A batch that fails part-way leaves nothing behind, and answers an error.
+async fn a_failed_batch_leaves_nothing(backend: &dyn Backend, trigger: &str) {
+    let store = backend.store().await;
+    backend.execute(trigger).await;
+    let failed = store
+        .insert(
+            vec![
+                exposure("f1", "fine", "e", "Red", T0),
+                event("f2", "fine", "cta_click", T0 + 1, None),
+                exposure("f3", "poison", "e", "Red", T0),
+            ],
+            3,
+            T0,
+        )
+        .await;
+    let error = failed.expect_err("the trigger fails the batch").to_string();
+    assert!(error.contains("poisoned"), "{error}");
+    let results = store.results(&rules(), "e").await.unwrap().unwrap();
+    assert_eq!(results.total_users, 0);
+    assert_eq!(results.dropped_by_clients, 0);
+    let mut count = 0;
+    store
+        .records(&mut |_| {
+            count += 1;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(count, 0);
+}
+
+/// Records come back in time order (on the collector's clock), and export as Parquet files by
+/// kind and UTC day that hold every record once.
+async fn records_export_by_day(backend: &dyn Backend) {
+    let store = backend.store().await;
+    let mut batch = Vec::new();
+    for day in 0..3 {
+        for n in 0..40 {
+            let time = T0 + day * DAY + (39 - n) * 1000;
+            batch.push(exposure(
+                &format!("x{day}-{n}"),
+                &format!("u{n}"),
+                "e",
+                "Red",
+                time,
+            ));
+            batch.push(event(
+                &format!("v{day}-{n}"),
+                &format!("u{n}"),
+                "purchase",
+                time + 1,
+                Some(2.5),
+            ));
+        }
+    }
+    store.insert(batch, 0, T0).await.unwrap();
+    let mut times = Vec::new();
+    store
+        .records(&mut |r| {
+            times.push(r.time);
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(times.len(), 240);
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "in time order");
+
+    let out = tempfile::tempdir().unwrap();
+    let exported = cohort_collector::export::parquet(&store, out.path())
+        .await
+        .unwrap();
+    assert_eq!((exported.exposures, exported.events), (120, 120));
+    let mut found = Vec::new();
+    for file in &exported.files {
+        let relative = file
+            .strip_prefix(out.path())
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let reader =
+            parquet::file::reader::SerializedFileReader::new(std::fs::File::open(file).unwrap())
+                .unwrap();
+        use parquet::file::reader::FileReader;
+        let rows = reader.metadata().file_metadata().num_rows();
+        found.push((relative, rows));
+    }
+    assert_eq!(
+        found,
+        [
+            ("events/day=2026-11-26/part-00000.parquet".to_owned(), 40),
+            ("events/day=2026-11-27/part-00000.parquet".to_owned(), 40),
+            ("events/day=2026-11-28/part-00000.parquet".to_owned(), 40),
+            ("exposures/day=2026-11-26/part-00000.parquet".to_owned(), 40),
+            ("exposures/day=2026-11-27/part-00000.parquet".to_owned(), 40),
+            ("exposures/day=2026-11-28/part-00000.parquet".to_owned(), 40),
+        ]
+    );
+    // The columns a warehouse needs, with their values.
+    let file =
+        std::fs::File::open(out.path().join("events/day=2026-11-27/part-00000.parquet")).unwrap();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap();
+    let mut total = 0.0;
+    for batch in reader {
+        let batch = batch.unwrap();
+        let values = batch
+            .column_by_name("value")
+            .unwrap()
+            .as_any()
+            .downcast_ref::<arrow_array::Float64Array>()
+            .unwrap();
+        total += values.iter().flatten().sum::<f64>();
+        assert!(batch.column_by_name("user_id").is_some());
+        assert!(batch.column_by_name("time").is_some());
+    }
+    assert_eq!(total, 100.0);
+}
+
+async fn suite(fresh: impl Fn(&str) -> Box<dyn Backend>, trigger: &str) {
+    records_are_stored_once(&*fresh("once")).await;
+    forged_records_are_kept_apart(&*fresh("forged")).await;
+    sql_aggregates_equal_counting_in_memory(&*fresh("aggregates")).await;
+    concurrent_writers_store_each_record_once(&*fresh("concurrent")).await;
+    a_failed_batch_leaves_nothing(&*fresh("failed"), trigger).await;
+    records_export_by_day(&*fresh("export")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_owned();
+    suite(
+        move |name| Box::new(Sqlite(path.join(format!("{name}.db")))),
+        "CREATE TRIGGER poison BEFORE INSERT ON records WHEN NEW.user_id = 'poison'
+         BEGIN SELECT RAISE(ABORT, 'poisoned record'); END;",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres() {
+    let cluster = ThrowawayPostgres::start().unwrap_or_else(|e| panic!("{e}"));
+    let urls: BTreeMap<&str, String> = [
+        "once",
+        "forged",
+        "aggregates",
+        "concurrent",
+        "failed",
+        "export",
+    ]
+    .into_iter()
+    .map(|name| (name, cluster.database(name).unwrap()))
+    .collect();
+    suite(
+        move |name| Box::new(Postgres(urls[name].clone())),
+        "CREATE FUNCTION poison() RETURNS trigger AS $$
+         BEGIN
+             IF NEW.user_id = 'poison' THEN RAISE EXCEPTION 'poisoned record'; END IF;
+             RETURN NEW;
+         END $$ LANGUAGE plpgsql;
+         CREATE TRIGGER poison BEFORE INSERT ON records FOR EACH ROW EXECUTE FUNCTION poison();",
+    )
+    .await;
+}

@@ -537,3 +537,45 @@ async fn postgres() {
     )
     .await;
 }
+
+/// A database written by the previous version (results computed in memory, event values only
+/// in the JSON) is brought up to date: values and first exposures filled in from its records.
+#[tokio::test]
+async fn a_version_2_sqlite_database_is_migrated() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            r#"CREATE TABLE records (
+                 id TEXT PRIMARY KEY, kind TEXT NOT NULL, user_id TEXT NOT NULL,
+                 experiment TEXT, grp TEXT, name TEXT, time INTEGER NOT NULL,
+                 client_time INTEGER, excluded TEXT, note TEXT, record TEXT NOT NULL,
+                 received_at INTEGER NOT NULL);
+               CREATE INDEX exposures ON records (experiment, time) WHERE kind = 'exposure';
+               CREATE INDEX events ON records (name, time) WHERE kind = 'event';
+               CREATE TABLE client_drops (received_at INTEGER NOT NULL, dropped INTEGER NOT NULL);
+               INSERT INTO records VALUES
+                 ('1', 'exposure', 'a', 'e', 'Red', NULL, 20, 20, NULL, NULL, '{}', 0),
+                 ('2', 'exposure', 'a', 'e', 'Blue', NULL, 10, 10, NULL, NULL, '{}', 0),
+                 ('3', 'exposure', 'b', 'e', 'Red', NULL, 10, 10, 'forged group', 'n', '{}', 0),
+                 ('4', 'event', 'a', NULL, NULL, 'purchase', 30, 30, NULL, NULL,
+                  '{"event":{"id":"4","user_id":"a","name":"purchase","time":30,"value":7.5}}', 0);
+               PRAGMA user_version = 2;"#,
+        )
+        .unwrap();
+    }
+    let store = Store::open(path.to_str().unwrap()).await.unwrap();
+    assert_eq!(
+        exposed(&store, "e").await,
+        [("Control".into(), 0), ("Red".into(), 0), ("Blue".into(), 1)]
+    );
+    let results = store.results(&rules(), "e").await.unwrap().unwrap();
+    let revenue = results.metrics.iter().find(|m| m.metric.name == "revenue").unwrap();
+    assert_eq!(revenue.groups[2].stats.sum, 7.5);
+    let version: i64 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(version, 3);
+}

@@ -571,7 +571,11 @@ async fn a_version_2_sqlite_database_is_migrated() {
         [("Control".into(), 0), ("Red".into(), 0), ("Blue".into(), 1)]
     );
     let results = store.results(&rules(), "e").await.unwrap().unwrap();
-    let revenue = results.metrics.iter().find(|m| m.metric.name == "revenue").unwrap();
+    let revenue = results
+        .metrics
+        .iter()
+        .find(|m| m.metric.name == "revenue")
+        .unwrap();
     assert_eq!(revenue.groups[2].stats.sum, 7.5);
     let version: i64 = rusqlite::Connection::open(&path)
         .unwrap()

@@ -140,6 +140,10 @@ impl PostgresStore {
             .read_only(true)
             .start()
             .await?;
+        // The aggregation reads whole tables: hash or merge joins are right for it. Right
+        // after a bulk load, before autovacuum has analysed the tables, the planner may pick a
+        // nested loop that rescans the events for every user (minutes instead of seconds).
+        tx.batch_execute("SET LOCAL enable_nestloop = off").await?;
         let exposed = tx
             .query(aggregate::EXPOSED, &[&experiment])
             .await?

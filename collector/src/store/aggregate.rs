@@ -56,6 +56,19 @@ ORDER BY kind DESC, excluded";
 /// Records the pages reported dropping from their full queues.
 pub const DROPPED: &str = "SELECT CAST(COALESCE(SUM(dropped), 0) AS BIGINT) FROM client_drops";
 
+/// Everything the queries return for one experiment, from one snapshot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figures {
+    /// [`EXPOSED`]: each group's exposed users.
+    pub exposed: Vec<(String, u64)>,
+    /// [`METRIC`], for each of the experiment's metrics in order.
+    pub metrics: Vec<Vec<GroupRow>>,
+    /// [`EXCLUDED`].
+    pub excluded: Vec<cohort_stats::Excluded>,
+    /// [`DROPPED`].
+    pub dropped: u64,
+}
+
 /// One group's row of [`METRIC`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupRow {

@@ -18,10 +18,10 @@ mod sqlite;
 use cohort::Rules;
 use cohort_protocol::Record;
 use cohort_stats::experiment::analyze_experiment;
-use cohort_stats::{ArmStats, Excluded, ExperimentResults};
+use cohort_stats::{ArmStats, ExperimentResults};
 
 use crate::verify::Exclusion;
-use aggregate::GroupRow;
+use aggregate::Figures;
 
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
@@ -119,9 +119,6 @@ pub fn is_postgres(db: &str) -> bool {
     db.starts_with("postgres://") || db.starts_with("postgresql://")
 }
 
-/// One row of the results' raw numbers: a group's exposed users.
-type Exposed = Vec<(String, u64)>;
-
 impl Store {
     /// Opens (and creates, or brings up to date) the store `db` names: a PostgreSQL URL or a
     /// SQLite file.
@@ -166,11 +163,7 @@ impl Store {
 
     /// The raw numbers of `experiment`'s results: exposed users per group, each metric's
     /// rows, the excluded counts and what pages dropped.
-    async fn raw(
-        &self,
-        rules: &Rules,
-        experiment: &str,
-    ) -> Result<(Exposed, Vec<Vec<GroupRow>>, Vec<Excluded>, u64), StoreError> {
+    async fn raw(&self, rules: &Rules, experiment: &str) -> Result<Figures, StoreError> {
         let metrics: Vec<cohort::rules::Metric> = rules
             .experiment_metrics(experiment)
             .into_iter()
@@ -198,7 +191,12 @@ impl Store {
         let Some(planned) = cohort_stats::experiment::planned_groups(rules, experiment) else {
             return Ok(None);
         };
-        let (exposed, metric_rows, excluded, dropped) = self.raw(rules, experiment).await?;
+        let Figures {
+            exposed,
+            metrics: metric_rows,
+            excluded,
+            dropped,
+        } = self.raw(rules, experiment).await?;
         // The planned groups in order, then any others the records name.
         let mut groups: Vec<String> = planned.iter().map(|(g, _)| g.clone()).collect();
         for (g, _) in &exposed {
@@ -245,5 +243,53 @@ fn empty(metric: &cohort::rules::Metric) -> ArmStats {
     match metric.kind {
         cohort::rules::MetricKind::Conversion => ArmStats::proportion(0, 0),
         _ => ArmStats::mean(0, 0.0, 0.0),
+    }
+}
+
+/// A record's columns.
+pub(crate) struct Row<'a> {
+    pub id: &'a str,
+    pub kind: &'static str,
+    pub user_id: &'a str,
+    pub experiment: Option<&'a str>,
+    pub group: Option<&'a str>,
+    pub name: Option<&'a str>,
+    pub value: Option<f64>,
+    pub time: i64,
+    pub client_time: i64,
+    pub excluded: Option<&'static str>,
+    pub note: Option<&'a str>,
+    pub record: String,
+}
+
+impl<'a> Row<'a> {
+    pub(crate) fn of(accepted: &'a Accepted) -> Row<'a> {
+        let record = &accepted.record;
+        let (experiment, group, name, value) = match record {
+            Record::Exposure {
+                experiment, group, ..
+            } => (Some(experiment.as_str()), Some(group.as_str()), None, None),
+            // An event names its experiment only when it is kept out for it.
+            Record::Event { name, value, .. } => (
+                accepted.exclusion.as_ref().map(|e| e.experiment.as_str()),
+                None,
+                Some(name.as_str()),
+                *value,
+            ),
+        };
+        Row {
+            id: record.id(),
+            kind: record.kind(),
+            user_id: record.user_id(),
+            experiment,
+            group,
+            name,
+            value,
+            time: accepted.time,
+            client_time: record.time(),
+            excluded: accepted.exclusion.as_ref().map(|e| e.reason),
+            note: accepted.exclusion.as_ref().map(|e| e.detail.as_str()),
+            record: serde_json::to_string(record).unwrap_or_default(),
+        }
     }
 }

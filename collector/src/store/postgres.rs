@@ -15,10 +15,9 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{IsolationLevel, NoTls};
 
-use super::aggregate::{self, GroupRow};
+use super::aggregate::{self, Figures, GroupRow};
 use super::schema;
-use super::sqlite::Row;
-use super::{Accepted, Inserted, StoreError, StoredRecord};
+use super::{Accepted, Inserted, Row, StoreError, StoredRecord};
 
 /// An arbitrary key for the advisory lock that serialises schema changes between collectors
 /// starting at once.
@@ -127,12 +126,7 @@ impl PostgresStore {
     }
 
     /// The raw numbers of an experiment's results (see [`aggregate`]), from one snapshot.
-    #[allow(clippy::type_complexity)]
-    pub async fn raw(
-        &self,
-        experiment: &str,
-        metrics: &[Metric],
-    ) -> Result<(Vec<(String, u64)>, Vec<Vec<GroupRow>>, Vec<Excluded>, u64), StoreError> {
+    pub async fn raw(&self, experiment: &str, metrics: &[Metric]) -> Result<Figures, StoreError> {
         let mut client = self.client().await?;
         let tx = client
             .build_transaction()
@@ -181,7 +175,12 @@ impl PostgresStore {
             .collect();
         let dropped: i64 = tx.query_one(aggregate::DROPPED, &[]).await?.get(0);
         tx.commit().await?;
-        Ok((exposed, per_metric, excluded, dropped as u64))
+        Ok(Figures {
+            exposed,
+            metrics: per_metric,
+            excluded,
+            dropped: dropped as u64,
+        })
     }
 
     /// Every stored record, in time order, read through a cursor.

@@ -6,13 +6,12 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use cohort::rules::Metric;
-use cohort_protocol::Record;
 use cohort_stats::Excluded;
 use rusqlite::{named_params, params, Connection, OptionalExtension};
 
-use super::aggregate::{self, GroupRow};
+use super::aggregate::{self, Figures, GroupRow};
 use super::schema;
-use super::{Accepted, Inserted, StoreError, StoredRecord};
+use super::{Accepted, Inserted, Row, StoreError, StoredRecord};
 
 /// An open SQLite store (a cheap handle: clones share the connections).
 #[derive(Clone)]
@@ -116,12 +115,7 @@ impl SqliteStore {
     }
 
     /// The raw numbers of an experiment's results (see [`aggregate`]).
-    #[allow(clippy::type_complexity)]
-    pub fn raw(
-        &self,
-        experiment: &str,
-        metrics: &[Metric],
-    ) -> Result<(Vec<(String, u64)>, Vec<Vec<GroupRow>>, Vec<Excluded>, u64), StoreError> {
+    pub fn raw(&self, experiment: &str, metrics: &[Metric]) -> Result<Figures, StoreError> {
         let conn = self.reader.lock().unwrap_or_else(|e| e.into_inner());
         // One read transaction: every figure from the same snapshot.
         conn.execute_batch("BEGIN")?;
@@ -164,7 +158,12 @@ impl SqliteStore {
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             let dropped: i64 = conn.query_row(aggregate::DROPPED, [], |row| row.get(0))?;
-            Ok::<_, rusqlite::Error>((exposed, per_metric, excluded, dropped as u64))
+            Ok::<_, rusqlite::Error>(Figures {
+                exposed,
+                metrics: per_metric,
+                excluded,
+                dropped: dropped as u64,
+            })
         })();
         conn.execute_batch("COMMIT")?;
         Ok(result?)
@@ -200,54 +199,6 @@ impl SqliteStore {
             })?;
         }
         Ok(())
-    }
-}
-
-/// A record's columns.
-pub(super) struct Row<'a> {
-    pub id: &'a str,
-    pub kind: &'static str,
-    pub user_id: &'a str,
-    pub experiment: Option<&'a str>,
-    pub group: Option<&'a str>,
-    pub name: Option<&'a str>,
-    pub value: Option<f64>,
-    pub time: i64,
-    pub client_time: i64,
-    pub excluded: Option<&'static str>,
-    pub note: Option<&'a str>,
-    pub record: String,
-}
-
-impl<'a> Row<'a> {
-    pub(super) fn of(accepted: &'a Accepted) -> Row<'a> {
-        let record = &accepted.record;
-        let (experiment, group, name, value) = match record {
-            Record::Exposure {
-                experiment, group, ..
-            } => (Some(experiment.as_str()), Some(group.as_str()), None, None),
-            // An event names its experiment only when it is kept out for it.
-            Record::Event { name, value, .. } => (
-                accepted.exclusion.as_ref().map(|e| e.experiment.as_str()),
-                None,
-                Some(name.as_str()),
-                *value,
-            ),
-        };
-        Row {
-            id: record.id(),
-            kind: record.kind(),
-            user_id: record.user_id(),
-            experiment,
-            group,
-            name,
-            value,
-            time: accepted.time,
-            client_time: record.time(),
-            excluded: accepted.exclusion.as_ref().map(|e| e.reason),
-            note: accepted.exclusion.as_ref().map(|e| e.detail.as_str()),
-            record: serde_json::to_string(record).unwrap_or_default(),
-        }
     }
 }
 

@@ -41,7 +41,7 @@ pub mod user;
 
 pub use compile::CompileOptions;
 pub use diagnostics::{Diagnostic, Diagnostics, Location, Severity};
-pub use eval::{Evaluation, Evaluator, Exposure, PrimaryExposure, Reason, Snapshot};
+pub use eval::{Evaluation, Evaluator, Exposure, PrimaryExposure, Reason, Snapshot, StickyGroup};
 pub use model::{IdType, SpecKind};
 pub use params::Param;
 pub use read::{bundle, compile, Format, RulesFile};

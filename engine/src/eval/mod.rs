@@ -12,6 +12,7 @@
 
 mod condition;
 mod result;
+mod sticky;
 #[cfg(feature = "user-agent")]
 mod user_agent;
 
@@ -21,6 +22,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 pub use result::{Evaluation, Exposure, PrimaryExposure, Reason};
+pub use sticky::StickyGroup;
 
 use crate::hash;
 use crate::model::SpecKind;

@@ -23,6 +23,9 @@ pub enum Reason {
     Unsupported,
     /// Evaluation raised (e.g. a numeric operator on text): rule ID `"error"`.
     Error,
+    /// A sticky experiment kept the user in the group they were first exposed to
+    /// ([`Evaluator::get_experiment_sticky`](super::Evaluator::get_experiment_sticky)).
+    Sticky,
 }
 
 impl Reason {
@@ -34,6 +37,7 @@ impl Reason {
             Reason::Unrecognized => "unrecognized",
             Reason::Unsupported => "unsupported",
             Reason::Error => "error",
+            Reason::Sticky => "sticky",
         }
     }
 }

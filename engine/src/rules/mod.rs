@@ -96,6 +96,14 @@ impl Rules {
         &self.settings
     }
 
+    /// The experiment's sticky version, if it is declared sticky.
+    pub fn sticky_version(&self, experiment: &str) -> Option<u32> {
+        self.settings
+            .iter()
+            .find(|(name, _)| name == experiment)
+            .and_then(|(_, s)| s.sticky_version)
+    }
+
     /// An experiment's analysis settings: as declared, else the defaults (every metric).
     pub fn experiment_settings(&self, experiment: &str) -> ExperimentSettings {
         self.settings

@@ -206,6 +206,63 @@ fn assign_shows_group_parameters_and_reason() {
     assert_eq!(v["reason"], "matched");
     let color = v["params"]["Button Color"].as_str().unwrap();
     assert_eq!(if group == "Control" { "Blue" } else { group }, color);
+    // The bundled experiment is sticky (version 1): a kept group holds at that version only.
+    let other = ["Control", "Red", "Green", "Orange"]
+        .into_iter()
+        .find(|g| *g != group)
+        .unwrap();
+    let assign = |extra: &[&str]| -> Value {
+        let out = cohort()
+            .args([
+                "assign",
+                "--json",
+                "--experiment",
+                "button_color_v3",
+                "--user",
+                "abc",
+            ])
+            .args(extra)
+            .arg("--rules")
+            .arg(repo("experiments/button_color_v3.json"))
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        serde_json::from_slice(&out).unwrap()
+    };
+    let kept = assign(&["--sticky", &format!("{other}:1")]);
+    assert_eq!(
+        (kept["group"].as_str(), kept["reason"].as_str()),
+        (Some(other), Some("sticky"))
+    );
+    let bumped = assign(&["--sticky", &format!("{other}:2")]);
+    assert_eq!(
+        (bumped["group"].as_str(), bumped["reason"].as_str()),
+        (Some(group), Some("matched"))
+    );
+    let forced = assign(&["--force", other]);
+    assert_eq!(
+        (forced["group"].as_str(), forced["reason"].as_str()),
+        (Some(other), Some("forced"))
+    );
+    cohort()
+        .args([
+            "assign",
+            "--experiment",
+            "button_color_v3",
+            "--user",
+            "abc",
+            "--force",
+            "Purple",
+        ])
+        .arg("--rules")
+        .arg(repo("experiments/button_color_v3.json"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "button_color_v3 has no group \"Purple\" (its groups: Control, Red, Green, Orange)",
+        ));
     cohort()
         .args(["assign", "--experiment", "nope", "--user", "abc", "--rules"])
         .arg(repo("experiments/button_color_v3.json"))

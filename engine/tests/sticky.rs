@@ -170,3 +170,39 @@ fn without_stickiness_or_a_known_group_evaluation_is_statsigs() {
     );
     assert_eq!(e.reason, Reason::Unrecognized);
 }
+
+#[test]
+fn forcing_gives_the_named_group_to_anyone_and_nothing_for_unknown_groups() {
+    let rules = rules(50, 50, None);
+    for n in 0..200 {
+        let fresh = rules.at(0).get_experiment(&user(n), "e");
+        for group in ["Control", "Red"] {
+            let forced = rules
+                .at(0)
+                .get_experiment_forced(&user(n), "e", group)
+                .expect("the experiment has the group");
+            assert_eq!(forced.group(), Some(group));
+            assert_eq!(forced.reason, Reason::Forced);
+            let color = if group == "Red" { "Red" } else { "Blue" };
+            assert_eq!(forced.get("Button Color", "?"), color);
+            assert_eq!(
+                forced.rule_id,
+                if group == "Red" {
+                    "red-rule"
+                } else {
+                    "control-rule"
+                }
+            );
+            // Forcing reads the rules; it changes nothing for the next evaluation.
+            assert_eq!(rules.at(0).get_experiment(&user(n), "e"), fresh);
+        }
+    }
+    assert!(rules
+        .at(0)
+        .get_experiment_forced(&user(0), "e", "Purple")
+        .is_none());
+    assert!(rules
+        .at(0)
+        .get_experiment_forced(&user(0), "nope", "Red")
+        .is_none());
+}

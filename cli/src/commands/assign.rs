@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use cohort::User;
+use cohort::{StickyGroup, User};
 use serde_json::json;
 
 use crate::output::{stdout, Result};
@@ -20,9 +20,30 @@ pub struct Args {
     /// The user ID.
     #[arg(long)]
     user: String,
+    /// The group the user was first exposed to, as the page keeps it for a sticky experiment:
+    /// GROUP:VERSION. The user stays in it while the experiment's sticky version is VERSION.
+    #[arg(long, value_name = "GROUP:VERSION", value_parser = parse_kept)]
+    sticky: Option<(String, u32)>,
+    /// Force the group (QA), as the page's `?force=<experiment>:<group>` does.
+    #[arg(long, value_name = "GROUP", conflicts_with = "sticky")]
+    force: Option<String>,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
+}
+
+/// `GROUP:VERSION`, split at the last colon.
+fn parse_kept(text: &str) -> std::result::Result<(String, u32), String> {
+    let (group, version) = text
+        .rsplit_once(':')
+        .ok_or_else(|| format!("\"{text}\" is not GROUP:VERSION"))?;
+    let version = version
+        .parse()
+        .map_err(|_| format!("the version in \"{text}\" is not a whole number"))?;
+    if group.is_empty() {
+        return Err(format!("\"{text}\" names no group"));
+    }
+    Ok((group.to_owned(), version))
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -38,9 +59,33 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .into());
     }
     let user = User::with_id(args.user.clone());
-    let result = rules
-        .at(args.rules.now_ms())
-        .get_experiment(&user, &args.experiment);
+    let evaluator = rules.at(args.rules.now_ms());
+    let result = match (&args.force, &args.sticky) {
+        (Some(group), _) => evaluator
+            .get_experiment_forced(&user, &args.experiment, group)
+            .ok_or_else(|| {
+                let groups: Vec<&str> = rules
+                    .spec(cohort::SpecKind::Config, &args.experiment)
+                    .into_iter()
+                    .flat_map(|spec| spec.groups())
+                    .filter_map(|rule| rule.group_name.as_deref())
+                    .collect();
+                format!(
+                    "{} has no group \"{group}\" (its groups: {})",
+                    args.experiment,
+                    groups.join(", ")
+                )
+            })?,
+        (None, Some((group, version))) => evaluator.get_experiment_sticky(
+            &user,
+            &args.experiment,
+            Some(StickyGroup {
+                version: *version,
+                group,
+            }),
+        ),
+        (None, None) => evaluator.get_experiment(&user, &args.experiment),
+    };
     let group = result.group();
     let mut out = stdout();
     if args.json {

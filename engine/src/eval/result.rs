@@ -26,6 +26,9 @@ pub enum Reason {
     /// A sticky experiment kept the user in the group they were first exposed to
     /// ([`Evaluator::get_experiment_sticky`](super::Evaluator::get_experiment_sticky)).
     Sticky,
+    /// The caller forced the group (QA): the group's value and rule, never an exposure
+    /// ([`Evaluator::get_experiment_forced`](super::Evaluator::get_experiment_forced)).
+    Forced,
 }
 
 impl Reason {
@@ -38,6 +41,7 @@ impl Reason {
             Reason::Unsupported => "unsupported",
             Reason::Error => "error",
             Reason::Sticky => "sticky",
+            Reason::Forced => "forced",
         }
     }
 }

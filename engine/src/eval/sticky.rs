@@ -1,14 +1,19 @@
+//! Assignment options beside Statsig's evaluation: sticky groups and forced groups.
+//!
 //! Sticky assignment (GrowthBook's versioned sticky bucketing, Statsig's persistent
 //! assignment): a user keeps the group they were first exposed to while the experiment's
 //! sticky version stays, even when its allocation or weights change; bumping the version
-//! re-assigns everyone.
+//! re-assigns everyone. The engine does not store anything: the caller keeps the first group
+//! it exposed a user to under (experiment, version) and passes it back as a [`StickyGroup`].
+//! Without one, or for an experiment that is not declared sticky, evaluation is exactly
+//! Statsig's.
 //!
-//! The engine does not store anything: the caller keeps the first group it exposed a user to
-//! under (experiment, version) and passes it back as a [`StickyGroup`]. Without one, or for an
-//! experiment that is not declared sticky, evaluation is exactly Statsig's.
+//! Forcing (GrowthBook's forced variations, Statsig's overrides): QA asks for a group by name
+//! and gets its value, with [`Reason::Forced`], whoever the user is.
 
 use super::{Evaluation, Evaluator, Reason};
 use crate::model::SpecKind;
+use crate::rules::Rule;
 use crate::user::User;
 
 /// A group a user was exposed to, as the caller kept it.
@@ -40,20 +45,47 @@ impl<'r> Evaluator<'r> {
         {
             return fresh;
         }
-        let Some(rule) = self.rules.spec(SpecKind::Config, name).and_then(|spec| {
-            spec.groups()
-                .find(|r| r.group_name.as_deref() == Some(kept.group))
-        }) else {
+        let Some(rule) = self.group_rule(name, kept.group) else {
             return fresh;
         };
-        Evaluation {
-            value: &rule.return_value,
-            passed: true,
-            rule_id: &rule.id,
-            group_name: rule.group_name.as_deref(),
-            is_experiment_group: true,
-            reason: Reason::Sticky,
-            ..fresh
-        }
+        in_group(fresh, rule, Reason::Sticky)
+    }
+
+    /// `get_experiment` with the group forced to `group` (QA): the group's value and rule, with
+    /// reason [`Reason::Forced`]; `None` when the experiment has no such group. Callers must
+    /// not log an exposure for a forced result.
+    pub fn get_experiment_forced(
+        &self,
+        user: &User,
+        name: &str,
+        group: &str,
+    ) -> Option<Evaluation<'r>> {
+        let rule = self.group_rule(name, group)?;
+        Some(in_group(
+            self.get_experiment(user, name),
+            rule,
+            Reason::Forced,
+        ))
+    }
+
+    /// The rule of the experiment's group named `group`.
+    fn group_rule(&self, experiment: &str, group: &str) -> Option<&'r Rule> {
+        self.rules
+            .spec(SpecKind::Config, experiment)?
+            .groups()
+            .find(|r| r.group_name.as_deref() == Some(group))
+    }
+}
+
+/// `evaluation`, moved into the group of `rule` for `reason`.
+fn in_group<'r>(evaluation: Evaluation<'r>, rule: &'r Rule, reason: Reason) -> Evaluation<'r> {
+    Evaluation {
+        value: &rule.return_value,
+        passed: true,
+        rule_id: &rule.id,
+        group_name: rule.group_name.as_deref(),
+        is_experiment_group: true,
+        reason,
+        ..evaluation
     }
 }

@@ -2,9 +2,11 @@
 //! that assigns the user in the browser, with the bundled rules and the `cohort` engine.
 //!
 //! Browser concerns only: who the user is ([`identity`], [`storage`]), the deployment's
-//! settings ([`config`]), the bundled rules ([`bundle`]), what the variant looks like
-//! ([`variant`], [`colors`]), the task list ([`tasks`]), the exposures and events sent to the
-//! collector ([`events`]), talking to servers ([`fetch`]) and the components. The evaluation itself is the engine's.
+//! settings ([`config`]), the bundled rules ([`bundle`]), the session's signals
+//! ([`session`]), forced and sticky groups ([`force`], [`sticky`]), what the variant looks
+//! like ([`variant`], [`colors`]), the task list ([`tasks`]), the exposures and events sent to
+//! the collector ([`events`]), talking to servers ([`fetch`]) and the components. The
+//! evaluation itself is the engine's.
 
 pub mod bundle;
 pub mod colors;
@@ -13,14 +15,18 @@ pub mod config;
 pub mod console;
 pub mod events;
 pub mod fetch;
+pub mod force;
 pub mod identity;
 pub mod results;
 pub mod route;
+pub mod session;
+pub mod sticky;
 pub mod storage;
 pub mod tasks;
 pub mod variant;
 
-use components::{App, Session};
+use components::App;
+pub use session::Session;
 
 /// Talc, an allocator made for WebAssembly: smaller than the default dlmalloc, which matters
 /// to a page with a size budget.
@@ -42,30 +48,13 @@ pub fn start() {
         let identity = identity::resolve(&store, &search, config.ip_echo_url.as_deref()).await;
         // (Without the rules when `scripts/bench` measures the engine's share of the Wasm.)
         let rules = (!cfg!(cohort_size_probe)).then(bundle::bundled_rules);
+        let forced = rules.and_then(|rules| {
+            force::forced_group(&search, rules, variant::EXPERIMENT, console::warn)
+        });
         let log = events::EventLog::open(store, config.collector_url);
-        let session = session_for(identity, store, log, rules);
-        let (seen_by, seen) = (session.identity.clone(), session.variant.clone());
+        let session = Session::new(identity, forced, store, log, rules);
         leptos::mount::mount_to_body(move || view! { <App session /> });
         // The user has now seen their group.
-        log.exposure(&seen_by, &seen);
+        session.expose();
     });
-}
-
-/// The session of a user: their variant under `rules`, evaluated now.
-pub fn session_for(
-    identity: identity::Identity,
-    store: storage::Store,
-    log: events::EventLog,
-    rules: Option<&cohort::Rules>,
-) -> Session {
-    let variant = variant::Variant::assign(rules, &identity.user_id, js_sys::Date::now() as i64);
-    if let Some(problem) = &variant.color_problem {
-        console::warn(&problem.to_string());
-    }
-    Session {
-        identity,
-        variant,
-        store,
-        log,
-    }
 }

@@ -1,7 +1,7 @@
 //! The user's variant of the course's experiment: evaluating `button_color_v3` with the engine
 //! and reading its two parameters with the course's defaults.
 
-use cohort::{Reason, Rules, User};
+use cohort::{Reason, Rules, StickyGroup, User};
 
 use crate::colors::{ButtonColor, ColorError};
 
@@ -13,6 +13,15 @@ pub const DEFAULT_COLOR_TEXT: &str = "blue";
 /// Its text parameter and the course's default.
 pub const TEXT_PARAM: &str = "Paragraph Text";
 pub const DEFAULT_TEXT: &str = "Data Engineering Boot Camp";
+
+/// How the group is chosen beside the rules.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Choice<'a> {
+    /// A group QA forced (`?force`, the panel): shown, never logged.
+    pub forced: Option<&'a str>,
+    /// The group the user was first exposed to, kept for a sticky experiment.
+    pub kept: Option<StickyGroup<'a>>,
+}
 
 /// What one user sees.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,6 +42,11 @@ pub struct Variant {
 impl Variant {
     /// Evaluates the experiment for `user_id` at `now_ms`; `None` rules give the defaults.
     pub fn assign(rules: Option<&Rules>, user_id: &str, now_ms: i64) -> Variant {
+        Variant::choose(rules, user_id, now_ms, Choice::default())
+    }
+
+    /// As [`Variant::assign`], with a forced or kept group.
+    pub fn choose(rules: Option<&Rules>, user_id: &str, now_ms: i64, choice: Choice) -> Variant {
         // `scripts/bench` builds the page once without the engine to measure its share.
         if cfg!(cohort_size_probe) {
             return Variant::defaults(Reason::Unrecognized);
@@ -41,7 +55,12 @@ impl Variant {
         let Some(rules) = rules else {
             return Variant::defaults(Reason::Unrecognized);
         };
-        let result = rules.at(now_ms).get_experiment(&user, EXPERIMENT);
+        let evaluator = rules.at(now_ms);
+        let result = match choice.forced {
+            Some(group) => evaluator.get_experiment_forced(&user, EXPERIMENT, group),
+            None => None,
+        }
+        .unwrap_or_else(|| evaluator.get_experiment_sticky(&user, EXPERIMENT, choice.kept));
         let (color, color_problem) =
             ButtonColor::parse_or_default(result.get(COLOR_PARAM, DEFAULT_COLOR_TEXT));
         Variant {
@@ -70,6 +89,11 @@ impl Variant {
             paragraph: DEFAULT_TEXT.to_owned(),
             secondary_exposures: Vec::new(),
         }
+    }
+
+    /// Whether QA forced the group (never logged).
+    pub fn is_forced(&self) -> bool {
+        self.reason == Reason::Forced
     }
 
     /// How the group is described on the page.

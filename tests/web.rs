@@ -1,5 +1,6 @@
 //! The page's components in headless Chrome (`wasm-bindgen-test`): each group's button and
-//! text, the defaults, the stored ID, `?random`, the IP echo, and broken localStorage.
+//! text, the defaults, the stored ID, `?random`, the IP echo, broken localStorage, the next
+//! visitor in place, forced groups and sticky groups.
 
 #![cfg(target_arch = "wasm32")]
 
@@ -7,11 +8,13 @@ use cohort::{CompileOptions, Rules};
 use cohort_app::bundle::bundled_rules;
 use cohort_app::colors::NamedColor;
 use cohort_app::components::App;
+use cohort_app::events::queue::Queue;
 use cohort_app::events::EventLog;
 use cohort_app::identity::{self, IdSource, Identity, USER_ID_KEY};
-use cohort_app::session_for;
 use cohort_app::storage::Store;
 use cohort_app::variant::{Variant, DEFAULT_TEXT};
+use cohort_app::Session;
+use cohort_protocol::Record;
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -59,13 +62,14 @@ struct Mounted {
 }
 
 impl Mounted {
-    fn new(session: cohort_app::components::Session) -> Mounted {
+    fn new(session: Session) -> Mounted {
         let document = web_sys::window().unwrap().document().unwrap();
         let root: web_sys::HtmlElement = document.create_element("div").unwrap().unchecked_into();
         document.body().unwrap().append_child(&root).unwrap();
-        let handle = leptos::mount::mount_to(root.clone(), move || {
-            view! { <App session=session.clone() /> }.into_any()
-        });
+        let handle =
+            leptos::mount::mount_to(root.clone(), move || view! { <App session /> }.into_any());
+        // As the page does once it is mounted.
+        session.expose();
         Mounted {
             root,
             _handle: handle,
@@ -99,13 +103,40 @@ impl Drop for Mounted {
 }
 
 /// The page for a user, with an event log that keeps to `store`.
-fn page_for(identity: Identity, store: Store, rules: Option<&Rules>) -> Mounted {
-    Mounted::new(session_for(
+fn page_for(identity: Identity, store: Store, rules: Option<&'static Rules>) -> Mounted {
+    Mounted::new(session(identity, None, store, rules))
+}
+
+/// A session with an event log that keeps to `store` (no collector).
+fn session(
+    identity: Identity,
+    forced: Option<&str>,
+    store: Store,
+    rules: Option<&'static Rules>,
+) -> Session {
+    Session::new(
         identity,
+        forced.map(str::to_owned),
         store,
         EventLog::open(store, None),
         rules,
+    )
+}
+
+/// Rules compiled from `json`, for the life of the tests.
+fn compiled(json: &str) -> &'static Rules {
+    Box::leak(Box::new(
+        Rules::from_statsig_json(json, CompileOptions::STRICT).unwrap(),
     ))
+}
+
+/// The records queued in `store`, oldest first.
+fn queued(store: &Store) -> Vec<Record> {
+    Queue::new(store)
+        .records()
+        .iter()
+        .map(|json| serde_json::from_str(json).unwrap())
+        .collect()
 }
 
 /// `rgb(r, g, b)`, as the browser reports a style's colour.
@@ -183,8 +214,7 @@ fn each_group_gets_its_colour_and_text() {
 
 #[wasm_bindgen_test]
 fn without_the_experiment_the_course_defaults_show() {
-    let empty = Rules::from_statsig_json("{}", CompileOptions::STRICT).unwrap();
-    for rules in [None, Some(&empty)] {
+    for rules in [None, Some(compiled("{}"))] {
         let page = page_for(identity(&user_in("Red")), Store::memory(), rules);
         assert_eq!(page.background("cta"), rgb(NamedColor::Blue.hex()));
         assert_eq!(page.text("paragraph"), DEFAULT_TEXT);
@@ -202,9 +232,8 @@ fn parameter_values_are_text_never_markup() {
         "Join the Data Engineering Boot Camp today",
         "<img src=x onerror=alert(1)><b>bold</b>",
     );
-    let rules = Rules::from_statsig_json(&json, CompileOptions::STRICT).unwrap();
     let id = user_in("Orange");
-    let page = page_for(identity(&id), Store::memory(), Some(&rules));
+    let page = page_for(identity(&id), Store::memory(), Some(compiled(&json)));
     let paragraph = page.get("paragraph");
     assert_eq!(
         paragraph.text_content().unwrap(),
@@ -276,8 +305,12 @@ async fn random_ids_are_fresh_and_never_stored() {
         Some(stored.user_id.clone())
     );
     let page = page_for(a.clone(), store, Some(bundled_rules()));
-    let toggle: web_sys::HtmlInputElement = page.get("random-toggle").unchecked_into();
-    assert!(toggle.checked());
+    assert_eq!(
+        page.get("id-source")
+            .get_attribute("data-source")
+            .as_deref(),
+        Some("random")
+    );
     assert_eq!(
         identity::resolve(&store, "", None).await.user_id,
         stored.user_id
@@ -422,4 +455,223 @@ async fn tasks_can_be_added_toggled_and_deleted_and_are_kept() {
         .query_selector("li[data-number='1'].done")
         .unwrap()
         .is_some());
+}
+
+/// The (user, group) of every exposure queued in `store`.
+fn exposures(store: &Store) -> Vec<(String, String)> {
+    queued(store)
+        .into_iter()
+        .filter_map(|record| match record {
+            Record::Exposure { user_id, group, .. } => Some((user_id, group)),
+            Record::Event { .. } => None,
+        })
+        .collect()
+}
+
+/// Asserts that the page shows what the rules give the user it shows.
+fn assert_shows_its_user(page: &Mounted, rules: &Rules) {
+    let user_id = page.text("user-id");
+    let expected = Variant::assign(Some(rules), &user_id, 0);
+    assert_eq!(page.text("group"), expected.group_label(), "{user_id}");
+    assert_eq!(page.background("cta"), rgb(expected.color.background()));
+    assert_eq!(page.text("paragraph"), expected.paragraph);
+}
+
+#[wasm_bindgen_test]
+async fn the_next_visitor_restyles_in_place_with_one_new_exposure() {
+    let store = Store::memory();
+    let first = user_in("Red");
+    let page = page_for(identity(&first), store, Some(bundled_rules()));
+    let cta = page.get("cta");
+    tick().await;
+    assert_eq!(exposures(&store), [(first.clone(), "Red".to_owned())]);
+    let mut seen = vec![first];
+    // Until the group changes (three users in four do), each click is one new user, shown at
+    // once on the same elements, and exactly one new exposure.
+    while page.text("group") == "Red" || seen.len() < 3 {
+        page.get("next-visitor").click();
+        tick().await;
+        let user_id = page.text("user-id");
+        assert!(!seen.contains(&user_id), "a new user each time");
+        seen.push(user_id.clone());
+        assert_shows_its_user(&page, bundled_rules());
+        assert_eq!(
+            page.get("id-source")
+                .get_attribute("data-source")
+                .as_deref(),
+            Some("random")
+        );
+        let logged = exposures(&store);
+        assert_eq!(logged.len(), seen.len(), "one exposure per visitor");
+        assert_eq!(logged.last().unwrap(), &(user_id, page.text("group")));
+        assert!(seen.len() < 40, "the group never changed");
+    }
+    assert!(cta.is_connected(), "restyled in place, not re-created");
+    assert_ne!(page.background("cta"), rgb(NamedColor::Red.hex()));
+    // The stored user's group is kept as sticky; nothing random is.
+    assert_eq!(
+        store.keys("cohort.sticky."),
+        [cohort_app::sticky::key("button_color_v3", 1, &seen[0])]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_forced_group_is_shown_labelled_and_never_logged() {
+    let store = Store::memory();
+    let user = user_in("Control");
+    let page = Mounted::new(session(
+        identity(&user),
+        Some("Red"),
+        store,
+        Some(bundled_rules()),
+    ));
+    tick().await;
+    assert_eq!(page.background("cta"), rgb(NamedColor::Red.hex()));
+    assert_eq!(page.text("group"), "Red");
+    assert!(
+        page.text("forced").contains("Red"),
+        "{}",
+        page.text("forced")
+    );
+    assert!(queued(&store).is_empty(), "no exposure for a forced view");
+    // Its events carry no group.
+    let tasks = page.get("tasks");
+    let input: web_sys::HtmlInputElement = tasks
+        .query_selector("input#new-task")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    input.set_value("Check the forced view");
+    let form: web_sys::HtmlFormElement = tasks
+        .query_selector("form")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    form.request_submit().unwrap();
+    tick().await;
+    let records = queued(&store);
+    let [Record::Event { name, groups, .. }] = records.as_slice() else {
+        panic!("one event: {records:?}");
+    };
+    assert_eq!(name, "task_added");
+    assert!(groups.is_empty(), "{groups:?}");
+    drop(page);
+
+    // The panel forces and unforces in place.
+    let store = Store::memory();
+    let page = page_for(identity(&user), store, Some(bundled_rules()));
+    tick().await;
+    assert_eq!(
+        page.get("forced").get_attribute("data-on").as_deref(),
+        Some("false")
+    );
+    let select: web_sys::HtmlSelectElement = page.get("force-group").unchecked_into();
+    select.set_value("Orange");
+    select
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
+    tick().await;
+    assert_eq!(page.background("cta"), rgb(NamedColor::Orange.hex()));
+    assert!(page.text("forced").contains("Orange"));
+    assert_eq!(
+        page.get("forced").get_attribute("data-on").as_deref(),
+        Some("true")
+    );
+    select.set_value("");
+    select
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
+    tick().await;
+    assert_eq!(page.background("cta"), rgb(NamedColor::Blue.hex()));
+    assert_eq!(
+        page.get("forced").get_attribute("data-on").as_deref(),
+        Some("false")
+    );
+    assert_eq!(
+        exposures(&store),
+        [(user, "Control".to_owned())],
+        "only the real group"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_sticky_user_keeps_their_group_until_the_version_is_bumped() {
+    let bundle = include_str!("../experiments/button_color_v3.json");
+    let first_rules = bundled_rules();
+    assert_eq!(first_rules.sticky_version("button_color_v3"), Some(1));
+    // The same experiment with Red's share cut from 25% to 5% (buckets 250-299 stay Red; the
+    // rest of Red's buckets go to Green), then the same with the version bumped.
+    let narrowed = bundle.replacen("\"targetValue\": 500,", "\"targetValue\": 300,", 1);
+    assert_ne!(narrowed, bundle);
+    let changed = compiled(&narrowed);
+    let bumped = compiled(&narrowed.replace("\"sticky_version\": 1", "\"sticky_version\": 2"));
+    // A user the change moves out of Red.
+    let user = (0..2000)
+        .map(|i| {
+            identity::user_id_from_bytes([
+                i as u8,
+                (i >> 8) as u8,
+                9,
+                9,
+                9,
+                9,
+                9,
+                9,
+                9,
+                9,
+                9,
+                9,
+                9,
+                9,
+                9,
+                9,
+            ])
+        })
+        .find(|id| {
+            Variant::assign(Some(first_rules), id, 0).group.as_deref() == Some("Red")
+                && Variant::assign(Some(changed), id, 0).group.as_deref() == Some("Green")
+        })
+        .expect("a Red user the change moves to Green");
+
+    let store = Store::memory();
+    let page = page_for(identity(&user), store, Some(first_rules));
+    tick().await;
+    assert_eq!(page.text("group"), "Red");
+    drop(page);
+    assert_eq!(
+        cohort_app::sticky::kept(&store, "button_color_v3", 1, &user).as_deref(),
+        Some("Red")
+    );
+
+    // New rules, same version: still Red, and no new exposure.
+    let page = page_for(identity(&user), store, Some(changed));
+    tick().await;
+    assert_eq!(page.text("group"), "Red");
+    assert_eq!(page.background("cta"), rgb(NamedColor::Red.hex()));
+    assert_eq!(exposures(&store), [(user.clone(), "Red".to_owned())]);
+    drop(page);
+
+    // Without a kept group (another browser, or no storage) the rules decide: Green.
+    let elsewhere = Store::memory();
+    let page = page_for(identity(&user), elsewhere, Some(changed));
+    tick().await;
+    assert_eq!(page.text("group"), "Green");
+    drop(page);
+
+    // A new version re-assigns: Green, exposed and kept under version 2.
+    let page = page_for(identity(&user), store, Some(bumped));
+    tick().await;
+    assert_eq!(page.text("group"), "Green");
+    assert_eq!(page.background("cta"), rgb(NamedColor::Green.hex()));
+    assert_eq!(
+        exposures(&store),
+        [
+            (user.clone(), "Red".to_owned()),
+            (user.clone(), "Green".to_owned())
+        ]
+    );
+    assert_eq!(
+        cohort_app::sticky::kept(&store, "button_color_v3", 2, &user).as_deref(),
+        Some("Green")
+    );
 }

@@ -5,20 +5,8 @@ use leptos::either::Either;
 use leptos::prelude::*;
 
 use super::{ExperimentPage, SignupPage};
-use crate::events::EventLog;
-use crate::identity::Identity;
 use crate::route::{Link, Route, Router};
-use crate::storage::Store;
-use crate::variant::Variant;
-
-/// Everything decided before the first paint: who the user is and what they see.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Session {
-    pub identity: Identity,
-    pub variant: Variant,
-    pub store: Store,
-    pub log: EventLog,
-}
+use crate::session::Session;
 
 /// The whole page.
 #[component]

@@ -2,37 +2,40 @@
 
 use leptos::prelude::*;
 
-use super::{IdentityPanel, Session, TaskList};
+use super::{derived, IdentityPanel, Session, TaskList};
 use crate::route::{Link, Route, Router};
 
-/// `/`: the experiment's variant, the user's assignment and their tasks.
+/// `/`: the experiment's variant, the user's assignment and their tasks. The paragraph and
+/// the button follow the session's variant.
 #[component]
 pub fn ExperimentPage() -> impl IntoView {
     let session = expect_context::<Session>();
-    let (log, identity) = (session.log, session.identity.clone());
-    let variant = session.variant;
-    let clicked = variant.clone();
+    let (log, identity, variant) = (session.log, session.identity, session.variant);
     let router = expect_context::<Router>();
     let enroll = move |_| {
-        log.event(cohort_protocol::CTA_CLICK, &identity, &clicked);
+        identity.with_untracked(|identity| {
+            variant
+                .with_untracked(|variant| log.event(cohort_protocol::CTA_CLICK, identity, variant))
+        });
         router.navigate(Route::Signup);
     };
+    let color = move |f: fn(&crate::colors::ButtonColor) -> &str| {
+        derived(move || variant.with(|v| f(&v.color).to_owned()))
+    };
     view! {
-        <section class="card hero" aria-labelledby="hero-title">
-            <p class="eyebrow" id="hero-title">
-                "A/B test · assigned in your browser"
-            </p>
-            <p class="lead" data-testid="paragraph">
-                {variant.paragraph.clone()}
-            </p>
+        <section class="card hero" aria-labelledby="headline">
+            <p class="eyebrow">"A/B test · assigned in your browser"</p>
+            <h1 class="lead" id="headline" data-testid="paragraph">
+                {derived(move || variant.with(|v| v.paragraph.clone()))}
+            </h1>
             <div class="actions">
                 <button
                     type="button"
                     class="cta"
                     data-testid="cta"
-                    data-color=variant.color.label().to_owned()
-                    style:background-color=variant.color.background().to_owned()
-                    style:color=variant.color.foreground()
+                    data-color=color(|c| c.label())
+                    style:background-color=color(|c| c.background())
+                    style:color=color(|c| c.foreground())
                     on:click=enroll
                 >
                     "Enroll now"

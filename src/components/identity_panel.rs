@@ -1,63 +1,45 @@
-//! The user's assignment: group, user ID and where the ID came from, and the switch that
-//! impersonates a random user.
+//! The user's assignment: group, user ID and where the ID came from, the button that plays
+//! the next random visitor in place, and the QA panel that forces a group.
 
 use leptos::prelude::*;
 
-use super::Session;
-use crate::identity::IdSource;
+use super::{derived, ForcePanel, Session};
 
 /// The "Your assignment" card.
 #[component]
 pub fn IdentityPanel() -> impl IntoView {
     let session = expect_context::<Session>();
-    let identity = session.identity;
-    let is_random = identity.source == IdSource::Random;
+    let (identity, variant) = (session.identity, session.variant);
+    let source = move |f: fn(crate::identity::IdSource) -> &'static str| {
+        derived(move || f(identity.with(|i| i.source)).to_owned())
+    };
     view! {
         <section class="card" aria-labelledby="assignment-title">
             <h2 id="assignment-title">"Your assignment"</h2>
             <dl class="facts">
                 <dt>"Group"</dt>
-                <dd data-testid="group">{session.variant.group_label()}</dd>
+                <dd data-testid="group">{derived(move || variant.with(|v| v.group_label()))}</dd>
                 <dt>"User ID"</dt>
                 <dd>
-                    <code data-testid="user-id">{identity.user_id}</code>
+                    <code data-testid="user-id">{derived(move || identity.with(|i| i.user_id.clone()))}</code>
                 </dd>
                 <dt>"ID source"</dt>
-                <dd data-testid="id-source" data-source=identity.source.code()>
-                    {identity.source.label()}
+                <dd data-testid="id-source" data-source=source(|s| s.code())>
+                    {source(|s| s.label())}
                 </dd>
             </dl>
-            <label class="switch">
-                <input
-                    type="checkbox"
-                    role="switch"
-                    data-testid="random-toggle"
-                    prop:checked=is_random
-                    on:change=move |_| set_random(!is_random)
-                />
-                <span>"Impersonate a random user"</span>
-            </label>
-            <p class="hint">"Each load with ?random plays a new user, as in the course."</p>
+            <button
+                type="button"
+                class="secondary"
+                data-testid="next-visitor"
+                on:click=move |_| session.next_visitor()
+            >
+                "Next random visitor"
+            </button>
+            <p class="hint">
+                "Plays a new random user here, as a load with ?random does in the course."
+            </p>
+            <ForcePanel />
         </section>
     }
-}
-
-/// Sets or clears `?random` (keeping other parameters) and reloads: the identity is decided
-/// before the first paint, so a new one needs a new page load.
-fn set_random(on: bool) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let location = window.location();
-    let search = location.search().unwrap_or_default();
-    let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else {
-        return;
-    };
-    if on {
-        params.set("random", "");
-    } else {
-        params.delete("random");
-    }
-    let query: String = params.to_string().into();
-    let _ = location.set_search(&query);
 }

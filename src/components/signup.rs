@@ -3,19 +3,24 @@
 
 use leptos::prelude::*;
 
-use super::{IdentityPanel, Session};
+use super::{derived, IdentityPanel, Session};
 use crate::route::{Link, Route};
 
 /// `/signup`: logs `visited_signup` and thanks the user, in their variant's colours.
 #[component]
 pub fn SignupPage() -> impl IntoView {
     let session = expect_context::<Session>();
-    session.log.event(
-        cohort_protocol::VISITED_SIGNUP,
-        &session.identity,
-        &session.variant,
-    );
     let variant = session.variant;
+    session.identity.with_untracked(|identity| {
+        variant.with_untracked(|v| {
+            session
+                .log
+                .event(cohort_protocol::VISITED_SIGNUP, identity, v)
+        })
+    });
+    let color = move |f: fn(&crate::colors::ButtonColor) -> &str| {
+        derived(move || variant.with(|v| f(&v.color).to_owned()))
+    };
     view! {
         <section class="card hero" aria-labelledby="signup-title" data-testid="signup">
             <p class="eyebrow">"Data Engineering Boot Camp"</p>
@@ -28,10 +33,10 @@ pub fn SignupPage() -> impl IntoView {
             </p>
             <p
                 class="badge"
-                style:background-color=variant.color.background().to_owned()
-                style:color=variant.color.foreground()
+                style:background-color=color(|c| c.background())
+                style:color=color(|c| c.foreground())
             >
-                {variant.group_label()}
+                {derived(move || variant.with(|v| v.group_label()))}
             </p>
             <p>
                 <Link to=Route::Home label="← Back to the course" testid="back-link" />

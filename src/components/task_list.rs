@@ -11,7 +11,7 @@ use wasm_bindgen::JsCast;
 
 use cohort_protocol::{TASK_ADDED, TASK_COMPLETED};
 
-use super::Session;
+use super::{derived, Session};
 use crate::tasks::{Parity, TaskList as Tasks, TASKS_KEY};
 
 /// The "Your tasks" card.
@@ -19,10 +19,13 @@ use crate::tasks::{Parity, TaskList as Tasks, TASKS_KEY};
 pub fn TaskList() -> impl IntoView {
     let session = expect_context::<Session>();
     let store = session.store;
-    let parity = Parity::for_color(&session.variant.color);
     let (log, identity, variant) = (session.log, session.identity, session.variant);
-    let logged = move |event: &str| log.event(event, &identity, &variant);
-    let logged_added = logged.clone();
+    let parity = move || variant.with(|v| Parity::for_color(&v.color));
+    let logged = move |event: &str| {
+        identity.with_untracked(|identity| {
+            variant.with_untracked(|variant| log.event(event, identity, variant))
+        })
+    };
     let tasks = RwSignal::new(store.get::<Tasks>(TASKS_KEY).unwrap_or_default());
     let change = move |f: &mut dyn FnMut(&mut Tasks)| {
         tasks.update(|t| f(t));
@@ -37,10 +40,17 @@ pub fn TaskList() -> impl IntoView {
         };
         let title = input.value();
         let mut added = false;
-        change(&mut |t| added = t.add(&title, parity).is_some());
+        change(&mut |t| {
+            added = t
+                .add(
+                    &title,
+                    variant.with_untracked(|v| Parity::for_color(&v.color)),
+                )
+                .is_some()
+        });
         if added {
             input.set_value("");
-            logged_added(TASK_ADDED);
+            logged(TASK_ADDED);
         }
     };
     // Toggling and deleting, for every row.
@@ -67,6 +77,7 @@ pub fn TaskList() -> impl IntoView {
         }
     };
     let rows = move || {
+        let parity = parity();
         tasks.with(|t| {
             t.visible(parity)
                 .map(|task| {
@@ -107,12 +118,12 @@ pub fn TaskList() -> impl IntoView {
             class="card"
             aria-labelledby="tasks-title"
             data-testid="tasks"
-            data-parity=parity.label()
+            data-parity=derived(move || parity().label().to_owned())
         >
             <h2 id="tasks-title">"Your tasks"</h2>
             <p class="hint">
                 "Blue and Green see the odd-numbered tasks; Red and Orange the even ones. "
-                "You see the " {parity.label()} " ones."
+                "You see the " {derived(move || parity().label().to_owned())} " ones."
             </p>
             <form class="add-task" on:submit=add>
                 <label for="new-task" class="visually-hidden">

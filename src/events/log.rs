@@ -101,7 +101,8 @@ impl EventLog {
 
     /// Logs the user's exposure to their group, the first time (per user, experiment and group).
     pub fn exposure(self, identity: &Identity, variant: &Variant) {
-        let Some(group) = &variant.group else {
+        // A forced view (QA) is never an exposure.
+        let Some(group) = variant.group.as_ref().filter(|_| !variant.is_forced()) else {
             return;
         };
         let first = with_state(|s| first_exposure(&s.store, &identity.user_id, EXPERIMENT, group));
@@ -127,7 +128,8 @@ impl EventLog {
         });
     }
 
-    /// Logs an event by the user, with their groups.
+    /// Logs an event by the user, with their groups (none in a forced view, so that nothing
+    /// forced reaches the results).
     pub fn event(self, name: &str, identity: &Identity, variant: &Variant) {
         self.event_with_value(name, None, identity, variant);
     }
@@ -141,7 +143,7 @@ impl EventLog {
         variant: &Variant,
     ) {
         let mut groups = BTreeMap::new();
-        if let Some(group) = &variant.group {
+        if let Some(group) = variant.group.as_ref().filter(|_| !variant.is_forced()) {
             groups.insert(EXPERIMENT.to_owned(), group.clone());
         }
         self.push(Record::Event {

@@ -4,7 +4,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { ARTIFACTS, launch, serve, shown, watchConsole } from "./harness.mjs";
+import { ARTIFACTS, axeViolations, groupsOf, launch, serve, shown, watchConsole } from "./harness.mjs";
 
 const PALETTE = {
   Blue: "rgb(29, 78, 216)",
@@ -147,23 +147,128 @@ test("the signup link opens the signup view in place, and back returns", async (
   await context.close();
 });
 
-test("the random toggle sets and clears ?random", async () => {
+/** The exposures queued in this browser's localStorage (no collector here), as [user, group]. */
+const queuedExposures = (page) =>
+  page.evaluate(() =>
+    Object.keys(localStorage)
+      .filter((k) => k.startsWith("cohort.q."))
+      .sort()
+      .map((k) => JSON.parse(localStorage.getItem(k)))
+      .filter((r) => r.exposure)
+      .map((r) => [r.exposure.user_id, r.exposure.group]),
+  );
+
+test("the next random visitor restyles the page in place, with one new exposure each", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = watchConsole(page);
+  await page.goto(site.url);
+  const first = await shown(page);
+  assert.deepEqual(await queuedExposures(page), [[first.userId, first.group]]);
+  await page.evaluate(() => (window.__sameDocument = true));
+  const users = [first.userId];
+  const groups = new Set([first.group]);
+  for (let i = 0; i < 8 && (groups.size < 2 || i < 3); i++) {
+    const before = users.at(-1);
+    await page.click("[data-testid=next-visitor]");
+    await page.waitForFunction(
+      (id) => document.querySelector("[data-testid=user-id]").textContent !== id,
+      before,
+    );
+    const view = await shown(page);
+    assertVariant(view);
+    assert.equal(view.source, "random");
+    assert.ok(!users.includes(view.userId), "a new user each time");
+    users.push(view.userId);
+    groups.add(view.group);
+    const exposures = await queuedExposures(page);
+    assert.equal(exposures.length, users.length, "one exposure per visitor");
+    assert.deepEqual(exposures.at(-1), [view.userId, view.group]);
+  }
+  assert.ok(groups.size >= 2, `groups seen: ${[...groups]}`);
+  assert.equal(await page.evaluate(() => window.__sameDocument), true, "no page load");
+  const [rulesGroup] = await groupsOf([users.at(-1)]);
+  assert.equal(await page.textContent("[data-testid=group]"), rulesGroup, "the rules' group");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("?force shows the forced group at once, labelled, and logs no exposure", async () => {
+  const context = await browser.newContext();
+  await context.addInitScript(RECORD_PAINTS);
+  const page = await context.newPage();
+  await page.goto(`${site.url}/?force=button_color_v3:Red`);
+  const view = await shown(page);
+  assert.equal(view.color, "Red");
+  assert.equal(view.background, PALETTE.Red);
+  assert.equal(view.group, "Red");
+  assert.equal(view.parity, "even");
+  assert.ok(await page.isVisible("[data-testid=forced]"));
+  assert.match(await page.textContent("[data-testid=forced]"), /Forced: Red/);
+  const paints = await page.evaluate(() => window.__paints);
+  assert.ok(paints.every((p) => p.color === "Red"), "never another colour first");
+  await page.waitForTimeout(200);
+  assert.deepEqual(await queuedExposures(page), [], "a forced view is not an exposure");
+  // Its events carry no group.
+  await page.click("[data-testid=signup-link]");
+  await page.waitForSelector("[data-testid=signup]");
+  const events = await page.evaluate(() =>
+    Object.keys(localStorage)
+      .filter((k) => k.startsWith("cohort.q."))
+      .map((k) => JSON.parse(localStorage.getItem(k)).event),
+  );
+  assert.equal(events.length, 1);
+  assert.equal(events[0].name, "visited_signup");
+  assert.deepEqual(events[0].groups ?? {}, {});
+  await context.close();
+});
+
+test("the force panel forces and releases a group in place", async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(site.url);
-  const stored = await shown(page);
-  assert.equal(await page.isChecked("[data-testid=random-toggle]"), false);
-  await Promise.all([page.waitForURL(/\?random/), page.click("[data-testid=random-toggle]")]);
-  const random = await shown(page);
-  assert.equal(random.source, "random");
-  assert.notEqual(random.userId, stored.userId);
-  assert.equal(await page.isChecked("[data-testid=random-toggle]"), true);
-  await Promise.all([
-    page.waitForURL((url) => !url.search.includes("random")),
-    page.click("[data-testid=random-toggle]"),
-  ]);
-  const back = await shown(page);
-  assert.equal(back.userId, stored.userId);
+  const own = await shown(page);
+  assert.equal(await page.isVisible("[data-testid=forced]"), false);
+  const other = ["Control", "Red", "Green", "Orange"].find((g) => g !== own.group);
+  await page.selectOption("[data-testid=force-group]", other);
+  await page.waitForSelector("[data-testid=forced]", { state: "visible" });
+  const forced = await shown(page);
+  assert.equal(forced.group, other);
+  assertVariant(forced);
+  assert.equal(forced.userId, own.userId);
+  await page.selectOption("[data-testid=force-group]", "");
+  await page.waitForSelector("[data-testid=forced]", { state: "hidden" });
+  assert.deepEqual(await shown(page), own);
+  assert.deepEqual(await queuedExposures(page), [[own.userId, own.group]], "only the user's own group");
+  await context.close();
+});
+
+test("an unknown experiment or group in ?force is ignored, and the console names the choices", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const warnings = watchConsole(page);
+  await page.goto(`${site.url}/?force=nope:Red&force=button_color_v3:Purple`);
+  const view = await shown(page);
+  assertVariant(view);
+  const [rulesGroup] = await groupsOf([view.userId]);
+  assert.equal(view.group, rulesGroup);
+  assert.equal(await page.isVisible("[data-testid=forced]"), false);
+  const text = warnings.join("\n");
+  assert.match(text, /no experiment "nope" in the rules \(experiments: button_color_v3\)/);
+  assert.match(text, /has no group "Purple" \(groups: Control, Red, Green, Orange\)/);
+  assert.deepEqual(await queuedExposures(page), [[view.userId, view.group]]);
+  await context.close();
+});
+
+test("axe finds no violation on the page, a forced view and the signup view", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  for (const path of ["/", "/?force=button_color_v3:Orange", "/signup"]) {
+    await page.goto(site.url + path);
+    await shown(page);
+    assert.deepEqual(await axeViolations(page), [], path);
+    assert.equal(await page.locator("h1").count(), 1, `${path}: one h1`);
+  }
   await context.close();
 });
 

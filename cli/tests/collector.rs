@@ -16,7 +16,7 @@ use sha2::Sha256;
 
 const SECRET: &str = "a-test-secret-of-some-length";
 
-use common::{group_of, repo, spawn_collector};
+use common::{group_of, repo, spawn_collector, spawn_collector_with_rules};
 
 struct Server {
     child: Option<Child>,
@@ -26,6 +26,14 @@ struct Server {
 impl Server {
     fn start(db: &Path, extra: &[&str]) -> Server {
         let (child, url) = spawn_collector(db, extra, Some(SECRET), Stdio::piped());
+        Server {
+            child: Some(child),
+            url,
+        }
+    }
+
+    fn start_with_rules(db: &Path, rules: &Path) -> Server {
+        let (child, url) = spawn_collector_with_rules(db, rules, &[], Some(SECRET), Stdio::piped());
         Server {
             child: Some(child),
             url,
@@ -392,6 +400,85 @@ fn forged_groups_are_stored_apart_and_not_counted() {
         text.contains("excluded: 2 exposure(s) kept out of these results: its group is not the one the rules give its user"),
         "{text}"
     );
+}
+
+#[test]
+fn a_sticky_users_first_group_is_honoured_after_the_rules_move_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    let bundle = std::fs::read_to_string(repo("experiments/button_color_v3.json")).unwrap();
+    assert!(
+        bundle.contains("\"sticky_version\": 1"),
+        "the course's experiment is sticky"
+    );
+    // The rules after a change: Red's buckets from 300 on go to Green; the same not sticky.
+    let narrowed = bundle.replacen("\"targetValue\": 500,", "\"targetValue\": 300,", 1);
+    assert_ne!(narrowed, bundle);
+    let not_sticky = narrowed.replace(",\n        \"sticky_version\": 1", "");
+    assert_ne!(not_sticky, narrowed);
+    let rules_dir = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::create_dir(&path).unwrap();
+        std::fs::write(path.join("button_color_v3.json"), text).unwrap();
+        path
+    };
+    let (changed, plain) = (
+        rules_dir("changed", &narrowed),
+        rules_dir("plain", &not_sticky),
+    );
+    let changed_rules =
+        cohort::Rules::from_statsig_json(&narrowed, cohort::CompileOptions::STRICT).unwrap();
+    let moved = |u: &String| {
+        group_of(u) == "Red"
+            && changed_rules
+                .evaluator()
+                .get_experiment(&cohort::User::with_id(u.as_str()), "button_color_v3")
+                .group()
+                == Some("Green")
+    };
+    let mut movers = (0..).map(|i| format!("mover-{i}")).filter(moved);
+    let (kept, never_exposed) = (movers.next().unwrap(), movers.next().unwrap());
+    let t = now_ms();
+    let signup = |id: u32, user: &str, group: &str| {
+        json!({"records": [{"event": {"id": uuid(id), "user_id": user, "name": "visited_signup",
+               "time": t, "groups": {"button_color_v3": group}}}]})
+        .to_string()
+    };
+
+    // Under the first rules, the user is exposed to Red.
+    let server = Server::start(&db, &[]);
+    let exposure = json!({"records": [{"exposure": {"id": uuid(1), "user_id": kept,
+        "experiment": "button_color_v3", "group": "Red", "rule_id": "r", "time": t - 60_000}}]});
+    let (status, ack) = server.post(exposure.to_string());
+    assert_eq!((status, ack["excluded"].as_u64()), (200, Some(0)), "{ack}");
+    drop(server);
+
+    // The rules move them to Green; the page keeps them in Red, and so does the collector.
+    let server = Server::start_with_rules(&db, &changed);
+    let (_, ack) = server.post(signup(2, &kept, "Red"));
+    assert_eq!(
+        (ack["stored"].as_u64(), ack["excluded"].as_u64()),
+        (Some(1), Some(0)),
+        "{ack}"
+    );
+    // Not for a group they were never exposed to, nor for a user never exposed.
+    let (_, ack) = server.post(signup(3, &kept, "Orange"));
+    assert_eq!(ack["excluded"].as_u64(), Some(1), "{ack}");
+    let (_, ack) = server.post(signup(4, &never_exposed, "Red"));
+    assert_eq!(ack["excluded"].as_u64(), Some(1), "{ack}");
+    // The Red user's signup counts for Red.
+    let results = server.results();
+    let red = rows(&results)
+        .into_iter()
+        .find(|(g, _, _)| g == "Red")
+        .unwrap();
+    assert_eq!((red.1, red.2), (1, 1), "{results}");
+    drop(server);
+
+    // Without sticky assignment, the same claim is a mismatch.
+    let server = Server::start_with_rules(&db, &plain);
+    let (_, ack) = server.post(signup(5, &kept, "Red"));
+    assert_eq!(ack["excluded"].as_u64(), Some(1), "{ack}");
 }
 
 #[test]

@@ -31,7 +31,7 @@ use serde_json::json;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::store::Store;
-use crate::verify::Verifier;
+use crate::verify::{self, Verifier};
 use crate::{client_ip, ingest, secret, site};
 
 /// How to run a collector.
@@ -201,10 +201,18 @@ async fn post_events(
         return response;
     }
     let received_at = now_ms();
-    let sorted = match ingest::sort(&body, &state.catalog, &state.verifier, received_at) {
+    let mut sorted = match ingest::sort(&body, &state.catalog, &state.verifier, received_at) {
         Ok(sorted) => sorted,
         Err(reason) => return error(StatusCode::BAD_REQUEST, reason),
     };
+    if let Err(e) = verify::honour_sticky(&mut sorted.accepted, &state.verifier, &state.store).await
+    {
+        eprintln!("cohort: a batch could not be checked: {e}");
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the batch could not be checked; send it again",
+        );
+    }
     match state
         .store
         .insert(sorted.accepted, sorted.dropped, received_at)

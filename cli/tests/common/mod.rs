@@ -19,13 +19,25 @@ pub fn spawn_collector(
     secret: Option<&str>,
     logs: Stdio,
 ) -> (Child, String) {
+    spawn_collector_with_rules(db, &repo("experiments"), extra, secret, logs)
+}
+
+/// As [`spawn_collector`], with the rules in `rules`.
+#[allow(dead_code)] // not every test file uses it
+pub fn spawn_collector_with_rules(
+    db: impl AsRef<std::ffi::OsStr>,
+    rules: &Path,
+    extra: &[&str],
+    secret: Option<&str>,
+    logs: Stdio,
+) -> (Child, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_cohort"));
     command
         .arg("serve")
         .arg("--db")
         .arg(db.as_ref())
         .arg("--rules")
-        .arg(repo("experiments"))
+        .arg(rules)
         .args(["--listen", "127.0.0.1:0"])
         .args(extra)
         .stdout(Stdio::piped())

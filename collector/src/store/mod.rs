@@ -161,6 +161,25 @@ impl Store {
         }
     }
 
+    /// The group of `user_id`'s first (not excluded) exposure to `experiment`, if any: the
+    /// group a sticky experiment keeps them in.
+    pub async fn first_group(
+        &self,
+        experiment: &str,
+        user_id: &str,
+    ) -> Result<Option<String>, StoreError> {
+        match self {
+            Store::Sqlite(s) => {
+                let (s, experiment, user_id) =
+                    (s.clone(), experiment.to_owned(), user_id.to_owned());
+                tokio::task::spawn_blocking(move || s.first_group(&experiment, &user_id))
+                    .await
+                    .map_err(|e| StoreError(e.to_string()))?
+            }
+            Store::Postgres(p) => p.first_group(experiment, user_id).await,
+        }
+    }
+
     /// The raw numbers of `experiment`'s results: exposed users per group, each metric's
     /// rows, the excluded counts and what pages dropped.
     async fn raw(&self, rules: &Rules, experiment: &str) -> Result<Figures, StoreError> {
@@ -245,6 +264,9 @@ fn empty(metric: &cohort::rules::Metric) -> ArmStats {
         _ => ArmStats::mean(0, 0.0, 0.0),
     }
 }
+
+/// The group of a user's first exposure to an experiment (`$1`, `$2`: experiment, user).
+const FIRST_GROUP: &str = "SELECT grp FROM first_exposures WHERE experiment = $1 AND user_id = $2";
 
 /// A record's columns.
 pub(crate) struct Row<'a> {

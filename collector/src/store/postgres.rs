@@ -99,6 +99,19 @@ impl PostgresStore {
             .get(0))
     }
 
+    /// The group of `user_id`'s first (not excluded) exposure to `experiment`, if any.
+    pub async fn first_group(
+        &self,
+        experiment: &str,
+        user_id: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let client = self.client().await?;
+        Ok(client
+            .query_opt(super::FIRST_GROUP, &[&experiment, &user_id])
+            .await?
+            .map(|row| row.get(0)))
+    }
+
     /// Stores accepted records in one transaction, run again if it loses a race.
     pub async fn insert(
         &self,

@@ -115,6 +115,23 @@ impl SqliteStore {
     }
 
     /// The raw numbers of an experiment's results (see [`aggregate`]).
+    /// The group of `user_id`'s first (not excluded) exposure to `experiment`, if any.
+    pub fn first_group(
+        &self,
+        experiment: &str,
+        user_id: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let conn = self.reader.lock().unwrap_or_else(|e| e.into_inner());
+        let mut statement = conn.prepare_cached(super::FIRST_GROUP)?;
+        let group = statement
+            .query_map(named_params! {"$1": experiment, "$2": user_id}, |row| {
+                row.get(0)
+            })?
+            .next()
+            .transpose()?;
+        Ok(group)
+    }
+
     pub fn raw(&self, experiment: &str, metrics: &[Metric]) -> Result<Figures, StoreError> {
         let conn = self.reader.lock().unwrap_or_else(|e| e.into_inner());
         // One read transaction: every figure from the same snapshot.

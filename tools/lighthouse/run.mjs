@@ -1,0 +1,174 @@
+// Lighthouse 12 (mobile preset: simulated slow 4G and a 4x slower CPU) on the built page and
+// on the same page saved as static HTML, both served here gzip-compressed as a CDN would,
+// alternating runs in one session. Prints the scores, the Largest Contentful Paint of each
+// and their ratio (medians), and where the page's time goes. Reports; never fails on a
+// figure. Run by scripts/lighthouse after a release build.
+//
+//   node tools/lighthouse/run.mjs [runs]     (default 5 runs of each)
+
+import { createServer } from "node:http";
+import { readFile, stat, mkdir, writeFile } from "node:fs/promises";
+import { extname, join, normalize } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import * as chromeLauncher from "chrome-launcher";
+import lighthouse from "lighthouse";
+import { chromium } from "playwright-core";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const DIST = join(ROOT, "dist");
+const OUT = join(ROOT, "target", "lighthouse");
+const RUNS = Number(process.argv[2] ?? 5);
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const FLAGS = [
+  "--headless=new",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-dev-shm-usage",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  "--disable-quic",
+];
+const TYPES = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript",
+  ".wasm": "application/wasm",
+  ".css": "text/css",
+  ".ico": "image/x-icon",
+  ".txt": "text/plain",
+};
+
+/** Serves dist/ (and the snapshot at /static.html), gzip-compressed, with the SPA fallback. */
+async function serve(snapshot) {
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url, "http://localhost");
+    let body;
+    let type;
+    if (url.pathname === "/static.html" && snapshot.html) {
+      body = Buffer.from(snapshot.html);
+      type = TYPES[".html"];
+    } else {
+      let path = normalize(join(DIST, decodeURIComponent(url.pathname)));
+      if (!path.startsWith(DIST)) return void res.writeHead(403).end();
+      try {
+        if ((await stat(path)).isDirectory()) path = join(path, "index.html");
+        await stat(path);
+      } catch {
+        path = join(DIST, "index.html");
+      }
+      body = await readFile(path);
+      // No collector here: the page keeps its events in localStorage.
+      if (path.endsWith("index.html")) {
+        body = Buffer.from(
+          body.toString().replace(/<meta name="?cohort:collector-url"?[^>]*>/, '<meta name="cohort:collector-url" content="">'),
+        );
+      }
+      type = TYPES[extname(path)] ?? "application/octet-stream";
+    }
+    res.writeHead(200, {
+      "content-type": type,
+      "content-encoding": "gzip",
+      "cache-control": "no-cache",
+    });
+    res.end(gzipSync(body, { level: 9 }));
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${server.address().port}`, close: () => server.close() };
+}
+
+/** The page as the browser drew it, with its scripts and preloads taken out. */
+async function snapshotOf(url) {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS.slice(1) });
+  try {
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.waitForSelector("[data-testid=cta]");
+    return await page.evaluate(() => {
+      const root = document.documentElement.cloneNode(true);
+      root.querySelectorAll("script, link[rel=modulepreload], link[rel=preload]").forEach((e) => e.remove());
+      return "<!doctype html>" + root.outerHTML;
+    });
+  } finally {
+    await browser.close();
+  }
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+async function main() {
+  await stat(join(DIST, "index.html")).catch(() => {
+    throw new Error("no dist/: run a release build first (scripts/build)");
+  });
+  const snapshot = { html: null };
+  const site = await serve(snapshot);
+  const chrome = await chromeLauncher.launch({ chromePath: CHROMIUM, chromeFlags: FLAGS });
+  try {
+    snapshot.html = await snapshotOf(`${site.url}/`);
+    const runs = { page: [], static: [] };
+    for (let i = 0; i < RUNS; i++) {
+      for (const [name, path] of [["page", "/"], ["static", "/static.html"]]) {
+        const result = await lighthouse(`${site.url}${path}`, {
+          port: chrome.port,
+          output: "json",
+          logLevel: "error",
+          onlyCategories: ["performance", "accessibility"],
+        });
+        runs[name].push(result.lhr);
+      }
+    }
+    const summary = {};
+    for (const [name, lhrs] of Object.entries(runs)) {
+      summary[name] = {
+        performance: median(lhrs.map((l) => l.categories.performance.score * 100)),
+        accessibility: median(lhrs.map((l) => l.categories.accessibility.score * 100)),
+        lcp_ms: median(lhrs.map((l) => l.audits["largest-contentful-paint"].numericValue)),
+        fcp_ms: median(lhrs.map((l) => l.audits["first-contentful-paint"].numericValue)),
+        tbt_ms: median(lhrs.map((l) => l.audits["total-blocking-time"].numericValue)),
+      };
+    }
+    summary.lcp_ratio = summary.page.lcp_ms / summary.static.lcp_ms;
+    const last = runs.page.at(-1);
+    const requests = last.audits["network-requests"].details.items.map((r) => ({
+      url: r.url.replace(site.url, ""),
+      type: r.resourceType,
+      transfer_bytes: r.transferSize,
+      start_ms: Math.round(r.networkRequestTime),
+      end_ms: Math.round(r.networkEndTime),
+    }));
+    const bootup = last.audits["bootup-time"].details?.items ?? [];
+    const phases = last.audits["largest-contentful-paint-element"].details?.items?.[1]?.items ?? [];
+    summary.where = { requests, bootup, lcp_phases: phases };
+    await mkdir(OUT, { recursive: true });
+    await writeFile(join(OUT, "summary.json"), JSON.stringify(summary, null, 2));
+    await writeFile(join(OUT, "page.json"), JSON.stringify(last, null, 1));
+
+    const row = (name, s) =>
+      `${name.padEnd(8)} ${String(s.performance).padStart(11)} ${String(s.accessibility).padStart(13)} ` +
+      `${Math.round(s.fcp_ms).toString().padStart(8)} ${Math.round(s.lcp_ms).toString().padStart(8)} ${Math.round(s.tbt_ms).toString().padStart(8)}`;
+    console.log(`Lighthouse ${last.lighthouseVersion}, mobile preset, medians of ${RUNS} runs each`);
+    console.log(`${"".padEnd(8)} performance accessibility  FCP (ms)  LCP (ms)  TBT (ms)`);
+    console.log(row("page", summary.page));
+    console.log(row("static", summary.static));
+    console.log(`LCP ratio (page / static): ${summary.lcp_ratio.toFixed(2)}`);
+    console.log("where the page's time goes (last run, simulated):");
+    for (const r of requests) {
+      console.log(`  ${r.type.padEnd(10)} ${String(r.transfer_bytes).padStart(7)} B  ${String(r.start_ms).padStart(5)}-${String(r.end_ms).padStart(5)} ms  ${r.url}`);
+    }
+    for (const p of phases) console.log(`  LCP phase ${p.phase}: ${Math.round(p.timing)} ms`);
+    for (const b of bootup) {
+      console.log(`  CPU ${b.url.replace(site.url, "")}: ${Math.round(b.total)} ms (script ${Math.round(b.scripting)} ms)`);
+    }
+    console.log(`(full report: ${join("target", "lighthouse", "page.json")})`);
+  } finally {
+    await chrome.kill();
+    site.close();
+  }
+}
+
+await main();

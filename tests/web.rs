@@ -675,3 +675,26 @@ async fn a_sticky_user_keeps_their_group_until_the_version_is_bumped() {
         Some("Green")
     );
 }
+
+#[wasm_bindgen_test]
+fn echo_bodies_are_checked() {
+    let hash = "a".repeat(64);
+    assert_eq!(
+        identity::parse_echo_body(&format!("{{\"ip_hash\":\"{hash}\"}}")),
+        Ok(hash)
+    );
+    for bad in [
+        "",
+        "{}",
+        "[]",
+        "null",
+        "\"ip_hash\"",
+        "{\"ip_hash\": 5}",
+        "{\"ip_hash\": \"short\"}",
+        "{\"ip_hash\": \"1.2.3.4\"}",
+        "{\"ip_hash\": \"ABCDEFABCDEFABCDEF\"}",
+        "<html>",
+    ] {
+        assert!(identity::parse_echo_body(bad).is_err(), "{bad:?}");
+    }
+}

@@ -19,7 +19,7 @@ use wasm_bindgen::JsCast;
 
 use super::queue::{first_exposure, Queue, Sent, Shelf, BATCH_RECORDS, QUEUE_CAPACITY};
 use crate::console;
-use crate::fetch::{fetch, Request};
+use crate::fetch::{fetch, Json, Request};
 use crate::identity::{new_user_id, Identity};
 use crate::storage::Store;
 use crate::variant::{Variant, EXPERIMENT};
@@ -301,20 +301,16 @@ async fn post(endpoint: &str, body: &str) -> Answer {
         Err(e) => return Answer::Later(e.to_string()),
     };
     let status = reply.status;
-    let answer = serde_json::from_str::<Reply>(&reply.text).ok();
+    let answer = Json::parse(&reply.text);
     match status {
         // A 2xx that is not an acknowledgement is a static host's page, not a collector.
-        200..=299 => match answer {
-            Some(Reply {
-                stored: Some(_),
-                refused,
-                ..
-            }) => Answer::Stored { refused },
-            _ => Answer::NotHere,
+        200..=299 => match answer.as_ref().and_then(acknowledged) {
+            Some(refused) => Answer::Stored { refused },
+            None => Answer::NotHere,
         },
         404 | 405 => Answer::NotHere,
         408 | 429 => Answer::Later(format!("status {status}")),
-        400..=499 => Answer::Refused(match answer.and_then(|a| a.error) {
+        400..=499 => Answer::Refused(match answer.and_then(|a| a.get("error")?.as_string()) {
             Some(error) => format!("status {status}: {error}"),
             None => format!("status {status}"),
         }),
@@ -322,20 +318,29 @@ async fn post(endpoint: &str, body: &str) -> Answer {
     }
 }
 
-/// The collector's answer: an acknowledgement (`cohort_protocol::Ack`) or `{"error": ...}`.
-#[derive(serde::Deserialize)]
-struct Reply {
-    stored: Option<u64>,
-    #[serde(default)]
-    refused: Vec<Refused>,
-    error: Option<String>,
-}
-
 /// A record the collector refused (`cohort_protocol::Refusal`).
-#[derive(serde::Deserialize)]
 struct Refused {
     index: usize,
     reason: String,
+}
+
+/// The records an acknowledgement (`cohort_protocol::Ack`: `{"stored": n, "refused": [...]}`)
+/// refuses; `None` if `answer` is not one.
+fn acknowledged(answer: &Json) -> Option<Vec<Refused>> {
+    answer.get("stored")?.as_f64()?;
+    let Some(refused) = answer.get("refused") else {
+        return Some(Vec::new());
+    };
+    refused
+        .items()?
+        .iter()
+        .map(|r| {
+            Some(Refused {
+                index: r.get("index")?.as_f64()? as usize,
+                reason: r.get("reason")?.as_string()?,
+            })
+        })
+        .collect()
 }
 
 /// Sends what is queued with `navigator.sendBeacon` (the page may be about to go away). The

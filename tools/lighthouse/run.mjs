@@ -130,6 +130,8 @@ async function main() {
         lcp_ms: median(lhrs.map((l) => l.audits["largest-contentful-paint"].numericValue)),
         fcp_ms: median(lhrs.map((l) => l.audits["first-contentful-paint"].numericValue)),
         tbt_ms: median(lhrs.map((l) => l.audits["total-blocking-time"].numericValue)),
+        lcp_runs_ms: lhrs.map((l) => Math.round(l.audits["largest-contentful-paint"].numericValue)),
+        performance_runs: lhrs.map((l) => Math.round(l.categories.performance.score * 100)),
       };
     }
     summary.lcp_ratio = summary.page.lcp_ms / summary.static.lcp_ms;
@@ -156,6 +158,10 @@ async function main() {
     console.log(row("page", summary.page));
     console.log(row("static", summary.static));
     console.log(`LCP ratio (page / static): ${summary.lcp_ratio.toFixed(2)}`);
+    for (const name of ["page", "static"]) {
+      const s = summary[name];
+      console.log(`  ${name} runs: LCP ${s.lcp_runs_ms.join(", ")} ms; performance ${s.performance_runs.join(", ")}`);
+    }
     console.log("where the page's time goes (last run, simulated):");
     for (const r of requests) {
       console.log(`  ${r.type.padEnd(10)} ${String(r.transfer_bytes).padStart(7)} B  ${String(r.start_ms).padStart(5)}-${String(r.end_ms).padStart(5)} ms  ${r.url}`);

@@ -3,8 +3,8 @@
 //!
 //! The IP echo (a deadline), the event log (a body that may outlive the page) and the results
 //! page all go through [`fetch`]. A deadline aborts the request, and the reading of its body,
-//! through an `AbortController`. Answers in JSON are parsed by the browser ([`Json`]): the
-//! page's Wasm carries no JSON parser for the few fields it reads from servers.
+//! through an `AbortController`. Answers in JSON are read with
+//! [`Json`](crate::json::Json).
 
 use std::time::Duration;
 
@@ -35,45 +35,6 @@ pub struct Reply {
 impl Reply {
     pub fn ok(&self) -> bool {
         (200..300).contains(&self.status)
-    }
-}
-
-/// A JSON value parsed by the browser's `JSON.parse`, read field by field.
-#[derive(Debug, Clone)]
-pub struct Json(JsValue);
-
-impl Json {
-    /// `JSON.parse(text)`; `None` if it is not JSON.
-    pub fn parse(text: &str) -> Option<Json> {
-        js_sys::JSON::parse(text).ok().map(Json)
-    }
-
-    /// The member `key` of an object (`None` if absent, or not an object).
-    pub fn get(&self, key: &str) -> Option<Json> {
-        if !self.0.is_object() {
-            return None;
-        }
-        js_sys::Reflect::get(&self.0, &JsValue::from_str(key))
-            .ok()
-            .filter(|v| !v.is_undefined())
-            .map(Json)
-    }
-
-    /// The text, if this is a string.
-    pub fn as_string(&self) -> Option<String> {
-        self.0.as_string()
-    }
-
-    /// The number, if this is a number.
-    pub fn as_f64(&self) -> Option<f64> {
-        self.0.as_f64()
-    }
-
-    /// The items, if this is an array.
-    pub fn items(&self) -> Option<Vec<Json>> {
-        self.0
-            .dyn_ref::<js_sys::Array>()
-            .map(|array| array.iter().map(Json).collect())
     }
 }
 

@@ -9,7 +9,8 @@
 use std::time::Duration;
 
 use crate::console;
-use crate::fetch::{fetch, Json, Request};
+use crate::fetch::{fetch, Request};
+use crate::json::Json;
 use crate::storage::Store;
 
 /// The localStorage key of the user ID.
@@ -113,16 +114,19 @@ pub fn stored_or_new(store: &Store) -> Identity {
             source: IdSource::Session,
         };
     }
-    match store.get::<String>(USER_ID_KEY) {
-        Some(id) if is_valid_user_id(&id) => {
+    match store.get_json(USER_ID_KEY).map(|json| json.as_string()) {
+        Some(Some(id)) if is_valid_user_id(&id) => {
             return Identity {
                 user_id: id,
                 source: IdSource::Stored,
             }
         }
-        Some(bad) => console::warn(&format!(
+        Some(Some(bad)) => console::warn(&format!(
             "the stored user ID \"{bad}\" is malformed; replacing it with a new one"
         )),
+        Some(None) => {
+            console::warn("the stored user ID is not a string; replacing it with a new one")
+        }
         None => {}
     }
     let user_id = new_user_id();

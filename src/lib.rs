@@ -5,7 +5,7 @@
 //! settings ([`config`]), the bundled rules ([`bundle`]), the session's signals
 //! ([`session`]), forced and sticky groups ([`force`], [`sticky`]), what the variant looks
 //! like ([`variant`], [`colors`]), the task list ([`tasks`]), the exposures and events sent to
-//! the collector ([`events`]), talking to servers ([`fetch`]) and the components. The
+//! the collector ([`events`]), talking to servers ([`fetch`]), reading JSON ([`json`]) and the components. The
 //! evaluation itself is the engine's.
 
 pub mod bundle;
@@ -17,6 +17,7 @@ pub mod events;
 pub mod fetch;
 pub mod force;
 pub mod identity;
+pub mod json;
 pub mod results;
 pub mod route;
 pub mod session;

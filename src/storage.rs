@@ -8,9 +8,10 @@
 use std::cell::{Cell, RefCell};
 
 use gloo_storage::{LocalStorage, Storage as _};
-use serde::{de::DeserializeOwned, Serialize};
+use serde::Serialize;
 
 use crate::console;
+use crate::json::Json;
 
 /// A key-value store: localStorage when it works, memory otherwise. It is a small `Copy`
 /// handle (the memory lives in a thread-local), so components and signals can hold it.
@@ -67,27 +68,21 @@ impl Store {
         self.backend == Backend::Local
     }
 
-    /// The value under `key`; `None` when absent, unreadable (with a warning) or not of type `T`.
-    pub fn get<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
-        match self.backend {
-            Backend::Local => {
-                if let Err(why) = local_storage_handle() {
-                    console::warn(&format!("cannot read {key}: {why}"));
-                    return None;
-                }
-                match LocalStorage::get(key) {
-                    Ok(value) => Some(value),
-                    Err(gloo_storage::errors::StorageError::KeyNotFound(_)) => None,
-                    Err(e) => {
-                        console::warn(&format!("cannot read {key} from localStorage: {e}"));
-                        None
-                    }
-                }
-            }
-            Backend::Memory(id) => {
-                memory_get(id, key).and_then(|json| serde_json::from_str(&json).ok())
+    /// The JSON under `key`, parsed by the browser; `None` when absent, or (with a warning)
+    /// unreadable or not JSON.
+    pub fn get_json(&self, key: &str) -> Option<Json> {
+        if self.backend == Backend::Local {
+            if let Err(why) = local_storage_handle() {
+                console::warn(&format!("cannot read {key}: {why}"));
+                return None;
             }
         }
+        let text = self.get_raw(key)?;
+        let json = Json::parse(&text);
+        if json.is_none() {
+            console::warn(&format!("cannot read {key}: it is not JSON"));
+        }
+        json
     }
 
     /// Stores `value` under `key`; `false` (with a warning) when it could not be stored.

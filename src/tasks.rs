@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::colors::{ButtonColor, NamedColor};
+use crate::json::Json;
 
 /// The localStorage key the list is kept under.
 pub const TASKS_KEY: &str = "cohort.tasks";
@@ -93,6 +94,27 @@ impl TaskList {
                 })
                 .collect(),
         }
+    }
+
+    /// The list as stored (`{"tasks": [{"number", "title", "done"}, ...]}`, serde's shape of
+    /// this type), read from the browser's parse; `None` if it is not that.
+    pub fn from_json(json: &Json) -> Option<TaskList> {
+        let tasks = json
+            .get("tasks")?
+            .items()?
+            .iter()
+            .map(|task| {
+                let number = task.get("number")?.as_f64()?;
+                Some(Task {
+                    number: (number.fract() == 0.0
+                        && (1.0..=f64::from(u32::MAX)).contains(&number))
+                    .then_some(number as u32)?,
+                    title: task.get("title")?.as_string()?,
+                    done: task.get("done")?.as_bool()?,
+                })
+            })
+            .collect::<Option<Vec<Task>>>()?;
+        Some(TaskList { tasks })
     }
 
     /// The tasks a group sees, in order.

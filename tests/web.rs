@@ -285,7 +285,12 @@ fn a_malformed_stored_id_is_replaced() {
     let replaced = identity::stored_or_new(&store);
     assert_eq!(replaced.source, IdSource::Created);
     assert!(identity::is_valid_user_id(&replaced.user_id));
-    assert_eq!(store.get::<String>(USER_ID_KEY), Some(replaced.user_id));
+    assert_eq!(
+        store
+            .get_json(USER_ID_KEY)
+            .and_then(|json| json.as_string()),
+        Some(replaced.user_id)
+    );
     assert!(console_text().contains("malformed"), "{}", console_text());
 }
 
@@ -301,7 +306,9 @@ async fn random_ids_are_fresh_and_never_stored() {
     assert_ne!(a.user_id, b.user_id);
     assert_ne!(a.user_id, stored.user_id);
     assert_eq!(
-        store.get::<String>(USER_ID_KEY),
+        store
+            .get_json(USER_ID_KEY)
+            .and_then(|json| json.as_string()),
         Some(stored.user_id.clone())
     );
     let page = page_for(a.clone(), store, Some(bundled_rules()));
@@ -697,4 +704,51 @@ fn echo_bodies_are_checked() {
     ] {
         assert!(identity::parse_echo_body(bad).is_err(), "{bad:?}");
     }
+}
+
+#[wasm_bindgen_test]
+fn a_malformed_stored_task_list_gives_the_course_tasks_and_says_why() {
+    use cohort_app::tasks::TASKS_KEY;
+    for (stored, says) in [
+        (
+            "{\"tasks\":[{\"number\":\"one\",\"title\":\"x\",\"done\":false}]}",
+            "malformed",
+        ),
+        (
+            "{\"tasks\":[{\"number\":1.5,\"title\":\"x\",\"done\":false}]}",
+            "malformed",
+        ),
+        ("[1, 2]", "malformed"),
+        ("not json", "not JSON"),
+    ] {
+        capture_console();
+        let store = Store::memory();
+        store.set_raw(TASKS_KEY, stored);
+        let page = page_for(identity(&user_in("Control")), store, Some(bundled_rules()));
+        let tasks = page.get("tasks");
+        assert_eq!(
+            tasks.query_selector_all("li").unwrap().length(),
+            5,
+            "{stored}"
+        );
+        assert!(
+            console_text().contains(says),
+            "{stored}: {}",
+            console_text()
+        );
+    }
+    // A list as the page stores it is read back as it was.
+    let store = Store::memory();
+    store.set_raw(
+        TASKS_KEY,
+        "{\"tasks\":[{\"number\":7,\"title\":\"<b>kept</b>\",\"done\":true}]}",
+    );
+    let page = page_for(identity(&user_in("Control")), store, Some(bundled_rules()));
+    let tasks = page.get("tasks");
+    assert_eq!(tasks.query_selector_all("li").unwrap().length(), 1);
+    assert!(tasks
+        .query_selector("li.done[data-number='7']")
+        .unwrap()
+        .is_some());
+    assert!(tasks.text_content().unwrap().contains("7. <b>kept</b>"));
 }

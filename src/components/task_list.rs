@@ -12,6 +12,7 @@ use wasm_bindgen::JsCast;
 use cohort_protocol::{TASK_ADDED, TASK_COMPLETED};
 
 use super::{derived, Session};
+use crate::console;
 use crate::tasks::{Parity, TaskList as Tasks, TASKS_KEY};
 
 /// The "Your tasks" card.
@@ -26,7 +27,13 @@ pub fn TaskList() -> impl IntoView {
             variant.with_untracked(|variant| log.event(event, identity, variant))
         })
     };
-    let tasks = RwSignal::new(store.get::<Tasks>(TASKS_KEY).unwrap_or_default());
+    let stored = store
+        .get_json(TASKS_KEY)
+        .map(|json| Tasks::from_json(&json));
+    if let Some(None) = stored {
+        console::warn("the stored task list is malformed; starting from the course's tasks");
+    }
+    let tasks = RwSignal::new(stored.flatten().unwrap_or_default());
     let change = move |f: &mut dyn FnMut(&mut Tasks)| {
         tasks.update(|t| f(t));
         tasks.with_untracked(|t| store.set(TASKS_KEY, t));

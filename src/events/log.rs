@@ -19,8 +19,9 @@ use wasm_bindgen::JsCast;
 
 use super::queue::{first_exposure, Queue, Sent, Shelf, BATCH_RECORDS, QUEUE_CAPACITY};
 use crate::console;
-use crate::fetch::{fetch, Json, Request};
+use crate::fetch::{fetch, Request};
 use crate::identity::{new_user_id, Identity};
+use crate::json::Json;
 use crate::storage::Store;
 use crate::variant::{Variant, EXPERIMENT};
 

@@ -88,6 +88,26 @@ impl Mounted {
         self.get(testid).text_content().unwrap_or_default()
     }
 
+    /// Types `title` into the task list's input and submits its form.
+    fn add_task(&self, title: &str) {
+        let tasks = self.get("tasks");
+        let input: web_sys::HtmlInputElement = tasks
+            .query_selector("input#new-task")
+            .unwrap()
+            .unwrap()
+            .unchecked_into();
+        input.set_value(title);
+        input
+            .dispatch_event(&web_sys::Event::new("input").unwrap())
+            .unwrap();
+        let form: web_sys::HtmlFormElement = tasks
+            .query_selector("form")
+            .unwrap()
+            .unwrap()
+            .unchecked_into();
+        form.request_submit().unwrap();
+    }
+
     fn background(&self, testid: &str) -> String {
         self.get(testid)
             .style()
@@ -402,21 +422,7 @@ async fn tasks_can_be_added_toggled_and_deleted_and_are_kept() {
     let count = || tasks.query_selector_all("li").unwrap().length();
     assert_eq!(count(), 5);
 
-    let input: web_sys::HtmlInputElement = tasks
-        .query_selector("input#new-task")
-        .unwrap()
-        .unwrap()
-        .unchecked_into();
-    input.set_value("Review the dashboard");
-    input
-        .dispatch_event(&web_sys::Event::new("input").unwrap())
-        .unwrap();
-    let form: web_sys::HtmlFormElement = tasks
-        .query_selector("form")
-        .unwrap()
-        .unwrap()
-        .unchecked_into();
-    form.request_submit().unwrap();
+    page.add_task("Review the dashboard");
     tick().await;
     assert_eq!(count(), 6);
     assert!(tasks
@@ -542,19 +548,7 @@ async fn a_forced_group_is_shown_labelled_and_never_logged() {
     );
     assert!(queued(&store).is_empty(), "no exposure for a forced view");
     // Its events carry no group.
-    let tasks = page.get("tasks");
-    let input: web_sys::HtmlInputElement = tasks
-        .query_selector("input#new-task")
-        .unwrap()
-        .unwrap()
-        .unchecked_into();
-    input.set_value("Check the forced view");
-    let form: web_sys::HtmlFormElement = tasks
-        .query_selector("form")
-        .unwrap()
-        .unwrap()
-        .unchecked_into();
-    form.request_submit().unwrap();
+    page.add_task("Check the forced view");
     tick().await;
     let records = queued(&store);
     let [Record::Event { name, groups, .. }] = records.as_slice() else {

@@ -184,33 +184,6 @@ fn eval_strict_refuses_what_check_refuses() {
 
 #[test]
 fn assign_shows_group_parameters_and_reason() {
-    let out = cohort()
-        .args([
-            "assign",
-            "--json",
-            "--experiment",
-            "button_color_v3",
-            "--user",
-            "abc",
-            "--rules",
-        ])
-        .arg(repo("experiments/button_color_v3.json"))
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let v: Value = serde_json::from_slice(&out).unwrap();
-    let group = v["group"].as_str().unwrap();
-    assert!(["Control", "Red", "Green", "Orange"].contains(&group));
-    assert_eq!(v["reason"], "matched");
-    let color = v["params"]["Button Color"].as_str().unwrap();
-    assert_eq!(if group == "Control" { "Blue" } else { group }, color);
-    // The bundled experiment is sticky (version 1): a kept group holds at that version only.
-    let other = ["Control", "Red", "Green", "Orange"]
-        .into_iter()
-        .find(|g| *g != group)
-        .unwrap();
     let assign = |extra: &[&str]| -> Value {
         let out = cohort()
             .args([
@@ -231,6 +204,17 @@ fn assign_shows_group_parameters_and_reason() {
             .clone();
         serde_json::from_slice(&out).unwrap()
     };
+    let v = assign(&[]);
+    let group = v["group"].as_str().unwrap();
+    assert!(["Control", "Red", "Green", "Orange"].contains(&group));
+    assert_eq!(v["reason"], "matched");
+    let color = v["params"]["Button Color"].as_str().unwrap();
+    assert_eq!(if group == "Control" { "Blue" } else { group }, color);
+    // The bundled experiment is sticky (version 1): a kept group holds at that version only.
+    let other = ["Control", "Red", "Green", "Orange"]
+        .into_iter()
+        .find(|g| *g != group)
+        .unwrap();
     let kept = assign(&["--sticky", &format!("{other}:1")]);
     assert_eq!(
         (kept["group"].as_str(), kept["reason"].as_str()),

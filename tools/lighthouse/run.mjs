@@ -14,23 +14,14 @@ import { gzipSync } from "node:zlib";
 import * as chromeLauncher from "chrome-launcher";
 import lighthouse from "lighthouse";
 import { chromium } from "playwright-core";
+import { CHROMIUM_FLAGS } from "../../e2e/harness.mjs";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const DIST = join(ROOT, "dist");
 const OUT = join(ROOT, "target", "lighthouse");
 const RUNS = Number(process.argv[2] ?? 5);
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const FLAGS = [
-  "--headless=new",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-dev-shm-usage",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  "--disable-quic",
-];
+const FLAGS = ["--headless=new", ...CHROMIUM_FLAGS];
 const TYPES = {
   ".html": "text/html; charset=utf-8",
   ".js": "text/javascript",

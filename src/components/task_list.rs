@@ -5,7 +5,6 @@
 //! `data-action` and `data-number`), and the new task is read from its input on submit: this
 //! card is the page's largest, and per-row closures cost more Wasm than the page can spare.
 
-use leptos::html::Input;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -39,10 +38,15 @@ pub fn TaskList() -> impl IntoView {
         tasks.with_untracked(|t| store.set(TASKS_KEY, t));
     };
 
-    let new_task = NodeRef::<Input>::new();
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Some(input) = new_task.get() else {
+        // The form's one text input (read from the event: a node ref costs more Wasm).
+        let Some(input) = ev
+            .target()
+            .and_then(|form| form.dyn_into::<web_sys::Element>().ok())
+            .and_then(|form| form.query_selector("input").ok().flatten())
+            .and_then(|input| input.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
             return;
         };
         let title = input.value();
@@ -91,7 +95,7 @@ pub fn TaskList() -> impl IntoView {
                     let n = task.number;
                     let id = format!("task-{n}");
                     view! {
-                        <li class="task" class:done=task.done data-number=n>
+                        <li class=if task.done { "task done" } else { "task" } data-number=n>
                             <input
                                 type="checkbox"
                                 id=id.clone()
@@ -136,7 +140,7 @@ pub fn TaskList() -> impl IntoView {
                 <label for="new-task" class="visually-hidden">
                     "New task"
                 </label>
-                <input id="new-task" placeholder="Add a task" maxlength="200" node_ref=new_task />
+                <input id="new-task" placeholder="Add a task" maxlength="200" />
                 <button type="submit">"Add"</button>
             </form>
             <ul class="tasks" on:click=act>

@@ -7,17 +7,6 @@
 
 use cohort::{Rules, SpecKind};
 
-/// The groups of `experiment` in `rules`, in rule order (empty when there is no such
-/// experiment).
-pub fn groups<'r>(rules: &'r Rules, experiment: &str) -> Vec<&'r str> {
-    rules
-        .spec(SpecKind::Config, experiment)
-        .into_iter()
-        .flat_map(|spec| spec.groups())
-        .filter_map(|rule| rule.group_name.as_deref())
-        .collect()
-}
-
 /// The experiments in `rules` that have groups.
 fn experiments(rules: &Rules) -> Vec<&str> {
     rules
@@ -36,7 +25,7 @@ pub fn read(value: &str, rules: &Rules) -> Result<(String, String), String> {
             experiments(rules).join(", ")
         ));
     };
-    let choices = groups(rules, experiment);
+    let choices = rules.group_names(experiment);
     if choices.is_empty() {
         return Err(format!(
             "?force={value} is ignored: no experiment \"{experiment}\" in the rules \
@@ -91,7 +80,7 @@ mod tests {
             Ok(("button_color_v3".into(), "Red".into()))
         );
         assert_eq!(
-            groups(bundle(), "button_color_v3"),
+            bundle().group_names("button_color_v3"),
             ["Control", "Red", "Green", "Orange"]
         );
     }

@@ -5,8 +5,8 @@
 //! settings ([`config`]), the bundled rules ([`bundle`]), the session's signals
 //! ([`session`]), forced and sticky groups ([`force`], [`sticky`]), what the variant looks
 //! like ([`variant`], [`colors`]), the task list ([`tasks`]), the exposures and events sent to
-//! the collector ([`events`]), talking to servers ([`fetch`]), reading JSON ([`json`]) and the components. The
-//! evaluation itself is the engine's.
+//! the collector ([`events`]), talking to servers ([`fetch`]), reading JSON ([`json`]) and the
+//! components. The evaluation itself is the engine's.
 
 pub mod bundle;
 pub mod colors;

@@ -56,11 +56,10 @@ impl Variant {
             return Variant::defaults(Reason::Unrecognized);
         };
         let evaluator = rules.at(now_ms);
-        let result = match choice.forced {
-            Some(group) => evaluator.get_experiment_forced(&user, EXPERIMENT, group),
-            None => None,
-        }
-        .unwrap_or_else(|| evaluator.get_experiment_sticky(&user, EXPERIMENT, choice.kept));
+        let result = choice
+            .forced
+            .and_then(|group| evaluator.get_experiment_forced(&user, EXPERIMENT, group))
+            .unwrap_or_else(|| evaluator.get_experiment_sticky(&user, EXPERIMENT, choice.kept));
         let (color, color_problem) =
             ButtonColor::parse_or_default(result.get(COLOR_PARAM, DEFAULT_COLOR_TEXT));
         Variant {

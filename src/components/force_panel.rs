@@ -4,7 +4,6 @@
 use leptos::prelude::*;
 
 use super::{derived, Session};
-use crate::force::groups;
 use crate::variant::EXPERIMENT;
 
 /// The value of the "as assigned" choice.
@@ -20,7 +19,7 @@ pub fn ForcePanel() -> impl IntoView {
     let initial = forced.get_untracked();
     let options = session
         .rules
-        .map(|rules| groups(rules, EXPERIMENT))
+        .map(|rules| rules.group_names(EXPERIMENT))
         .unwrap_or_default()
         .into_iter()
         .map(|group| {

@@ -64,12 +64,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         (Some(group), _) => evaluator
             .get_experiment_forced(&user, &args.experiment, group)
             .ok_or_else(|| {
-                let groups: Vec<&str> = rules
-                    .spec(cohort::SpecKind::Config, &args.experiment)
-                    .into_iter()
-                    .flat_map(|spec| spec.groups())
-                    .filter_map(|rule| rule.group_name.as_deref())
-                    .collect();
+                let groups = rules.group_names(&args.experiment);
                 format!(
                     "{} has no group \"{group}\" (its groups: {})",
                     args.experiment,

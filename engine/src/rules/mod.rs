@@ -176,6 +176,16 @@ impl Rules {
         &self.specs
     }
 
+    /// The group names of the experiment (or dynamic config) `name`, in rule order; none when
+    /// there is no such spec. (What forcing a group may name.)
+    pub fn group_names(&self, name: &str) -> Vec<&str> {
+        self.spec(SpecKind::Config, name)
+            .into_iter()
+            .flat_map(|spec| spec.groups())
+            .filter_map(|rule| rule.group_name.as_deref())
+            .collect()
+    }
+
     /// The spec of a kind and name, if there is one (duplicates: the last one, as in Statsig).
     pub fn spec(&self, kind: SpecKind, name: &str) -> Option<&Spec> {
         self.lookup(kind, name).map(|id| &self.specs[id as usize])

@@ -43,5 +43,12 @@ mod tests {
         assert!(!generated.metrics().is_empty(), "the bundle has metrics");
         assert_eq!(generated.metrics(), compiled.metrics());
         assert_eq!(generated.declared_settings(), compiled.declared_settings());
+        // The generated table has exactly the operators the rules use (the compiled rules
+        // carry all of them).
+        assert_eq!(
+            generated.operators().kinds().collect::<Vec<_>>(),
+            compiled.operator_kinds()
+        );
+        assert!(generated.operator_kinds().len() < compiled.operators().kinds().count());
     }
 }

@@ -19,6 +19,7 @@ use crate::rules::*;
 
 /// What generated code uses: the model's types and small constructors.
 pub mod rt {
+    pub use crate::eval::Operators;
     pub use crate::model::{FieldName, IdType, SpecKind, TopField};
     pub use crate::python::PyError;
     pub use crate::rules::*;
@@ -90,7 +91,12 @@ pub fn rust_source(rules: &Rules) -> String {
     g.opt_string(rules.app_id());
     g.push(", ");
     g.opt_string(rules.default_tier());
-    g.push(").with_experiments(vec![");
+    // Built in a const block, so only the operators the rules use are linked.
+    g.push(", const { Operators::only(&[");
+    for kind in rules.operator_kinds() {
+        let _ = write!(g.0, "OpKind::{kind:?},");
+    }
+    g.push("]) }).with_experiments(vec![");
     for metric in rules.metrics() {
         g.metric(metric);
         g.push(",");
@@ -467,6 +473,13 @@ impl Gen {
                 self.cmp(*cmp);
                 self.push(", target: ");
                 self.result(target, |g, f| g.f64(*f));
+                self.push(" }");
+            }
+            Op::BucketCmp { cmp, target } => {
+                self.push("Op::BucketCmp { cmp: ");
+                self.cmp(*cmp);
+                self.push(", target: ");
+                self.f64(*target);
                 self.push(" }");
             }
             Op::Version { cmp, target } => {

@@ -529,3 +529,66 @@ fn disabled_unknown_unsupported_and_erroring_specs() {
     );
     assert_eq!(at.get_config(&u, "none").get("absent", 7_i64), 7);
 }
+
+/// A `user_bucket` compared with `gt gte lt lte` is compiled to a bucket comparison that
+/// parses nothing; it must agree with the general numeric comparison of the same integer.
+#[test]
+fn bucket_comparisons_agree_with_numeric_comparisons_of_the_bucket() {
+    for id in ["", "a", "user-42", "ünï", "7"] {
+        let b = hash::user_bucket("s", id);
+        let near = b as f64;
+        let targets = [
+            json!(b),
+            json!(near - 0.5),
+            json!(near + 0.5),
+            json!(b + 1),
+            json!(b.saturating_sub(1)),
+            json!(b.to_string()),
+            json!(format!(" {near}5 ")),
+            json!(0),
+            json!(-3),
+            json!(1e9),
+            json!("nan"),
+            json!("-inf"),
+            json!(null),
+            json!("abc"),
+            json!([1]),
+        ];
+        let u = User::with_id(id);
+        let with_field = user(json!({"userID": id, "custom": {"bucket": b}}));
+        for op in ["gt", "gte", "lt", "lte"] {
+            for target in &targets {
+                let on_bucket = gate_with(json!({"type": "user_bucket", "operator": op,
+                    "targetValue": target, "additionalValues": {"salt": "s"}}));
+                let on_field = gate_with(field(op, "bucket", target.clone()));
+                let by_bucket = on_bucket.at(0).check_gate(&u, "g");
+                let by_field = on_field.at(0).check_gate(&with_field, "g");
+                assert_eq!(
+                    (by_bucket.passed, by_bucket.rule_id),
+                    (by_field.passed, by_field.rule_id),
+                    "{op} {target} for bucket {b}"
+                );
+            }
+        }
+    }
+}
+
+/// Rules rebuilt with an operator table that lacks one of their operators: the condition
+/// raises, the spec evaluates as an error, nothing panics.
+#[test]
+fn an_operator_missing_from_the_table_is_an_evaluation_error() {
+    let compiled = gate_with(field("any", "x", json!(["a"])));
+    let u = user(json!({"userID": "u", "custom": {"x": "A"}}));
+    assert!(compiled.at(0).check_gate(&u, "g").passed);
+    assert_eq!(compiled.operator_kinds(), [cohort::rules::OpKind::AnyOf]);
+
+    let rebuild =
+        |operators| Rules::from_parts(compiled.specs().to_vec(), Vec::new(), None, None, operators);
+    let covered = rebuild(cohort::eval::Operators::only(&compiled.operator_kinds()));
+    assert!(covered.at(0).check_gate(&u, "g").passed);
+
+    let lacking = rebuild(cohort::eval::Operators::only(&[]));
+    let e = lacking.at(0).check_gate(&u, "g");
+    assert!(!e.passed);
+    assert_eq!(e.reason, Reason::Error);
+}

@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use super::fields::Fields;
 use super::{CompileOptions, Input, SpecInput};
 use crate::diagnostics::{Diagnostics, Location};
+use crate::eval::Operators;
 use crate::model::{kind_noun, IdType, SpecKind};
 use crate::rules::{environment, Delegate, Rule, Rules, Spec, SpecId, StrSet};
 
@@ -101,6 +102,7 @@ impl Compiler {
             warnings: Diagnostics::default(),
             metrics,
             settings,
+            operators: Operators::ALL,
         }
     }
 

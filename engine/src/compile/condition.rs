@@ -180,9 +180,16 @@ impl Compiler {
             "none" | "none_case_sensitive" | "str_contains_none" | "neq" | "not_in_segment_list"
         );
         Some(match op {
-            "gt" | "gte" | "lt" | "lte" => Op::Numeric {
-                cmp: cmp(op),
-                target: py.to_float(),
+            "gt" | "gte" | "lt" | "lte" => match (source, py.to_float()) {
+                // A bucket is an integer: compared as a float, exactly as `Numeric` would.
+                (Source::UserBucket { .. }, Ok(Some(target))) => Op::BucketCmp {
+                    cmp: cmp(op),
+                    target,
+                },
+                (_, target) => Op::Numeric {
+                    cmp: cmp(op),
+                    target,
+                },
             },
             "version_gt" | "version_gte" | "version_lt" | "version_lte" | "version_eq"
             | "version_neq" => Op::Version {

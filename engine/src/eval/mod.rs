@@ -11,6 +11,7 @@
 //! evaluation.
 
 mod condition;
+mod operators;
 mod result;
 mod sticky;
 #[cfg(feature = "user-agent")]
@@ -21,6 +22,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+pub use operators::{OperatorFn, Operators};
 pub use result::{Evaluation, Exposure, PrimaryExposure, Reason};
 pub use sticky::StickyGroup;
 

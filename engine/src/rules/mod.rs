@@ -20,6 +20,7 @@ pub use sets::{BucketSet, StrSet};
 pub use spec::*;
 
 use crate::diagnostics::Diagnostics;
+use crate::eval::Operators;
 use crate::model::SpecKind;
 
 /// Compiled, validated rules: gates, configs, experiments and layers ready to evaluate.
@@ -37,16 +38,21 @@ pub struct Rules {
     /// Cohort's additions: the metrics, and the experiments' analysis settings by name.
     pub(crate) metrics: Vec<Metric>,
     pub(crate) settings: Vec<(String, ExperimentSettings)>,
+    /// The operators the conditions may apply.
+    pub(crate) operators: Operators,
 }
 
 impl Rules {
     /// Rules from their compiled parts (what generated code calls, see [`crate::codegen`]).
     /// Names are indexed in order, so of duplicates the last one is evaluated, as in Statsig.
+    /// `operators` must have every kind of operator the specs use ([`Rules::operator_kinds`]);
+    /// a condition whose operator it lacks raises, so its spec evaluates as an error.
     pub fn from_parts(
         specs: Vec<Spec>,
         id_lists: Vec<StrSet>,
         app_id: Option<String>,
         default_environment: Option<String>,
+        operators: Operators,
     ) -> Rules {
         let mut rules = Rules {
             specs: Vec::new(),
@@ -60,6 +66,7 @@ impl Rules {
             warnings: Diagnostics::default(),
             metrics: Vec::new(),
             settings: Vec::new(),
+            operators,
         };
         for (id, spec) in specs.iter().enumerate() {
             rules
@@ -135,6 +142,25 @@ impl Rules {
             SpecKind::Config => &mut self.configs,
             SpecKind::Layer => &mut self.layers,
         }
+    }
+
+    /// The kinds of operator the conditions use, in order, each once.
+    pub fn operator_kinds(&self) -> Vec<OpKind> {
+        let mut kinds: Vec<OpKind> = self
+            .specs
+            .iter()
+            .flat_map(|spec| &spec.rules)
+            .flat_map(|rule| &rule.conditions)
+            .map(|condition| condition.op.kind())
+            .collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        kinds
+    }
+
+    /// The operators these rules may apply.
+    pub fn operators(&self) -> &Operators {
+        &self.operators
     }
 
     /// Whether any condition uses `str_matches` (which needs the `regex` feature).

@@ -39,9 +39,9 @@ impl Spec {
                 .find_map(|c| match (&c.source, &c.op) {
                     (
                         Source::UserBucket { .. },
-                        Op::Numeric {
+                        Op::BucketCmp {
                             cmp: Cmp::Lt,
-                            target: Ok(Some(bound)),
+                            target: bound,
                         },
                     ) => Some(bound.clamp(0.0, 1000.0)),
                     _ => None,

@@ -139,6 +139,18 @@ impl Cmp {
             Cmp::Neq => ordering != Equal,
         }
     }
+
+    /// Python's comparison of two floats (false both ways with a NaN, but `!=`).
+    pub fn holds_f64(self, a: f64, b: f64) -> bool {
+        match self {
+            Cmp::Gt => a > b,
+            Cmp::Gte => a >= b,
+            Cmp::Lt => a < b,
+            Cmp::Lte => a <= b,
+            Cmp::Eq => a == b,
+            Cmp::Neq => a != b,
+        }
+    }
 }
 
 /// Substring tests of the `str_*_any` operators.
@@ -188,6 +200,9 @@ pub enum Op {
         cmp: Cmp,
         target: Result<Option<f64>, PyError>,
     },
+    /// `gt gte lt lte` on a `user_bucket` with a numeric target: the bucket is an integer, so
+    /// nothing is parsed (how Statsig's experiments split their groups).
+    BucketCmp { cmp: Cmp, target: f64 },
     /// `version_*`.
     Version {
         cmp: Cmp,
@@ -228,4 +243,65 @@ pub enum Op {
         test: ArrayTest,
         targets: Option<Vec<ArrayTarget>>,
     },
+}
+
+/// The kind of an [`Op`]: which operator function applies it (see
+/// [`crate::eval::Operators`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum OpKind {
+    Never,
+    Numeric,
+    BucketCmp,
+    Version,
+    AnyOf,
+    AnyOfExact,
+    BucketIn,
+    StrAny,
+    Equals,
+    Date,
+    Segment,
+    ArrayContains,
+    #[cfg(feature = "regex")]
+    Matches,
+}
+
+impl OpKind {
+    /// Every kind, in order.
+    pub const ALL: &'static [OpKind] = &[
+        OpKind::Never,
+        OpKind::Numeric,
+        OpKind::BucketCmp,
+        OpKind::Version,
+        OpKind::AnyOf,
+        OpKind::AnyOfExact,
+        OpKind::BucketIn,
+        OpKind::StrAny,
+        OpKind::Equals,
+        OpKind::Date,
+        OpKind::Segment,
+        OpKind::ArrayContains,
+        #[cfg(feature = "regex")]
+        OpKind::Matches,
+    ];
+}
+
+impl Op {
+    pub fn kind(&self) -> OpKind {
+        match self {
+            Op::Never => OpKind::Never,
+            Op::Numeric { .. } => OpKind::Numeric,
+            Op::BucketCmp { .. } => OpKind::BucketCmp,
+            Op::Version { .. } => OpKind::Version,
+            Op::AnyOf { .. } => OpKind::AnyOf,
+            Op::AnyOfExact { .. } => OpKind::AnyOfExact,
+            Op::BucketIn { .. } => OpKind::BucketIn,
+            Op::StrAny { .. } => OpKind::StrAny,
+            Op::Equals { .. } => OpKind::Equals,
+            Op::Date { .. } => OpKind::Date,
+            Op::Segment { .. } => OpKind::Segment,
+            Op::ArrayContains { .. } => OpKind::ArrayContains,
+            #[cfg(feature = "regex")]
+            Op::Matches { .. } => OpKind::Matches,
+        }
+    }
 }

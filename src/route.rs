@@ -42,7 +42,7 @@ pub struct Router {
 }
 
 impl Router {
-    /// Starts following the browser's location and puts the router in context.
+    /// Starts following the browser's location.
     pub fn provide() -> Router {
         let router = Router {
             current: RwSignal::new(Route::from_path(&location_path())),
@@ -51,7 +51,6 @@ impl Router {
             router.current.set(Route::from_path(&location_path()));
         });
         on_cleanup(move || handle.remove());
-        provide_context(router);
         router
     }
 
@@ -79,12 +78,12 @@ impl Router {
 /// erasure, and its code, out of the Wasm.)
 #[component]
 pub fn Link(
+    router: Router,
     to: Route,
     label: &'static str,
     #[prop(optional)] class: &'static str,
     #[prop(optional)] testid: &'static str,
 ) -> impl IntoView {
-    let router = expect_context::<Router>();
     let on_click = move |ev: web_sys::MouseEvent| {
         let plain =
             ev.button() == 0 && !(ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.alt_key());

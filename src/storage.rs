@@ -7,6 +7,7 @@
 
 use std::cell::{Cell, RefCell};
 
+use gloo_storage::errors::StorageError;
 use gloo_storage::{LocalStorage, Storage as _};
 use serde::Serialize;
 
@@ -95,8 +96,15 @@ impl Store {
                 }
                 match LocalStorage::set(key, value) {
                     Ok(()) => true,
-                    Err(e) => {
+                    // The browser's refusal (a full quota) is worth its words; the others
+                    // are named without serde_json's error messages, which the page does
+                    // not otherwise carry.
+                    Err(StorageError::JsError(e)) => {
                         console::warn(&format!("cannot store {key} in localStorage: {e}"));
+                        false
+                    }
+                    Err(_) => {
+                        console::warn(&format!("cannot store {key}: it cannot be written as JSON"));
                         false
                     }
                 }

@@ -1,5 +1,5 @@
-//! The application shell: the session and the router in context, the header and the page of
-//! the current route.
+//! The application shell: the session and the router, the header and the page of the current
+//! route. Components get the session and the router as props (both are `Copy` handles).
 
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -11,16 +11,15 @@ use crate::session::Session;
 /// The whole page.
 #[component]
 pub fn App(session: Session) -> impl IntoView {
-    provide_context(session);
     let router = Router::provide();
     let page = move || match router.current() {
-        Route::Signup => Either::Right(view! { <SignupPage /> }),
-        Route::Home => Either::Left(view! { <ExperimentPage /> }),
+        Route::Signup => Either::Right(view! { <SignupPage session router /> }),
+        Route::Home => Either::Left(view! { <ExperimentPage session router /> }),
     };
     view! {
         <header class="topbar">
             <div class="container topbar-inner">
-                <Link to=Route::Home label="Cohort" class="brand" />
+                <Link router to=Route::Home label="Cohort" class="brand" />
                 <nav class="nav">
                     <span class="tag">"experiment: " {crate::variant::EXPERIMENT}</span>
                     <a href="/results/" class="nav-link" data-testid="results-link">

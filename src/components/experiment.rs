@@ -8,10 +8,8 @@ use crate::route::{Link, Route, Router};
 /// `/`: the experiment's variant, the user's assignment and their tasks. The paragraph and
 /// the button follow the session's variant.
 #[component]
-pub fn ExperimentPage() -> impl IntoView {
-    let session = expect_context::<Session>();
+pub fn ExperimentPage(session: Session, router: Router) -> impl IntoView {
     let (log, identity, variant) = (session.log, session.identity, session.variant);
-    let router = expect_context::<Router>();
     let enroll = move |_| {
         identity.with_untracked(|identity| {
             variant
@@ -41,6 +39,7 @@ pub fn ExperimentPage() -> impl IntoView {
                     "Enroll now"
                 </button>
                 <Link
+                    router
                     to=Route::Signup
                     label="Go to Signup"
                     class="secondary-link"
@@ -49,8 +48,8 @@ pub fn ExperimentPage() -> impl IntoView {
             </div>
         </section>
         <div class="grid">
-            <IdentityPanel />
-            <TaskList />
+            <IdentityPanel session />
+            <TaskList session />
         </div>
     }
 }

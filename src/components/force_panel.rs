@@ -12,8 +12,7 @@ const ASSIGNED: &str = "";
 /// "Force a group (QA)": a choice of the experiment's groups, and the label of a forced view
 /// (shown while a group is forced: `data-on="true"`).
 #[component]
-pub fn ForcePanel() -> impl IntoView {
-    let session = expect_context::<Session>();
+pub fn ForcePanel(session: Session) -> impl IntoView {
     let forced = session.forced;
     // The select keeps its own state once shown: only the first choice comes from the signal.
     let initial = forced.get_untracked();

@@ -7,8 +7,7 @@ use super::{derived, ForcePanel, Session};
 
 /// The "Your assignment" card.
 #[component]
-pub fn IdentityPanel() -> impl IntoView {
-    let session = expect_context::<Session>();
+pub fn IdentityPanel(session: Session) -> impl IntoView {
     let (identity, variant) = (session.identity, session.variant);
     let source = move |f: fn(crate::identity::IdSource) -> &'static str| {
         derived(move || f(identity.with(|i| i.source)).to_owned())
@@ -39,7 +38,7 @@ pub fn IdentityPanel() -> impl IntoView {
             <p class="hint">
                 "Plays a new random user here, as a load with ?random does in the course."
             </p>
-            <ForcePanel />
+            <ForcePanel session />
         </section>
     }
 }

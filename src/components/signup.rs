@@ -4,12 +4,11 @@
 use leptos::prelude::*;
 
 use super::{derived, IdentityPanel, Session};
-use crate::route::{Link, Route};
+use crate::route::{Link, Route, Router};
 
 /// `/signup`: logs `visited_signup` and thanks the user, in their variant's colours.
 #[component]
-pub fn SignupPage() -> impl IntoView {
-    let session = expect_context::<Session>();
+pub fn SignupPage(session: Session, router: Router) -> impl IntoView {
     let variant = session.variant;
     session.identity.with_untracked(|identity| {
         variant.with_untracked(|v| {
@@ -39,9 +38,9 @@ pub fn SignupPage() -> impl IntoView {
                 {derived(move || variant.with(|v| v.group_label()))}
             </p>
             <p>
-                <Link to=Route::Home label="← Back to the course" testid="back-link" />
+                <Link router to=Route::Home label="← Back to the course" testid="back-link" />
             </p>
         </section>
-        <IdentityPanel />
+        <IdentityPanel session />
     }
 }

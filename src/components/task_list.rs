@@ -16,8 +16,7 @@ use crate::tasks::{Parity, TaskList as Tasks, TASKS_KEY};
 
 /// The "Your tasks" card.
 #[component]
-pub fn TaskList() -> impl IntoView {
-    let session = expect_context::<Session>();
+pub fn TaskList(session: Session) -> impl IntoView {
     let store = session.store;
     let (log, identity, variant) = (session.log, session.identity, session.variant);
     let parity = move || variant.with(|v| Parity::for_color(&v.color));

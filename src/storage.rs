@@ -148,28 +148,38 @@ impl Store {
         }
     }
 
-    /// The keys that start with `prefix`, sorted.
+    /// The keys that start with `prefix`, sorted. (By the browser's `Array.prototype.sort`,
+    /// which orders UTF-16 code units: the same order as Rust's for the page's ASCII keys,
+    /// without a sorting routine in the Wasm.)
     pub fn keys(&self, prefix: &str) -> Vec<String> {
-        let mut keys: Vec<String> = match self.backend {
+        let keys = js_sys::Array::new();
+        let add = |key: &str| {
+            if key.starts_with(prefix) {
+                keys.push(&key.into());
+            }
+        };
+        match self.backend {
             Backend::Local => {
-                let Ok(storage) = local_storage_handle() else {
-                    return Vec::new();
-                };
-                (0..storage.length().unwrap_or(0))
-                    .filter_map(|i| storage.key(i).ok().flatten())
-                    .filter(|k| k.starts_with(prefix))
-                    .collect()
+                if let Ok(storage) = local_storage_handle() {
+                    for i in 0..storage.length().unwrap_or(0) {
+                        if let Ok(Some(key)) = storage.key(i) {
+                            add(&key);
+                        }
+                    }
+                }
             }
             Backend::Memory(id) => MEMORY.with(|m| {
-                m.borrow()
-                    .iter()
-                    .filter(|(store, k, _)| *store == id && k.starts_with(prefix))
-                    .map(|(_, k, _)| k.clone())
-                    .collect()
+                for (store, key, _) in m.borrow().iter() {
+                    if *store == id {
+                        add(key);
+                    }
+                }
             }),
-        };
-        keys.sort_unstable();
-        keys
+        }
+        keys.sort()
+            .iter()
+            .filter_map(|key| key.as_string())
+            .collect()
     }
 
     pub fn remove(&self, key: &str) {

@@ -315,3 +315,39 @@ async fn without_a_collector_nothing_is_sent() {
     assert_eq!(sent_bodies().len(), 0);
     assert_eq!(log.pending().0, 2);
 }
+
+/// The queue reads its records in key order, whatever order the store lists its keys in:
+/// keys written newest first come back oldest first, from localStorage and from memory, and
+/// keys of other prefixes are left out.
+#[wasm_bindgen_test]
+fn store_keys_come_back_sorted_and_filtered() {
+    for store in [Store::open(), Store::memory()] {
+        let prefix = "cohort.test.sorted.";
+        let written = [
+            "000000000010",
+            "000000000002",
+            "000000000001",
+            "000000000100",
+        ];
+        for n in written {
+            assert!(store.set_raw(&format!("{prefix}{n}"), "{}"));
+        }
+        assert!(store.set_raw("cohort.test.other", "{}"));
+        let keys = store.keys(prefix);
+        let expected: Vec<String> = [
+            "000000000001",
+            "000000000002",
+            "000000000010",
+            "000000000100",
+        ]
+        .iter()
+        .map(|n| format!("{prefix}{n}"))
+        .collect();
+        assert_eq!(keys, expected, "persistent: {}", store.is_persistent());
+        for key in keys {
+            store.remove(&key);
+        }
+        store.remove("cohort.test.other");
+        assert!(store.keys(prefix).is_empty());
+    }
+}

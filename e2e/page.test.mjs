@@ -236,9 +236,18 @@ test("the force panel forces and releases a group in place", async () => {
   assert.equal(forced.group, other);
   assertVariant(forced);
   assert.equal(forced.userId, own.userId);
+  // The choice is in the URL (other ?force entries kept), so a reload shows it again.
+  const forces = () => new URL(page.url()).searchParams.getAll("force");
+  assert.deepEqual(forces(), [`button_color_v3:${other}`]);
+  await page.reload();
+  await page.waitForSelector("[data-testid=forced]", { state: "visible" });
+  assert.equal((await shown(page)).group, other);
+  assert.equal(await page.inputValue("[data-testid=force-group]"), other);
   await page.selectOption("[data-testid=force-group]", "");
   await page.waitForSelector("[data-testid=forced]", { state: "hidden" });
-  assert.deepEqual(await shown(page), own);
+  assert.deepEqual(forces(), []);
+  // The same user and group; after the reload the ID is the stored one.
+  assert.deepEqual(await shown(page), { ...own, source: "stored" });
   assert.deepEqual(await queuedExposures(page), [[own.userId, own.group]], "only the user's own group");
   await context.close();
 });

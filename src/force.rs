@@ -65,6 +65,44 @@ pub fn forced_group(
     forced
 }
 
+/// Writes the group forced in `experiment` into the page's URL (`None` removes it), keeping
+/// the rest of the query, without a new history entry: a reload keeps the forced view, and the
+/// address can be shared with whoever should see it.
+pub fn write_to_url(experiment: &str, group: Option<&str>) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let location = window.location();
+    let Ok(params) = web_sys::UrlSearchParams::new_with_str(&location.search().unwrap_or_default())
+    else {
+        return;
+    };
+    let own = format!("{experiment}:");
+    let others: Vec<String> = params
+        .get_all("force")
+        .iter()
+        .filter_map(|value| value.as_string())
+        .filter(|value| !value.starts_with(&own))
+        .collect();
+    params.delete("force");
+    for value in &others {
+        params.append("force", value);
+    }
+    if let Some(group) = group {
+        params.append("force", &format!("{own}{group}"));
+    }
+    let query = String::from(params.to_string());
+    let url = format!(
+        "{}{}{query}{}",
+        location.pathname().unwrap_or_default(),
+        if query.is_empty() { "" } else { "?" },
+        location.hash().unwrap_or_default()
+    );
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

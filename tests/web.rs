@@ -746,3 +746,48 @@ fn a_malformed_stored_task_list_gives_the_course_tasks_and_says_why() {
         .is_some());
     assert!(tasks.text_content().unwrap().contains("7. <b>kept</b>"));
 }
+
+/// The force panel's choice goes into the URL: the experiment's entry replaced, other
+/// experiments' entries and the rest of the query kept, and removed again with no group.
+#[wasm_bindgen_test]
+fn a_forced_group_is_written_into_the_url() {
+    let window = web_sys::window().unwrap();
+    let history = window.history().unwrap();
+    let original = window.location().href().unwrap();
+    let search = || window.location().search().unwrap();
+    let forces = || {
+        let params = web_sys::UrlSearchParams::new_with_str(&search()).unwrap();
+        params
+            .get_all("force")
+            .iter()
+            .map(|v| v.as_string().unwrap())
+            .collect::<Vec<_>>()
+    };
+    let path = window.location().pathname().unwrap();
+    history
+        .replace_state_with_url(
+            &JsValue::NULL,
+            "",
+            Some(&format!(
+                "{path}?force=other:X&force=button_color_v3:Green&keep=1"
+            )),
+        )
+        .unwrap();
+
+    cohort_app::force::write_to_url("button_color_v3", Some("Red"));
+    assert_eq!(forces(), ["other:X", "button_color_v3:Red"]);
+    assert!(search().contains("keep=1"), "{}", search());
+    // The page reads back what it wrote.
+    let read =
+        cohort_app::force::forced_group(&search(), bundled_rules(), "button_color_v3", |_| {});
+    assert_eq!(read.as_deref(), Some("Red"));
+
+    cohort_app::force::write_to_url("button_color_v3", None);
+    assert_eq!(forces(), ["other:X"]);
+    cohort_app::force::write_to_url("other", None);
+    assert_eq!(search(), "?keep=1");
+
+    history
+        .replace_state_with_url(&JsValue::NULL, "", Some(&original))
+        .unwrap();
+}

@@ -1,5 +1,6 @@
-//! The QA panel: force the page's experiment into one of its groups, in place. A forced view
-//! is labelled, never logged as an exposure, and its events carry no group.
+//! The QA panel: force the page's experiment into one of its groups, in place (and in the
+//! URL's `?force`, so a reload or a shared link shows the same). A forced view is labelled,
+//! never logged as an exposure, and its events carry no group.
 
 use leptos::prelude::*;
 
@@ -31,7 +32,9 @@ pub fn ForcePanel(session: Session) -> impl IntoView {
         .collect_view();
     let choose = move |ev: leptos::ev::Event| {
         let group = event_target_value(&ev);
-        session.force((group != ASSIGNED).then_some(group));
+        let group = (group != ASSIGNED).then_some(group);
+        crate::force::write_to_url(EXPERIMENT, group.as_deref());
+        session.force(group);
     };
     view! {
         <div class="force">

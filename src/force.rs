@@ -7,6 +7,9 @@
 
 use cohort::{Rules, SpecKind};
 
+/// The query parameter that forces a group: `?force=<experiment>:<group>`.
+const PARAM: &str = "force";
+
 /// The experiments in `rules` that have groups.
 fn experiments(rules: &Rules) -> Vec<&str> {
     rules
@@ -52,7 +55,7 @@ pub fn forced_group(
 ) -> Option<String> {
     let params = web_sys::UrlSearchParams::new_with_str(search).ok()?;
     let mut forced = None;
-    for value in params.get_all("force").iter() {
+    for value in params.get_all(PARAM).iter() {
         let Some(value) = value.as_string() else {
             continue;
         };
@@ -79,17 +82,17 @@ pub fn write_to_url(experiment: &str, group: Option<&str>) {
     };
     let own = format!("{experiment}:");
     let others: Vec<String> = params
-        .get_all("force")
+        .get_all(PARAM)
         .iter()
         .filter_map(|value| value.as_string())
         .filter(|value| !value.starts_with(&own))
         .collect();
-    params.delete("force");
+    params.delete(PARAM);
     for value in &others {
-        params.append("force", value);
+        params.append(PARAM, value);
     }
     if let Some(group) = group {
-        params.append("force", &format!("{own}{group}"));
+        params.append(PARAM, &format!("{own}{group}"));
     }
     let query = String::from(params.to_string());
     let url = format!(

@@ -167,6 +167,9 @@ fn str_matches_searches_without_anchors() {
     assert!(passes("str_matches", json!("(?i)^ABC"), json!("abc")));
     assert!(raises("str_matches", json!("(unclosed"), json!("x")));
     assert!(!passes("str_matches", Value::Null, json!("x")));
+    // What the page's build script asks before it bundles rules without regular expressions.
+    assert!(gate_with(field("str_matches", "x", json!("a"))).uses_regex());
+    assert!(!gate_with(field("str_contains_any", "x", json!(["a"]))).uses_regex());
 }
 
 #[test]

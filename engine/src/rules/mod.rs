@@ -167,13 +167,7 @@ impl Rules {
     pub fn uses_regex(&self) -> bool {
         #[cfg(feature = "regex")]
         {
-            self.specs.iter().any(|spec| {
-                spec.rules.iter().any(|rule| {
-                    rule.conditions
-                        .iter()
-                        .any(|c| matches!(c.op, Op::Matches { .. }))
-                })
-            })
+            self.operator_kinds().contains(&OpKind::Matches)
         }
         #[cfg(not(feature = "regex"))]
         false

@@ -2,7 +2,9 @@
 // on the same page saved as static HTML, both served here gzip-compressed as a CDN would,
 // alternating runs in one session. Prints the scores, the Largest Contentful Paint of each
 // and their ratio (medians), and where the page's time goes. Reports; never fails on a
-// figure. Run by scripts/lighthouse after a release build.
+// figure. Run by scripts/lighthouse after a release build. Besides the full report it writes
+// target/lighthouse/summary.json and figures.md (the medians as a Markdown table, which
+// scripts/lighthouse puts into docs/benchmarks.md).
 //
 //   node tools/lighthouse/run.mjs [runs]     (default 5 runs of each)
 
@@ -92,6 +94,33 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
+/** The medians as Markdown, for docs/benchmarks.md. */
+function figures(summary, version) {
+  const ms = (x) => `${Math.round(x).toLocaleString("en")} ms`;
+  const span = (xs, unit = "") => {
+    const lo = Math.min(...xs);
+    const hi = Math.max(...xs);
+    return lo === hi ? "" : ` (runs: ${lo.toLocaleString("en")}-${hi.toLocaleString("en")}${unit})`;
+  };
+  const score = (x) => Math.round(x * 10) / 10;
+  const row = (name, s) =>
+    `| ${name} | ${score(s.performance)}${span(s.performance_runs)} | ${score(s.accessibility)} | ${ms(s.fcp_ms)} | ` +
+    `${ms(s.lcp_ms)}${span(s.lcp_runs_ms, " ms")} | ${ms(s.tbt_ms)} |`;
+  return [
+    `Lighthouse ${version}'s mobile preset (simulated slow 4G and a 4x slower CPU) on \`dist/\` served ` +
+      `gzip-compressed as a CDN would, against the same page saved as static HTML, alternating in one run; ` +
+      `medians of ${summary.page.lcp_runs_ms.length} runs each.`,
+    "",
+    "| | performance | accessibility | FCP | LCP | TBT |",
+    "| --- | ---: | ---: | ---: | ---: | ---: |",
+    row("the page", summary.page),
+    row("static snapshot", summary.static),
+    "",
+    `LCP ratio (page / static): **${summary.lcp_ratio.toFixed(2)}**.`,
+    "",
+  ].join("\n");
+}
+
 async function main() {
   await stat(join(DIST, "index.html")).catch(() => {
     throw new Error("no dist/: run a release build first (scripts/build)");
@@ -140,6 +169,7 @@ async function main() {
     await mkdir(OUT, { recursive: true });
     await writeFile(join(OUT, "summary.json"), JSON.stringify(summary, null, 2));
     await writeFile(join(OUT, "page.json"), JSON.stringify(last, null, 1));
+    await writeFile(join(OUT, "figures.md"), figures(summary, last.lighthouseVersion));
 
     const row = (name, s) =>
       `${name.padEnd(8)} ${String(s.performance).padStart(11)} ${String(s.accessibility).padStart(13)} ` +

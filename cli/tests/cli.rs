@@ -475,3 +475,160 @@ fn analyze_agrees_with_gbstats_and_reports_bad_lines() {
         "{stderr}"
     );
 }
+
+/// Rules with two experiments (one disabled) and a gate, for `results` without `--experiment`.
+const LISTED_RULES: &str = r#"
+[[metric]]
+name = "signup"
+event = "visited_signup"
+kind = "conversion"
+
+[[metric]]
+name = "clicks"
+event = "cta_click"
+kind = "count"
+
+[[gate]]
+name = "new_checkout"
+rules = [{ id = "half", pass = 50 }]
+
+[[experiment]]
+name = "checkout_copy"
+metrics = ["signup", "clicks"]
+groups = [{ name = "Control", weight = 50 }, { name = "Short", weight = 50 }]
+
+[[experiment]]
+name = "paused_banner"
+enabled = false
+metrics = ["clicks"]
+groups = [{ name = "Control", weight = 50 }, { name = "Banner", weight = 50 }]
+"#;
+
+/// A collector's database holding, for `checkout_copy`, two users (one exposed twice), a
+/// forged exposure, and a gate exposure.
+fn listed_database(db: &Path) {
+    use cohort_collector::store::{Accepted, Store};
+    use cohort_collector::verify::Exclusion;
+    use cohort_protocol::Record;
+    let exposure = |id: &str, user: &str, experiment: &str, group: &str| Accepted {
+        record: Record::Exposure {
+            id: id.into(),
+            user_id: user.into(),
+            experiment: experiment.into(),
+            group: group.into(),
+            rule_id: "r".into(),
+            secondary_exposures: Vec::new(),
+            time: 1_795_651_200_000,
+        },
+        time: 1_795_651_200_000,
+        exclusion: None,
+    };
+    let mut forged = exposure("4", "c", "checkout_copy", "Short");
+    forged.exclusion = Some(Exclusion {
+        experiment: "checkout_copy".into(),
+        reason: "its group is not the one the rules give its user",
+        detail: "claims checkout_copy/Short; the rules give checkout_copy/Control".into(),
+    });
+    let records = vec![
+        exposure("1", "a", "checkout_copy", "Control"),
+        exposure("2", "b", "checkout_copy", "Short"),
+        exposure("3", "a", "checkout_copy", "Control"),
+        forged,
+        exposure("5", "a", "new_checkout", "true"),
+    ];
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let store = Store::open(db.to_str().unwrap()).await.unwrap();
+        store.insert(records, 0, 1_795_651_200_000).await.unwrap();
+    });
+}
+
+#[test]
+fn results_without_an_experiment_lists_the_rules_experiments() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, rules) = (dir.path().join("c.db"), dir.path().join("rules.toml"));
+    std::fs::write(&rules, LISTED_RULES).unwrap();
+    listed_database(&db);
+    let results = |extra: &[&str]| {
+        cohort()
+            .arg("results")
+            .arg("--db")
+            .arg(&db)
+            .arg("--rules")
+            .arg(&rules)
+            .args(extra)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone()
+    };
+    assert_eq!(
+        String::from_utf8(results(&[])).unwrap(),
+        "\
+experiment     status    exposures  groups           metrics
+checkout_copy  running           2  Control, Short   signup (primary), clicks
+paused_banner  disabled          0  Control, Banner  clicks (primary)
+"
+    );
+    let listing: Value = serde_json::from_slice(&results(&["--json"])).unwrap();
+    assert_eq!(
+        listing,
+        serde_json::json!({"experiments": [
+            {"name": "checkout_copy", "groups": ["Control", "Short"], "status": "running",
+             "exposures": 2, "metrics": ["signup", "clicks"]},
+            {"name": "paused_banner", "groups": ["Control", "Banner"], "status": "disabled",
+             "exposures": 0, "metrics": ["clicks"]},
+        ]})
+    );
+    // With --experiment, one experiment's results, as before.
+    let one = String::from_utf8(results(&["--experiment", "checkout_copy"])).unwrap();
+    assert!(
+        one.starts_with("checkout_copy: 2 users exposed (Control 1, Short 1)"),
+        "{one}"
+    );
+    assert!(
+        one.contains("excluded: 1 exposure(s) kept out of these results"),
+        "{one}"
+    );
+    cohort()
+        .arg("results")
+        .arg("--db")
+        .arg(&db)
+        .arg("--rules")
+        .arg(&rules)
+        .args(["--experiment", "new_checkout"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::diff(
+            "cohort: error: no experiment named \"new_checkout\" in the rules\n",
+        ));
+}
+
+#[test]
+fn results_without_an_experiment_says_when_the_rules_have_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, rules) = (dir.path().join("c.db"), dir.path().join("rules.toml"));
+    std::fs::write(
+        &rules,
+        "[[gate]]\nname = \"new_checkout\"\nrules = [{ id = \"half\", pass = 50 }]\n",
+    )
+    .unwrap();
+    listed_database(&db);
+    let run = |json: bool| {
+        let mut command = cohort();
+        command
+            .arg("results")
+            .arg("--db")
+            .arg(&db)
+            .arg("--rules")
+            .arg(&rules);
+        if json {
+            command.arg("--json");
+        }
+        String::from_utf8(command.assert().success().get_output().stdout.clone()).unwrap()
+    };
+    assert_eq!(run(false), "no experiments in the rules\n");
+    let listing: Value = serde_json::from_str(&run(true)).unwrap();
+    assert_eq!(listing, serde_json::json!({"experiments": []}));
+}

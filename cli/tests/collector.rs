@@ -1,7 +1,8 @@
 //! The collector (`cohort serve`) over real HTTP on 127.0.0.1: batches stored once, bad
 //! records refused without costing the good ones, records placed on the collector's clock,
-//! forged groups kept out of the results, acknowledged batches surviving a kill, the IP never
-//! revealed or stored, rate limits, CORS, the site's files and graceful shutdown.
+//! forged groups kept out of the results, gate exposures checked by the gate's value, the
+//! experiments listed with their exposed users, acknowledged batches surviving a kill, the IP
+//! never revealed or stored, rate limits, CORS, the site's files and graceful shutdown.
 
 mod common;
 
@@ -47,6 +48,13 @@ impl Server {
             .body(body)
             .send()
             .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().unwrap_or(Value::Null))
+    }
+
+    /// A GET of `path`: the status and the JSON answered.
+    fn get(&self, path: &str) -> (u16, Value) {
+        let response = reqwest::blocking::get(format!("{}{path}", self.url)).unwrap();
         let status = response.status().as_u16();
         (status, response.json().unwrap_or(Value::Null))
     }
@@ -479,6 +487,246 @@ fn a_sticky_users_first_group_is_honoured_after_the_rules_move_them() {
     let server = Server::start_with_rules(&db, &plain);
     let (_, ack) = server.post(signup(5, &kept, "Red"));
     assert_eq!(ack["excluded"].as_u64(), Some(1), "{ack}");
+}
+
+/// A gate the page reads: `new_checkout`, for half the users.
+const GATE: &str = r#"
+[[gate]]
+name = "new_checkout"
+rules = [{ id = "half", pass = 50 }]
+"#;
+
+/// A disabled experiment, judged by the course's `clicks`.
+const PAUSED: &str = r#"
+[[experiment]]
+name = "paused_banner"
+enabled = false
+metrics = ["clicks"]
+groups = [{ name = "Control", weight = 50 }, { name = "Banner", weight = 50 }]
+"#;
+
+/// A directory with the course's rules and, in a file beside them, [`GATE`] and [`PAUSED`].
+fn rules_with_a_gate(dir: &Path) -> std::path::PathBuf {
+    let rules = dir.join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    std::fs::copy(
+        repo("experiments/button_color_v3.json"),
+        rules.join("button_color_v3.json"),
+    )
+    .unwrap();
+    std::fs::write(rules.join("more.toml"), format!("{GATE}{PAUSED}")).unwrap();
+    rules
+}
+
+/// The value of the gate `new_checkout` for `user`.
+fn gate_value(user: &str) -> bool {
+    static RULES: std::sync::OnceLock<cohort::Rules> = std::sync::OnceLock::new();
+    RULES
+        .get_or_init(|| cohort::Rules::from_toml(GATE, cohort::CompileOptions::STRICT).unwrap())
+        .evaluator()
+        .check_gate(&cohort::User::with_id(user), "new_checkout")
+        .passed
+}
+
+/// A user for whom the gate `new_checkout` is `value`.
+fn user_with_gate(value: bool) -> String {
+    (0..)
+        .map(|i| format!("reader-{i}"))
+        .find(|u| gate_value(u) == value)
+        .unwrap()
+}
+
+#[test]
+fn experiments_are_listed_in_rules_order_with_their_exposed_users() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    let rules = rules_with_a_gate(dir.path());
+    let server = Server::start_with_rules(&db, &rules);
+    let listing = |button: u64| {
+        json!({"experiments": [
+            {"name": "button_color_v3", "groups": ["Control", "Red", "Green", "Orange"],
+             "status": "running", "exposures": button,
+             "metrics": ["signup", "clicks", "tasks_completed", "tasks_added"]},
+            {"name": "paused_banner", "groups": ["Control", "Banner"], "status": "disabled",
+             "exposures": 0, "metrics": ["clicks"]},
+        ]})
+    };
+    assert_eq!(server.get("/api/experiments"), (200, listing(0)));
+    // Eight users, sent twice; a forged exposure of a ninth; gate exposures of two of them.
+    let body = batch(0, 8).to_string();
+    assert_eq!(server.post(body.clone()).0, 200);
+    assert_eq!(server.post(body).0, 200);
+    let ninth = user_in("Red", &[]);
+    let t = now_ms();
+    let (_, ack) = server.post(
+        json!({"records": [
+            {"exposure": {"id": uuid(100), "user_id": ninth, "experiment": "button_color_v3",
+                          "group": "Green", "rule_id": "r", "time": t}},
+            {"exposure": {"id": uuid(101), "user_id": "user-0", "experiment": "new_checkout",
+                          "group": gate_value("user-0").to_string(), "rule_id": "half", "time": t}},
+            {"exposure": {"id": uuid(102), "user_id": "user-1", "experiment": "new_checkout",
+                          "group": gate_value("user-1").to_string(), "rule_id": "half", "time": t}},
+        ]})
+        .to_string(),
+    );
+    assert_eq!(
+        (ack["stored"].as_u64(), ack["excluded"].as_u64()),
+        (Some(3), Some(1)),
+        "{ack}"
+    );
+    let response = reqwest::blocking::get(format!("{}/api/experiments", server.url)).unwrap();
+    assert_eq!(
+        response.headers().get("cache-control").unwrap(),
+        "no-store",
+        "counts change as records arrive"
+    );
+    let served: Value = response.json().unwrap();
+    assert_eq!(served, listing(8));
+    assert_eq!(
+        exposed(&server.results()),
+        8,
+        "the listing counts what the results count"
+    );
+
+    // `cohort results` without --experiment lists the same, as JSON and as a table.
+    let cli = |json: bool| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_cohort"));
+        command
+            .args(["results", "--db"])
+            .arg(&db)
+            .arg("--rules")
+            .arg(&rules);
+        if json {
+            command.arg("--json");
+        }
+        let out = command.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let printed: Value = serde_json::from_str(&cli(true)).unwrap();
+    assert_eq!(printed, served);
+    let table = cli(false);
+    assert!(
+        table.contains("button_color_v3  running           8  Control, Red, Green, Orange"),
+        "{table}"
+    );
+    assert!(
+        table.contains("paused_banner    disabled          0  Control, Banner"),
+        "{table}"
+    );
+}
+
+#[test]
+fn the_listing_answers_503_while_the_store_fails_and_the_log_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    let server = Server::start(&db, &[]);
+    assert_eq!(server.post(batch(0, 3).to_string()).0, 200);
+    // Take the table away from outside, as a broken database would.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch("ALTER TABLE first_exposures RENAME TO mislaid;")
+        .unwrap();
+    assert_eq!(
+        server.get("/api/experiments"),
+        (503, json!({"error": "the experiments could not be read"}))
+    );
+    conn.execute_batch("ALTER TABLE mislaid RENAME TO first_exposures;")
+        .unwrap();
+    let (status, listing) = server.get("/api/experiments");
+    assert_eq!(status, 200, "answered once the store works: {listing}");
+    assert_eq!(listing["experiments"][0]["exposures"], 3);
+    let (_, logs) = server.terminate();
+    assert!(
+        logs.contains("cohort: the experiments could not be read: no such table: first_exposures"),
+        "{logs}"
+    );
+}
+
+#[test]
+fn gate_exposures_are_checked_by_the_gates_value_and_leave_results_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    let server = Server::start_with_rules(&db, &rules_with_a_gate(dir.path()));
+    assert_eq!(server.post(batch(0, 8).to_string()).0, 200);
+    let before = server.results();
+    let on = user_with_gate(true);
+    let off = user_with_gate(false);
+    let t = now_ms();
+    // IDs from 1000: the batch took 0 to 15.
+    let gate = |id: u32, user: &str, value: &str, gate: &str| {
+        json!({"exposure": {"id": uuid(1000 + id), "user_id": user, "experiment": gate,
+                            "group": value, "rule_id": "half", "time": t - 1000}})
+    };
+    let click = |id: u32, user: &str, value: &str| {
+        json!({"event": {"id": uuid(1000 + id), "user_id": user, "name": "cta_click", "time": t,
+                         "groups": {"new_checkout": value}}})
+    };
+    let (status, ack) = server.post(
+        json!({"records": [
+            gate(1, &on, "true", "new_checkout"),
+            gate(2, &off, "false", "new_checkout"),
+            gate(3, &off, "true", "new_checkout"),
+            gate(4, &on, "true", "old_checkout"),
+            gate(5, &on, "maybe", "new_checkout"),
+            click(6, &on, "true"),
+            click(7, &off, "true"),
+            // The experiment's users read the gate too.
+            gate(8, "user-0", &gate_value("user-0").to_string(), "new_checkout"),
+        ]})
+        .to_string(),
+    );
+    assert_eq!(status, 200, "{ack}");
+    let refused: Vec<(u64, &str)> = ack["refused"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["index"].as_u64().unwrap(), r["reason"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            (3, "unknown experiment \"old_checkout\""),
+            (
+                4,
+                "gate \"new_checkout\" has no group \"maybe\" (a gate's is \"true\" or \"false\")"
+            ),
+        ]
+    );
+    assert_eq!(
+        (ack["stored"].as_u64(), ack["excluded"].as_u64()),
+        (Some(6), Some(2)),
+        "{ack}"
+    );
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let kept = |id: u32| -> (Option<String>, Option<String>) {
+        conn.query_row(
+            "SELECT excluded, note FROM records WHERE id = ?1",
+            [uuid(1000 + id)],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap()
+    };
+    assert_eq!(kept(1), (None, None), "the honest true");
+    assert_eq!(kept(2), (None, None), "the honest false");
+    assert_eq!(kept(6), (None, None), "an event with the honest value");
+    assert_eq!(kept(8), (None, None), "an experiment's user");
+    let mismatch = Some("its group is not the one the rules give its user".to_owned());
+    assert_eq!(
+        kept(3),
+        (
+            mismatch.clone(),
+            Some("claims new_checkout/true; the rules give new_checkout/false".to_owned())
+        )
+    );
+    assert_eq!(kept(7).0, mismatch);
+    // The experiment's results are what they were; the gate has none.
+    assert_eq!(server.results(), before);
+    let (status, answer) = server.get("/api/results?experiment=new_checkout");
+    assert_eq!(status, 404, "{answer}");
 }
 
 #[test]

@@ -5,11 +5,14 @@
 //!
 //! - [`server`]: the HTTP API (axum) and the built site beside it ([`site`]);
 //! - [`ingest`]: a batch read record by record; [`verify`]: records against the rules;
+//! - [`experiments`]: the rules' experiments and the gates records may name, and the listing
+//!   of experiments with their exposed users;
 //! - [`store`]: SQLite and PostgreSQL, results as SQL aggregates ([`store::aggregate`]);
 //! - [`export`]: Parquet, partitioned by day;
 //! - [`throwaway`]: a throwaway PostgreSQL server for tests and benchmarks.
 
 pub mod client_ip;
+pub mod experiments;
 pub mod export;
 pub mod ingest;
 mod secret;

@@ -3,8 +3,12 @@
 //! - `POST /api/events`: a batch, read record by record ([`crate::ingest`]): each record is
 //!   checked against the rules' experiments, groups and events, placed on the collector's
 //!   clock, and compared with the group the rules give its user ([`crate::verify`]); stored
-//!   idempotently by record ID in one transaction and acknowledged only once committed.
+//!   idempotently by record ID in one transaction and acknowledged only once committed. An
+//!   exposure may name a gate the page read, with its value as the group (`"true"`,
+//!   `"false"`).
 //! - `GET /api/whoami`: `{"ip_hash": ...}`, HMAC-SHA256 of the client's address.
+//! - `GET /api/experiments`: every experiment of the rules, in their order, with its groups,
+//!   status, exposed users and metrics ([`cohort_protocol::Experiments`]).
 //! - `GET /api/results?experiment=...`: the experiment's results, every metric by every
 //!   engine, computed by the database.
 //! - Everything else: [`crate::site`].
@@ -23,7 +27,7 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use cohort::{Rules, SpecKind};
+use cohort::Rules;
 use cohort_protocol::{Catalog, MAX_BODY_BYTES};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::Deserialize;
@@ -32,7 +36,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::store::Store;
 use crate::verify::{self, Verifier};
-use crate::{client_ip, ingest, secret, site};
+use crate::{client_ip, experiments, ingest, secret, site};
 
 /// How to run a collector.
 pub struct Config {
@@ -64,16 +68,15 @@ struct AppState {
 
 type Shared = Arc<AppState>;
 
-/// The experiments and groups records may name, and the events their metrics count.
+/// The experiments and groups records may name, the gates (whose groups are `"true"` and
+/// `"false"`), and the events their metrics count.
 pub fn catalog(rules: &Rules) -> Catalog {
     let mut catalog = Catalog::default();
-    for spec in rules
-        .evaluated_specs()
-        .filter(|s| s.kind == SpecKind::Config)
-    {
-        if let Some(plan) = spec.plan() {
-            catalog.add(&spec.name, plan.groups.iter().map(|g| g.name.clone()));
-        }
+    for (spec, plan) in experiments::experiments(rules) {
+        catalog.add(&spec.name, plan.groups.into_iter().map(|g| g.name));
+    }
+    for gate in experiments::gates(rules) {
+        catalog.add_gate(gate);
     }
     for metric in rules.metrics() {
         catalog.add_event(&metric.event);
@@ -93,6 +96,7 @@ pub fn serve(config: Config) -> Result<(), String> {
     let mut api = Router::new()
         .route("/api/events", post(post_events))
         .route("/api/whoami", get(whoami))
+        .route("/api/experiments", get(list_experiments))
         .route("/api/results", get(results))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     if !config.allow_origins.is_empty() {
@@ -131,9 +135,10 @@ pub fn serve(config: Config) -> Result<(), String> {
         println!("cohort: listening on http://{address}");
         let _ = std::io::stdout().flush();
         eprintln!(
-            "cohort: storing in {}, {} experiment(s) and {} event(s) known",
+            "cohort: storing in {}, {} experiment(s), {} gate(s) and {} event(s) known",
             state.store.describe(),
             state.catalog.experiments.len(),
+            state.catalog.gates.len(),
             state.catalog.events.len()
         );
         axum::serve(
@@ -237,6 +242,23 @@ async fn whoami(
     let ip = client_ip::client_ip(peer, &headers, &state.trusted);
     let mut response =
         Json(json!({ "ip_hash": client_ip::ip_hash(&state.secret, ip) })).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+async fn list_experiments(State(state): State<Shared>) -> Response {
+    let mut response = match experiments::list(state.verifier.rules(), &state.store).await {
+        Ok(listing) => Json(listing).into_response(),
+        Err(e) => {
+            eprintln!("cohort: the experiments could not be read: {e}");
+            error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the experiments could not be read",
+            )
+        }
+    };
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -1,15 +1,20 @@
 //! Checking what a record claims against the rules: assignment is deterministic, so the
 //! collector evaluates each exposure's experiment (and each experiment an event names) for the
-//! record's user, at the record's time, and compares the group.
+//! record's user, at the record's time, and compares the group. A claim naming a gate (a gate
+//! exposure: the page read the gate) is checked the same way, the group being the gate's value
+//! for the user, `"true"` or `"false"`.
 //!
 //! A record whose group differs (forged, or sent by a page built from other rules) is stored
 //! apart: kept, with the reason, and left out of the results. A sticky experiment keeps users
 //! in the group they were first exposed to, so there a claim of the group of the user's first
 //! stored exposure is honoured too ([`honour_sticky`]).
 
-use cohort::{Rules, User};
+use std::collections::BTreeSet;
+
+use cohort::{Evaluator, Rules, User};
 use cohort_protocol::Record;
 
+use crate::experiments;
 use crate::store::{Accepted, Store, StoreError};
 
 /// The reason stored with a record whose group is not the rules' assignment.
@@ -18,7 +23,7 @@ pub const GROUP_MISMATCH: &str = "its group is not the one the rules give its us
 /// Why a record is kept out of the results.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Exclusion {
-    /// The experiment whose group did not match.
+    /// The experiment (or gate) whose group did not match.
     pub experiment: String,
     /// A fixed reason (results count records by it).
     pub reason: &'static str,
@@ -29,11 +34,23 @@ pub struct Exclusion {
 /// The rules the collector checks records against.
 pub struct Verifier {
     rules: Rules,
+    /// The gates records may name as they name experiments ([`experiments::gates`]).
+    gates: BTreeSet<String>,
+}
+
+/// What the rules give a user in an experiment or a gate a record names.
+struct Given<'r> {
+    /// The experiment's group, or the gate's value (`"true"` or `"false"`); none when the
+    /// experiment gives the user no group.
+    group: Option<&'r str>,
+    /// Why there is no group (the evaluation's reason).
+    reason: &'static str,
 }
 
 impl Verifier {
     pub fn new(rules: Rules) -> Verifier {
-        Verifier { rules }
+        let gates = experiments::gates(&rules).map(str::to_owned).collect();
+        Verifier { rules, gates }
     }
 
     /// The rules records are checked against.
@@ -41,22 +58,39 @@ impl Verifier {
         &self.rules
     }
 
+    /// What the rules give `user` in `name` at `evaluator`'s time: for a gate, its value;
+    /// otherwise the experiment's group.
+    fn given<'r>(&self, evaluator: &Evaluator<'r>, user: &User, name: &str) -> Given<'r> {
+        if self.gates.contains(name) {
+            let gate = evaluator.check_gate(user, name);
+            Given {
+                group: Some(if gate.passed { "true" } else { "false" }),
+                reason: gate.reason.as_str(),
+            }
+        } else {
+            let experiment = evaluator.get_experiment(user, name);
+            Given {
+                group: experiment.group(),
+                reason: experiment.reason.as_str(),
+            }
+        }
+    }
+
     /// Why `record` must be kept out of the results, if it must: a group it claims is not
     /// the one the rules give its user at `time` (the record's time on the collector's
-    /// clock).
+    /// clock), or a gate's value it claims is not the gate's for its user.
     pub fn check(&self, record: &Record, time: i64) -> Option<Exclusion> {
         let user = User::with_id(record.user_id());
         let evaluator = self.rules.at(time);
         claims(record).find_map(|(experiment, claimed)| {
-            let evaluation = evaluator.get_experiment(&user, experiment);
-            let given = evaluation.group();
-            (given != Some(claimed)).then(|| Exclusion {
+            let given = self.given(&evaluator, &user, experiment);
+            (given.group != Some(claimed)).then(|| Exclusion {
                 experiment: experiment.to_owned(),
                 reason: GROUP_MISMATCH,
                 detail: format!(
                     "claims {experiment}/{claimed}; the rules give {}",
-                    given.map_or_else(
-                        || format!("no group ({})", evaluation.reason.as_str()),
+                    given.group.map_or_else(
+                        || format!("no group ({})", given.reason),
                         |g| format!("{experiment}/{g}")
                     )
                 ),
@@ -70,7 +104,7 @@ impl Verifier {
         let evaluator = self.rules.at(time);
         claims(record)
             .filter(|(experiment, claimed)| {
-                evaluator.get_experiment(&user, experiment).group() != Some(*claimed)
+                self.given(&evaluator, &user, experiment).group != Some(*claimed)
             })
             .collect()
     }
@@ -117,4 +151,124 @@ pub async fn honour_sticky(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use cohort::CompileOptions;
+
+    use super::*;
+
+    const T0: i64 = 1_795_651_200_000;
+
+    const RULES: &str = r#"
+[[gate]]
+name = "new_checkout"
+rules = [{ id = "half", pass = 50 }]
+
+[[experiment]]
+name = "e"
+groups = [{ name = "Control", weight = 50 }, { name = "Red", weight = 50 }]
+"#;
+
+    fn verifier() -> Verifier {
+        Verifier::new(Rules::from_toml(RULES, CompileOptions::STRICT).unwrap())
+    }
+
+    /// A user for whom the gate is `value`, and their group in `e`.
+    fn user_with(verifier: &Verifier, value: bool) -> (String, String) {
+        let evaluator = verifier.rules().at(T0);
+        (0..)
+            .map(|i| format!("user-{i}"))
+            .find_map(|id| {
+                let user = User::with_id(id.as_str());
+                let gate = evaluator.check_gate(&user, "new_checkout");
+                let group = evaluator.get_experiment(&user, "e").group()?.to_owned();
+                (gate.passed == value).then_some((id, group))
+            })
+            .unwrap()
+    }
+
+    fn exposure(user: &str, name: &str, group: &str) -> Record {
+        Record::Exposure {
+            id: "0f8fad5b-d9cb-469f-a165-70867728950e".into(),
+            user_id: user.into(),
+            experiment: name.into(),
+            group: group.into(),
+            rule_id: "half".into(),
+            secondary_exposures: Vec::new(),
+            time: T0,
+        }
+    }
+
+    #[test]
+    fn an_honest_gate_exposure_is_not_excluded() {
+        let verifier = verifier();
+        for value in [true, false] {
+            let (user, _) = user_with(&verifier, value);
+            let record = exposure(&user, "new_checkout", &value.to_string());
+            assert_eq!(verifier.check(&record, T0), None, "{user}: {value}");
+            assert!(verifier.failing_claims(&record, T0).is_empty());
+        }
+    }
+
+    #[test]
+    fn a_forged_gate_value_is_excluded_with_what_it_claimed() {
+        let verifier = verifier();
+        let (user, _) = user_with(&verifier, false);
+        let record = exposure(&user, "new_checkout", "true");
+        assert_eq!(
+            verifier.check(&record, T0),
+            Some(Exclusion {
+                experiment: "new_checkout".into(),
+                reason: GROUP_MISMATCH,
+                detail: "claims new_checkout/true; the rules give new_checkout/false".into(),
+            })
+        );
+        assert_eq!(
+            verifier.failing_claims(&record, T0),
+            [("new_checkout", "true")]
+        );
+    }
+
+    #[test]
+    fn an_event_naming_a_gate_is_checked_by_the_gates_value() {
+        let verifier = verifier();
+        let (user, group) = user_with(&verifier, true);
+        let event = |value: &str| Record::Event {
+            id: "1f8fad5b-d9cb-469f-a165-70867728950e".into(),
+            user_id: user.clone(),
+            name: "cta_click".into(),
+            time: T0,
+            groups: BTreeMap::from([
+                ("e".to_owned(), group.clone()),
+                ("new_checkout".to_owned(), value.to_owned()),
+            ]),
+            value: None,
+        };
+        assert_eq!(verifier.check(&event("true"), T0), None);
+        let forged = verifier.check(&event("false"), T0).expect("excluded");
+        assert_eq!(forged.experiment, "new_checkout");
+        assert_eq!(
+            forged.detail,
+            "claims new_checkout/false; the rules give new_checkout/true"
+        );
+    }
+
+    #[test]
+    fn an_experiment_claim_is_still_checked_as_an_experiment() {
+        let verifier = verifier();
+        let (user, group) = user_with(&verifier, true);
+        let other = if group == "Red" { "Control" } else { "Red" };
+        assert_eq!(verifier.check(&exposure(&user, "e", &group), T0), None);
+        let forged = verifier.check(&exposure(&user, "e", other), T0).unwrap();
+        assert_eq!(
+            forged.detail,
+            format!("claims e/{other}; the rules give e/{group}")
+        );
+        // "true" is no group of an experiment's.
+        assert!(verifier.check(&exposure(&user, "e", "true"), T0).is_some());
+    }
 }

@@ -1,18 +1,20 @@
 //! The store's guarantees, the same suite on SQLite and on a real PostgreSQL (a throwaway
 //! cluster): records stored once by ID, whatever order and however often they come, by one
 //! writer or many at once; a batch stored whole or not at all; forged records kept apart;
-//! results computed in SQL equal to the same records counted in memory; records read back in
-//! time order, and exported as Parquet by day.
+//! results computed in SQL equal to the same records counted in memory; experiments listed with
+//! their exposed users; gate exposures beside experiments' without changing their results;
+//! records read back in time order, and exported as Parquet by day.
 
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 
 use cohort::{CompileOptions, Rules};
+use cohort_collector::experiments;
 use cohort_collector::store::{Accepted, Inserted, Store};
 use cohort_collector::throwaway::ThrowawayPostgres;
 use cohort_collector::verify::Exclusion;
-use cohort_protocol::Record;
+use cohort_protocol::{ExperimentStatus, ExperimentSummary, Record};
 use cohort_stats::experiment::{analyze_tally, tally_for};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -22,7 +24,7 @@ const HOUR: i64 = 3_600_000;
 /// 2026-11-26T00:00:00Z.
 const T0: i64 = 1_795_651_200_000;
 
-/// Rules with every kind of metric, a window, and two experiments.
+/// Rules with every kind of metric, a window, two experiments, a disabled one and a gate.
 const RULES: &str = r#"
 [[metric]]
 name = "signup"
@@ -54,6 +56,16 @@ groups = [{ name = "Control", weight = 50 }, { name = "Red", weight = 25 }, { na
 name = "other"
 metrics = ["signup"]
 groups = [{ name = "Control", weight = 50 }, { name = "Red", weight = 50 }]
+
+[[gate]]
+name = "new_checkout"
+rules = [{ id = "half", pass = 50 }]
+
+[[experiment]]
+name = "paused"
+enabled = false
+metrics = ["clicks", "signup"]
+groups = [{ name = "Control", weight = 50 }, { name = "Banner", weight = 50 }]
 "#;
 
 fn rules() -> Rules {
@@ -96,6 +108,16 @@ fn forged(mut record: Accepted) -> Accepted {
         experiment: "e".into(),
         reason: "forged group",
         detail: "claimed Red, the rules give Control".into(),
+    });
+    record
+}
+
+/// A forged gate exposure: a value the gate does not give its user.
+fn forged_gate(mut record: Accepted) -> Accepted {
+    record.exclusion = Some(Exclusion {
+        experiment: "new_checkout".into(),
+        reason: "forged group",
+        detail: "claims new_checkout/true; the rules give new_checkout/false".into(),
     });
     record
 }
@@ -236,6 +258,147 @@ async fn forged_records_are_kept_apart(backend: &dyn Backend) {
             ("event".into(), "forged group".into(), 1)
         ]
     );
+}
+
+/// Every experiment of the rules, in their order, with the users first exposed to it: each
+/// user once whatever their exposures, not those kept out, and never a gate's.
+async fn experiments_are_listed_with_their_exposed_users(backend: &dyn Backend) {
+    let store = backend.store().await;
+    let rules = rules();
+    let exposures = |listing: &cohort_protocol::Experiments| -> Vec<(String, u64)> {
+        listing
+            .experiments
+            .iter()
+            .map(|e| (e.name.clone(), e.exposures))
+            .collect()
+    };
+    let empty = experiments::list(&rules, &store).await.unwrap();
+    assert_eq!(
+        exposures(&empty),
+        [("e".into(), 0), ("other".into(), 0), ("paused".into(), 0)]
+    );
+    store
+        .insert(
+            vec![
+                exposure("l1", "a", "e", "Red", T0 + 10),
+                exposure("l2", "a", "e", "Blue", T0 + 5),
+                exposure("l3", "b", "e", "Control", T0 + 10),
+                forged(exposure("l4", "c", "e", "Red", T0)),
+                exposure("l5", "a", "other", "Red", T0),
+                exposure("l6", "a", "new_checkout", "true", T0),
+                exposure("l7", "d", "new_checkout", "false", T0),
+                event("l8", "b", "visited_signup", T0 + 20, None),
+            ],
+            0,
+            T0,
+        )
+        .await
+        .unwrap();
+    // Sent again: the same users.
+    store
+        .insert(vec![exposure("l1", "a", "e", "Red", T0 + 10)], 0, T0)
+        .await
+        .unwrap();
+    let listing = experiments::list(&rules, &store).await.unwrap();
+    assert_eq!(
+        exposures(&listing),
+        [("e".into(), 2), ("other".into(), 1), ("paused".into(), 0)]
+    );
+    assert_eq!(
+        listing.experiments[0],
+        ExperimentSummary {
+            name: "e".into(),
+            groups: vec!["Control".into(), "Red".into(), "Blue".into()],
+            status: ExperimentStatus::Running,
+            exposures: 2,
+            metrics: ["signup", "clicks", "revenue", "quick_clicks"]
+                .map(String::from)
+                .to_vec(),
+        }
+    );
+    assert_eq!(listing.experiments[2].status, ExperimentStatus::Disabled);
+    assert_eq!(listing.experiments[2].metrics, ["clicks", "signup"]);
+    // The count is the results' own.
+    let results = store.results(&rules, "e").await.unwrap().unwrap();
+    assert_eq!(results.total_users, listing.experiments[0].exposures);
+}
+
+/// Gate exposures (honest and forged) stored beside an experiment's, by the same users, at
+/// the same times: the experiment's results are what they were, to the last figure.
+async fn gate_exposures_leave_experiment_results_alone(backend: &dyn Backend) {
+    let store = backend.store().await;
+    let rules = rules();
+    let mut batch = Vec::new();
+    for n in 0..60 {
+        let user = format!("g{n}");
+        let time = T0 + n * 1000;
+        batch.push(exposure(
+            &format!("ge{n}"),
+            &user,
+            "e",
+            ["Control", "Red", "Blue"][n as usize % 3],
+            time,
+        ));
+        batch.push(event(&format!("gv{n}"), &user, "cta_click", time + 1, None));
+    }
+    batch.push(forged(exposure("gf", "g0", "e", "Red", T0)));
+    store.insert(batch, 0, T0).await.unwrap();
+    let before = serde_json::to_value(store.results(&rules, "e").await.unwrap().unwrap()).unwrap();
+    let mut gates = Vec::new();
+    for n in 0..60 {
+        let user = format!("g{n}");
+        let value = if n % 2 == 0 { "true" } else { "false" };
+        let record = exposure(
+            &format!("gg{n}"),
+            &user,
+            "new_checkout",
+            value,
+            T0 + n * 1000,
+        );
+        gates.push(if n % 5 == 0 {
+            forged_gate(record)
+        } else {
+            record
+        });
+    }
+    let inserted = store.insert(gates, 0, T0).await.unwrap();
+    assert_eq!(
+        inserted,
+        Inserted {
+            stored: 60,
+            duplicates: 0,
+            excluded: 12
+        }
+    );
+    let after = serde_json::to_value(store.results(&rules, "e").await.unwrap().unwrap()).unwrap();
+    assert_eq!(after, before);
+    assert_eq!(
+        after["excluded"][0]["count"], 1,
+        "only e's forgery: {after}"
+    );
+    // A gate has no results, and is not listed; its exposures are stored.
+    assert!(store
+        .results(&rules, "new_checkout")
+        .await
+        .unwrap()
+        .is_none());
+    let listing = experiments::list(&rules, &store).await.unwrap();
+    assert!(listing.experiments.iter().all(|e| e.name != "new_checkout"));
+    assert_eq!(
+        store.exposed_users(&["new_checkout".into()]).await.unwrap(),
+        [48]
+    );
+    let mut kept_apart = 0;
+    store
+        .records(&mut |r| {
+            if r.experiment.as_deref() == Some("new_checkout") && r.excluded.is_some() {
+                kept_apart += 1;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(kept_apart, 12);
 }
 
 /// Random records (users exposed more than once, to more than one experiment, events before
@@ -495,6 +658,8 @@ async fn suite(fresh: impl Fn(&str) -> Box<dyn Backend>, trigger: &str) {
     records_are_stored_once(&*fresh("once")).await;
     forged_records_are_kept_apart(&*fresh("forged")).await;
     sql_aggregates_equal_counting_in_memory(&*fresh("aggregates")).await;
+    experiments_are_listed_with_their_exposed_users(&*fresh("listing")).await;
+    gate_exposures_leave_experiment_results_alone(&*fresh("gates")).await;
     concurrent_writers_store_each_record_once(&*fresh("concurrent")).await;
     a_failed_batch_leaves_nothing(&*fresh("failed"), trigger).await;
     records_export_by_day(&*fresh("export")).await;
@@ -519,6 +684,8 @@ async fn postgres() {
         "once",
         "forged",
         "aggregates",
+        "listing",
+        "gates",
         "concurrent",
         "failed",
         "export",

@@ -1,5 +1,5 @@
-//! What a record must be to be stored: a UUID, short printable texts, and experiments, groups
-//! and events the collector's rules know.
+//! What a record must be to be stored: a UUID, short printable texts, and experiments (or
+//! gates), groups and events the collector's rules know.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -9,10 +9,20 @@ const MAX_TEXT_CHARS: usize = 200;
 const MAX_SECONDARY_EXPOSURES: usize = 50;
 const MAX_GROUPS_PER_EVENT: usize = 50;
 
-/// The experiments, groups and events a collector knows (from its rules).
+/// The groups of a feature gate, as an exposure to it names them: its value for the user.
+pub const GATE_GROUPS: [&str; 2] = ["true", "false"];
+
+/// The experiments, gates, groups and events a collector knows (from its rules).
+///
+/// A record names an experiment and one of its groups, or a gate and its value
+/// ([`GATE_GROUPS`]): the page logs an exposure when it reads a gate, as when it shows an
+/// experiment's group.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Catalog {
     pub experiments: BTreeMap<String, BTreeSet<String>>,
+    /// Gates records may name as they name experiments; none shares its name with an
+    /// experiment.
+    pub gates: BTreeSet<String>,
     pub events: BTreeSet<String>,
 }
 
@@ -25,9 +35,28 @@ impl Catalog {
             .extend(groups);
     }
 
+    /// A gate records may name, with the groups `"true"` and `"false"`.
+    pub fn add_gate(&mut self, gate: &str) {
+        self.gates.insert(gate.to_owned());
+    }
+
     /// An event records may name.
     pub fn add_event(&mut self, name: &str) {
         self.events.insert(name.to_owned());
+    }
+
+    /// Whether records may name `name`: an experiment or a gate.
+    pub fn knows(&self, name: &str) -> bool {
+        self.experiments.contains_key(name) || self.gates.contains(name)
+    }
+
+    /// Whether `group` is one of `name`'s: a group of the experiment, or `"true"` or
+    /// `"false"` for a gate.
+    pub fn has_group(&self, name: &str, group: &str) -> bool {
+        match self.experiments.get(name) {
+            Some(groups) => groups.contains(group),
+            None => self.gates.contains(name) && GATE_GROUPS.contains(&group),
+        }
     }
 }
 
@@ -46,12 +75,17 @@ pub fn check_record(record: &Record, catalog: &Catalog) -> Result<(), String> {
             ..
         } => {
             text("rule_id", rule_id)?;
-            let groups = catalog
-                .experiments
-                .get(experiment)
-                .ok_or_else(|| format!("unknown experiment {experiment:?}"))?;
-            if !groups.contains(group) {
-                return Err(format!("experiment {experiment:?} has no group {group:?}"));
+            if !catalog.knows(experiment) {
+                return Err(format!("unknown experiment {experiment:?}"));
+            }
+            if !catalog.has_group(experiment, group) {
+                return Err(if catalog.gates.contains(experiment) {
+                    format!(
+                        "gate {experiment:?} has no group {group:?} (a gate's is \"true\" or \"false\")"
+                    )
+                } else {
+                    format!("experiment {experiment:?} has no group {group:?}")
+                });
             }
             if secondary_exposures.len() > MAX_SECONDARY_EXPOSURES {
                 return Err("too many secondary exposures".into());
@@ -84,11 +118,7 @@ pub fn check_record(record: &Record, catalog: &Catalog) -> Result<(), String> {
                 return Err("too many groups".into());
             }
             for (experiment, group) in groups {
-                let known = catalog
-                    .experiments
-                    .get(experiment)
-                    .is_some_and(|g| g.contains(group));
-                if !known {
+                if !catalog.has_group(experiment, group) {
                     return Err(format!("unknown experiment group {experiment:?}/{group:?}"));
                 }
             }
@@ -133,6 +163,7 @@ mod tests {
     fn catalog() -> Catalog {
         let mut c = Catalog::default();
         c.add("button_color_v3", ["Control", "Red"].map(String::from));
+        c.add_gate("new_checkout");
         c.add_event(VISITED_SIGNUP);
         c.add_event(CTA_CLICK);
         c
@@ -196,5 +227,49 @@ mod tests {
             *user_id = "a\u{7}b".into();
         }
         assert!(reason(control).contains("control characters"));
+    }
+
+    fn gate_exposure(gate: &str, value: &str) -> Record {
+        Record::Exposure {
+            id: ID.into(),
+            user_id: "u".into(),
+            experiment: gate.into(),
+            group: value.into(),
+            rule_id: "half".into(),
+            secondary_exposures: vec![],
+            time: NOW,
+        }
+    }
+
+    #[test]
+    fn a_gate_is_named_as_an_experiment_with_the_groups_true_and_false() {
+        for value in GATE_GROUPS {
+            assert_eq!(
+                check_record(&gate_exposure("new_checkout", value), &catalog()),
+                Ok(())
+            );
+        }
+        let reason = |r: Record| check_record(&r, &catalog()).unwrap_err();
+        assert_eq!(
+            reason(gate_exposure("new_checkout", "True")),
+            "gate \"new_checkout\" has no group \"True\" (a gate's is \"true\" or \"false\")"
+        );
+        assert_eq!(
+            reason(gate_exposure("old_checkout", "true")),
+            "unknown experiment \"old_checkout\""
+        );
+        // An experiment's groups are its own, never a gate's.
+        assert!(reason(gate_exposure("button_color_v3", "true"))
+            .contains("experiment \"button_color_v3\" has no group \"true\""));
+        // An event may name a gate's value too, and only that.
+        let mut on_gate = event(CTA_CLICK);
+        if let Record::Event { groups, .. } = &mut on_gate {
+            groups.insert("new_checkout".into(), "false".into());
+        }
+        assert_eq!(check_record(&on_gate, &catalog()), Ok(()));
+        if let Record::Event { groups, .. } = &mut on_gate {
+            groups.insert("new_checkout".into(), "yes".into());
+        }
+        assert!(reason(on_gate).contains("unknown experiment group \"new_checkout\"/\"yes\""));
     }
 }

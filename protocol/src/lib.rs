@@ -6,19 +6,26 @@
 //! - [`read`]: a request body read record by record, so that one malformed record never takes
 //!   the rest of its batch down with it;
 //! - [`clock`]: each record placed on the collector's clock, whatever the browser's clock says;
-//! - [`check`]: the content rules a record must meet (IDs, sizes, known experiments, groups and
-//!   events).
+//! - [`check`]: the content rules a record must meet (IDs, sizes, known experiments, gates,
+//!   groups and events);
+//! - [`listing`]: the experiments a collector knows, with their exposed users
+//!   (`GET /api/experiments`).
 //!
 //! A record carries a unique ID (a UUID made by the page), so that a batch sent twice (a retry,
 //! a beacon after a fetch) is stored once.
+//!
+//! An exposure names an experiment and the group the user saw, or a feature gate the page read
+//! and its value for the user (group `"true"` or `"false"`, [`GATE_GROUPS`]).
 
 pub mod check;
 pub mod clock;
+pub mod listing;
 pub mod read;
 pub mod record;
 
-pub use check::{check_record, is_uuid, Catalog};
+pub use check::{check_record, is_uuid, Catalog, GATE_GROUPS};
 pub use clock::{place, MAX_AGE_MS, MAX_FUTURE_MS};
+pub use listing::{ExperimentStatus, ExperimentSummary, Experiments};
 pub use read::{read_batch, Incoming, Rejection};
 pub use record::{Ack, Batch, Record, Refusal, SecondaryExposure};
 

@@ -24,7 +24,9 @@ pub struct Batch {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Record {
-    /// The first time a user saw an experiment's group.
+    /// The first time a user saw an experiment's group; or read a feature gate, when
+    /// `experiment` is the gate's name and `group` its value for the user (`"true"` or
+    /// `"false"`), `rule_id` the rule that decided it.
     Exposure {
         id: String,
         user_id: String,
@@ -43,7 +45,8 @@ pub enum Record {
         name: String,
         /// Milliseconds since the Unix epoch, on the page's clock.
         time: i64,
-        /// The user's group in each experiment, when the event happened.
+        /// The user's group in each experiment, when the event happened (a gate named here is
+        /// checked as a gate exposure is).
         #[serde(default)]
         groups: BTreeMap<String, String>,
         /// A number the event carries (an amount, a duration), for `sum` metrics.

@@ -1,10 +1,12 @@
 //! `cohort results`: an experiment's results from the collector's database, every metric read
-//! with one engine (sequential by default), as a table or as JSON.
+//! with one engine (sequential by default), as a table or as JSON; without `--experiment`, the
+//! rules' experiments with the users exposed to each, as `GET /api/experiments` lists them.
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use cohort_protocol::Experiments;
 use cohort_stats::format::{percent, signed_percent};
 use cohort_stats::verdict::thousands;
 use cohort_stats::{Engine, ExperimentResults, MetricResults};
@@ -14,15 +16,16 @@ use crate::rules::{load_reporting, options};
 
 /// Print an experiment's results: who was exposed and the sample-ratio check, then for each
 /// of its metrics each group's value, each treatment's lift against control with its 95%
-/// interval and p-value (or chance to win), and a verdict in words.
+/// interval and p-value (or chance to win), and a verdict in words. Without --experiment,
+/// list the rules' experiments: groups, status, users exposed so far and metrics.
 #[derive(clap::Args)]
 pub struct Args {
     /// The collector's store: a SQLite file or a PostgreSQL URL.
     #[arg(long, default_value = "cohort.db")]
     db: String,
-    /// The experiment.
+    /// The experiment (without it: every experiment, listed).
     #[arg(long)]
-    experiment: String,
+    experiment: Option<String>,
     /// How to read the comparisons: sequential (valid however often you look), fixed
     /// (fixed-horizon: look once), or bayesian.
     #[arg(long, default_value = "sequential", value_parser = ["sequential", "fixed", "bayesian"])]
@@ -30,7 +33,8 @@ pub struct Args {
     /// Rules files or directories (the groups, weights, metrics and settings).
     #[arg(long = "rules", default_value = "experiments")]
     rules: Vec<PathBuf>,
-    /// Print JSON (every engine, every figure) instead of a table.
+    /// Print JSON (every engine, every figure; or the listing, as `GET /api/experiments`
+    /// answers it) instead of a table.
     #[arg(long)]
     json: bool,
 }
@@ -38,10 +42,24 @@ pub struct Args {
 pub fn run(args: Args) -> Result<ExitCode> {
     let rules = load_reporting(&args.rules, options(true))?;
     let (runtime, store) = crate::store::open(&args.db)?;
+    let Some(experiment) = &args.experiment else {
+        let listing = runtime
+            .block_on(cohort_collector::experiments::list(&rules, &store))
+            .map_err(|e| format!("cannot read the experiments from {}: {e}", store.describe()))?;
+        let mut out = stdout();
+        if args.json {
+            serde_json::to_writer_pretty(&mut out, &listing)?;
+            out.write_all(b"\n")?;
+        } else {
+            out.write_all(listing_table(&listing).as_bytes())?;
+        }
+        out.flush()?;
+        return Ok(ExitCode::SUCCESS);
+    };
     let results = runtime
-        .block_on(store.results(&rules, &args.experiment))
+        .block_on(store.results(&rules, experiment))
         .map_err(|e| format!("cannot read the results from {}: {e}", store.describe()))?
-        .ok_or_else(|| format!("no experiment named \"{}\" in the rules", args.experiment))?;
+        .ok_or_else(|| format!("no experiment named \"{experiment}\" in the rules"))?;
     let engine = Engine::parse(&args.engine).unwrap_or(Engine::Sequential);
     let mut out = stdout();
     if args.json {
@@ -52,6 +70,57 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The experiments as a table: one line each, in the rules' order, the primary metric marked.
+pub fn listing_table(listing: &Experiments) -> String {
+    if listing.experiments.is_empty() {
+        return "no experiments in the rules\n".to_owned();
+    }
+    let rows: Vec<[String; 5]> = listing
+        .experiments
+        .iter()
+        .map(|e| {
+            let metrics: Vec<String> = e
+                .metrics
+                .iter()
+                .enumerate()
+                .map(|(i, m)| {
+                    if i == 0 {
+                        format!("{m} (primary)")
+                    } else {
+                        m.clone()
+                    }
+                })
+                .collect();
+            [
+                e.name.clone(),
+                e.status.as_str().to_owned(),
+                thousands(e.exposures),
+                e.groups.join(", "),
+                if metrics.is_empty() {
+                    "-".to_owned()
+                } else {
+                    metrics.join(", ")
+                },
+            ]
+        })
+        .collect();
+    let header = ["experiment", "status", "exposures", "groups", "metrics"].map(String::from);
+    let width = |column: usize| {
+        std::iter::once(&header)
+            .chain(&rows)
+            .map(|row| row[column].chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    let (name, status, exposures, groups) = (width(0), width(1), width(2), width(3));
+    std::iter::once(&header)
+        .chain(&rows)
+        .map(|[n, s, x, g, m]| {
+            format!("{n:<name$}  {s:<status$}  {x:>exposures$}  {g:<groups$}  {m}\n")
+        })
+        .collect()
 }
 
 /// The results as text.

@@ -20,6 +20,10 @@ FROM first_exposures
 WHERE experiment = $1
 GROUP BY grp";
 
+/// Users exposed to experiment `$1`, whatever their group: the listing's count (one range of
+/// `first_exposures`' key).
+pub const EXPOSED_USERS: &str = "SELECT COUNT(*) FROM first_exposures WHERE experiment = $1";
+
 /// Each group's users and the sums of one metric's per-user values, for experiment `$1`,
 /// event `$2` and window `$3` (milliseconds, or NULL for none). (SQLite binds these by name:
 /// it numbers `$n` parameters in the order they first appear.)

@@ -4,8 +4,8 @@
 //! - a record is stored once by its ID (`ON CONFLICT DO NOTHING`), so a retried batch is not
 //!   counted twice, by one collector or several;
 //! - what a batch brings is committed in one transaction, and acknowledged only after;
-//! - each user's first exposure to each experiment is kept up to date as records arrive
-//!   (`first_exposures`), records whose groups are not the rules' are stored apart;
+//! - each user's first exposure to each experiment (or gate) is kept up to date as records
+//!   arrive (`first_exposures`), records whose groups are not the rules' are stored apart;
 //! - results are computed by the database: one query per metric reduces the records to a
 //!   few numbers per group ([`aggregate`]), so the collector's memory does not grow with the
 //!   data.
@@ -177,6 +177,20 @@ impl Store {
                     .map_err(|e| StoreError(e.to_string()))?
             }
             Store::Postgres(p) => p.first_group(experiment, user_id).await,
+        }
+    }
+
+    /// The users exposed to each of `experiments` ([`aggregate::EXPOSED_USERS`]), in the same
+    /// order, from one snapshot.
+    pub async fn exposed_users(&self, experiments: &[String]) -> Result<Vec<u64>, StoreError> {
+        match self {
+            Store::Sqlite(s) => {
+                let (s, experiments) = (s.clone(), experiments.to_vec());
+                tokio::task::spawn_blocking(move || s.exposed_users(&experiments))
+                    .await
+                    .map_err(|e| StoreError(e.to_string()))?
+            }
+            Store::Postgres(p) => p.exposed_users(experiments).await,
         }
     }
 

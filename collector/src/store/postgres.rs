@@ -138,6 +138,25 @@ impl PostgresStore {
         }
     }
 
+    /// The users exposed to each of `experiments`, from one snapshot.
+    pub async fn exposed_users(&self, experiments: &[String]) -> Result<Vec<u64>, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await?;
+        let statement = tx.prepare(aggregate::EXPOSED_USERS).await?;
+        let mut counts = Vec::with_capacity(experiments.len());
+        for experiment in experiments {
+            let count: i64 = tx.query_one(&statement, &[experiment]).await?.get(0);
+            counts.push(count as u64);
+        }
+        tx.commit().await?;
+        Ok(counts)
+    }
+
     /// The raw numbers of an experiment's results (see [`aggregate`]), from one snapshot.
     pub async fn raw(&self, experiment: &str, metrics: &[Metric]) -> Result<Figures, StoreError> {
         let mut client = self.client().await?;

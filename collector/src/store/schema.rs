@@ -4,7 +4,8 @@
 //!   exposure's; an event's only when it is excluded for that experiment), event name and
 //!   value, time on the collector's clock and on the page's, why it is excluded (if it is)
 //!   and a note, the record as sent, and when it arrived;
-//! - `first_exposures`: each user's first exposure to each experiment, of those not excluded;
+//! - `first_exposures`: each user's first exposure to each experiment (or gate, its value as
+//!   the group), of those not excluded;
 //! - `client_drops`: how many records pages reported dropping from full queues.
 
 /// The schema version this code writes.

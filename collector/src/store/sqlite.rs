@@ -114,7 +114,6 @@ impl SqliteStore {
         Ok(done)
     }
 
-    /// The raw numbers of an experiment's results (see [`aggregate`]).
     /// The group of `user_id`'s first (not excluded) exposure to `experiment`, if any.
     pub fn first_group(
         &self,
@@ -132,6 +131,26 @@ impl SqliteStore {
         Ok(group)
     }
 
+    /// The users exposed to each of `experiments`, from one read transaction.
+    pub fn exposed_users(&self, experiments: &[String]) -> Result<Vec<u64>, StoreError> {
+        let conn = self.reader.lock().unwrap_or_else(|e| e.into_inner());
+        conn.execute_batch("BEGIN")?;
+        let result = (|| {
+            let mut statement = conn.prepare_cached(aggregate::EXPOSED_USERS)?;
+            experiments
+                .iter()
+                .map(|experiment| {
+                    statement.query_row(named_params! {"$1": experiment}, |row| {
+                        Ok(row.get::<_, i64>(0)? as u64)
+                    })
+                })
+                .collect::<rusqlite::Result<Vec<u64>>>()
+        })();
+        conn.execute_batch("COMMIT")?;
+        Ok(result?)
+    }
+
+    /// The raw numbers of an experiment's results (see [`aggregate`]).
     pub fn raw(&self, experiment: &str, metrics: &[Metric]) -> Result<Figures, StoreError> {
         let conn = self.reader.lock().unwrap_or_else(|e| e.into_inner());
         // One read transaction: every figure from the same snapshot.

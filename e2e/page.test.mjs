@@ -204,7 +204,7 @@ test("?force shows the forced group at once, labelled, and logs no exposure", as
   assert.equal(view.group, "Red");
   assert.equal(view.parity, "even");
   assert.ok(await page.isVisible("[data-testid=forced]"));
-  assert.match(await page.textContent("[data-testid=forced]"), /Forced: Red/);
+  assert.match(await page.textContent("[data-testid=forced]"), /Forced: button_color_v3 = Red/);
   const paints = await page.evaluate(() => window.__paints);
   assert.ok(paints.every((p) => p.color === "Red"), "never another colour first");
   await page.waitForTimeout(200);
@@ -230,7 +230,7 @@ test("the force panel forces and releases a group in place", async () => {
   const own = await shown(page);
   assert.equal(await page.isVisible("[data-testid=forced]"), false);
   const other = ["Control", "Red", "Green", "Orange"].find((g) => g !== own.group);
-  await page.selectOption("[data-testid=force-group]", other);
+  await page.selectOption("[data-testid=force-button_color_v3]", other);
   await page.waitForSelector("[data-testid=forced]", { state: "visible" });
   const forced = await shown(page);
   assert.equal(forced.group, other);
@@ -242,8 +242,8 @@ test("the force panel forces and releases a group in place", async () => {
   await page.reload();
   await page.waitForSelector("[data-testid=forced]", { state: "visible" });
   assert.equal((await shown(page)).group, other);
-  assert.equal(await page.inputValue("[data-testid=force-group]"), other);
-  await page.selectOption("[data-testid=force-group]", "");
+  assert.equal(await page.inputValue("[data-testid=force-button_color_v3]"), other);
+  await page.selectOption("[data-testid=force-button_color_v3]", "");
   await page.waitForSelector("[data-testid=forced]", { state: "hidden" });
   assert.deepEqual(forces(), []);
   // The same user and group; after the reload the ID is the stored one.

@@ -1,31 +1,28 @@
 //! The experiment rules bundled into the Wasm at build time.
 //!
-//! `build.rs` validated `experiments/` strictly and compiled it to Rust (`cohort::codegen`), so
-//! the page carries no rules parser and cannot meet a malformed rule at run time.
+//! `build.rs` validated `experiments/` strictly and compiled it to Rust
+//! (`cohort::build::bundle_rules`), so the page carries no rules parser and cannot meet a
+//! malformed rule at run time.
 
-use std::sync::OnceLock;
-
-use cohort::Rules;
+use cohort_leptos::{bundled_rules, Rules};
 
 /// The bundled rules, built once.
-pub fn bundled_rules() -> &'static Rules {
-    static RULES: OnceLock<Rules> = OnceLock::new();
-    RULES.get_or_init(|| include!(concat!(env!("OUT_DIR"), "/rules.rs")))
+pub fn rules() -> &'static Rules {
+    bundled_rules!()
 }
 
 /// The same rules as one Statsig spec file, for tests that compile variations of it.
-#[cfg(test)]
-pub const BUNDLE_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/rules.json"));
+pub const BUNDLE_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/cohort_rules.json"));
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cohort::CompileOptions;
+    use cohort_leptos::engine::CompileOptions;
 
     #[test]
     fn generated_rules_equal_the_compiled_bundle() {
         let compiled = Rules::from_statsig_json(BUNDLE_JSON, CompileOptions::STRICT).unwrap();
-        let generated = bundled_rules();
+        let generated = rules();
         assert!(!generated.specs().is_empty());
         // Everything but the file name, which the merged bundle no longer has.
         let mut specs = generated.specs().to_vec();

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::colors::{ButtonColor, NamedColor};
-use crate::json::Json;
+use cohort_leptos::json::Json;
 
 /// The localStorage key the list is kept under.
 pub const TASKS_KEY: &str = "cohort.tasks";

@@ -8,8 +8,8 @@
 
 #![cfg(target_arch = "wasm32")]
 
-use cohort::{hash, User};
-use cohort_app::bundle::bundled_rules;
+use cohort_app::bundle::rules as bundled_rules;
+use cohort_leptos::engine::{hash, User};
 use std::hint::black_box;
 use wasm_bindgen_test::*;
 

@@ -4,7 +4,9 @@
 //! and embeds the result as code. Its Wasm then carries the evaluator and the data, but neither
 //! the compiler nor a JSON parser for the rules, and a rule that does not validate fails the
 //! build, not the page. [`rust_source`] writes an expression of type `cohort::Rules`; the
-//! generated code names its types through [`rt`].
+//! generated code names its types through [`rt`], as `cohort::codegen::rt`: it is included
+//! where `cohort` names this crate (a dependency of that name, or an import such as
+//! `cohort_leptos::bundled_rules!` makes).
 //!
 //! Every enum is matched without a wildcard, so a new variant in the model does not compile
 //! here until it can be written out.
@@ -77,7 +79,7 @@ pub mod rt {
 /// Rust source for an expression that evaluates to rules equal to `rules`.
 pub fn rust_source(rules: &Rules) -> String {
     let mut g = Gen(String::new());
-    g.push("{ use ::cohort::codegen::rt::*; Rules::from_parts(vec![");
+    g.push("{ use cohort::codegen::rt::*; Rules::from_parts(vec![");
     for spec in rules.specs() {
         g.spec(spec);
         g.push(",");

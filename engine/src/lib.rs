@@ -5,11 +5,12 @@
 //! - [`model`]: the shared vocabulary (spec kinds, ID types, field names, operators), over
 //!   [`python`]'s value semantics, and [`diagnostics`] for what is wrong and where;
 //! - [`rules`]: the compiled form evaluation runs on ([`Rules`]);
-//! - [`compile`]: the compiler, from a spec file's JSON to [`Rules`];
+//! - [`compile`](mod@compile): the compiler, from a spec file's JSON to [`Rules`];
 //! - [`read`]: the readers (Statsig spec files, Cohort's TOML) and the file loader;
 //! - [`eval`]: evaluation for a [`User`], as Statsig's reference SDK does it, with [`hash`]
 //!   (the sharder: Statsig's SHA-256 buckets);
-//! - [`codegen`]: compiled rules written as Rust, for applications that bundle them.
+//! - [`codegen`]: compiled rules written as Rust, for applications that bundle them, and
+//!   [`build`]: the build-script entry point that compiles a rules directory into them.
 //!
 //! ```
 //! use cohort::{CompileOptions, Rules, User};
@@ -27,6 +28,7 @@
 //! assert!(color == "Blue" || color == "Red");
 //! ```
 
+pub mod build;
 pub mod codegen;
 pub mod compile;
 pub mod diagnostics;

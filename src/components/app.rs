@@ -1,27 +1,31 @@
-//! The application shell: the session and the router, the header and the page of the current
-//! route. Components get the session and the router as props (both are `Copy` handles).
+//! The application shell: the course's experiment, the router, the header and the page of
+//! the current route. Components get the course's view and the router as props (both are
+//! `Copy` handles).
 
+use cohort_leptos::use_experiment;
 use leptos::either::Either;
 use leptos::prelude::*;
 
 use super::{ExperimentPage, SignupPage};
+use crate::course::{Course, EXPERIMENT};
 use crate::route::{Link, Route, Router};
-use crate::session::Session;
 
-/// The whole page.
+/// The whole page. It reads the course's experiment once (its exposure is logged as it is
+/// shown) and hands what it shows to the routes.
 #[component]
-pub fn App(session: Session) -> impl IntoView {
+pub fn App() -> impl IntoView {
+    let course = Course::of(&use_experiment(EXPERIMENT));
     let router = Router::provide();
     let page = move || match router.current() {
-        Route::Signup => Either::Right(view! { <SignupPage session router /> }),
-        Route::Home => Either::Left(view! { <ExperimentPage session router /> }),
+        Route::Signup => Either::Right(view! { <SignupPage course router /> }),
+        Route::Home => Either::Left(view! { <ExperimentPage course router /> }),
     };
     view! {
         <header class="topbar">
             <div class="container topbar-inner">
                 <Link router to=Route::Home label="Cohort" class="brand" />
                 <nav class="nav">
-                    <span class="tag">"experiment: " {crate::variant::EXPERIMENT}</span>
+                    <span class="tag">"experiment: " {EXPERIMENT}</span>
                     <a href="/results/" class="nav-link" data-testid="results-link">
                         "Results"
                     </a>

@@ -1,30 +1,29 @@
 //! The course's page: the paragraph and call to action of the user's group.
 
+use cohort_leptos::use_cohort;
 use leptos::prelude::*;
 
-use super::{derived, IdentityPanel, Session, TaskList};
+use super::{derived, IdentityPanel, TaskList};
+use crate::course::Course;
 use crate::route::{Link, Route, Router};
 
 /// `/`: the experiment's variant, the user's assignment and their tasks. The paragraph and
-/// the button follow the session's variant.
+/// the button follow the user's group.
 #[component]
-pub fn ExperimentPage(session: Session, router: Router) -> impl IntoView {
-    let (log, identity, variant) = (session.log, session.identity, session.variant);
+pub fn ExperimentPage(course: Course, router: Router) -> impl IntoView {
+    let cohort = use_cohort();
     let enroll = move |_| {
-        identity.with_untracked(|identity| {
-            variant
-                .with_untracked(|variant| log.event(cohort_protocol::CTA_CLICK, identity, variant))
-        });
+        cohort.track(cohort_protocol::CTA_CLICK, None);
         router.navigate(Route::Signup);
     };
     let color = move |f: fn(&crate::colors::ButtonColor) -> &str| {
-        derived(move || variant.with(|v| f(&v.color).to_owned()))
+        derived(move || f(&course.color()).to_owned())
     };
     view! {
         <section class="card hero" aria-labelledby="headline">
             <p class="eyebrow">"A/B test · assigned in your browser"</p>
             <h1 class="lead" id="headline" data-testid="paragraph">
-                {derived(move || variant.with(|v| v.paragraph.clone()))}
+                {derived(move || course.paragraph.get())}
             </h1>
             <div class="actions">
                 <button
@@ -48,8 +47,8 @@ pub fn ExperimentPage(session: Session, router: Router) -> impl IntoView {
             </div>
         </section>
         <div class="grid">
-            <IdentityPanel session />
-            <TaskList session />
+            <IdentityPanel course />
+            <TaskList course />
         </div>
     }
 }

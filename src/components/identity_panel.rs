@@ -1,15 +1,18 @@
 //! The user's assignment: group, user ID and where the ID came from, the button that plays
-//! the next random visitor in place, and the QA panel that forces a group.
+//! the next random visitor in place, and the kit's QA panel that forces a group.
 
+use cohort_leptos::{use_cohort, ForcePanel, IdSource};
 use leptos::prelude::*;
 
-use super::{derived, ForcePanel, Session};
+use super::derived;
+use crate::course::Course;
 
 /// The "Your assignment" card.
 #[component]
-pub fn IdentityPanel(session: Session) -> impl IntoView {
-    let (identity, variant) = (session.identity, session.variant);
-    let source = move |f: fn(crate::identity::IdSource) -> &'static str| {
+pub fn IdentityPanel(course: Course) -> impl IntoView {
+    let cohort = use_cohort();
+    let identity = cohort.identity();
+    let source = move |f: fn(IdSource) -> &'static str| {
         derived(move || f(identity.with(|i| i.source)).to_owned())
     };
     view! {
@@ -17,7 +20,7 @@ pub fn IdentityPanel(session: Session) -> impl IntoView {
             <h2 id="assignment-title">"Your assignment"</h2>
             <dl class="facts">
                 <dt>"Group"</dt>
-                <dd data-testid="group">{derived(move || variant.with(|v| v.group_label()))}</dd>
+                <dd data-testid="group">{derived(move || course.group_label.get())}</dd>
                 <dt>"User ID"</dt>
                 <dd>
                     <code data-testid="user-id">{derived(move || identity.with(|i| i.user_id.clone()))}</code>
@@ -31,14 +34,14 @@ pub fn IdentityPanel(session: Session) -> impl IntoView {
                 type="button"
                 class="secondary"
                 data-testid="next-visitor"
-                on:click=move |_| session.next_visitor()
+                on:click=move |_| cohort.next_visitor()
             >
                 "Next random visitor"
             </button>
             <p class="hint">
                 "Plays a new random user here, as a load with ?random does in the course."
             </p>
-            <ForcePanel session />
+            <ForcePanel />
         </section>
     }
 }

@@ -3,16 +3,13 @@
 mod app;
 mod derived;
 mod experiment;
-mod force_panel;
 mod identity_panel;
 mod signup;
 mod task_list;
 
-pub use crate::session::Session;
 pub use app::App;
 pub use derived::{derived, Derived};
 pub use experiment::ExperimentPage;
-pub use force_panel::ForcePanel;
 pub use identity_panel::IdentityPanel;
 pub use signup::SignupPage;
 pub use task_list::TaskList;

@@ -1,24 +1,19 @@
 //! The signup view the course's "Go to Signup" link leads to. Opening it is the conversion
 //! the experiment measures (`visited_signup`).
 
+use cohort_leptos::use_cohort;
 use leptos::prelude::*;
 
-use super::{derived, IdentityPanel, Session};
+use super::{derived, IdentityPanel};
+use crate::course::Course;
 use crate::route::{Link, Route, Router};
 
 /// `/signup`: logs `visited_signup` and thanks the user, in their variant's colours.
 #[component]
-pub fn SignupPage(session: Session, router: Router) -> impl IntoView {
-    let variant = session.variant;
-    session.identity.with_untracked(|identity| {
-        variant.with_untracked(|v| {
-            session
-                .log
-                .event(cohort_protocol::VISITED_SIGNUP, identity, v)
-        })
-    });
+pub fn SignupPage(course: Course, router: Router) -> impl IntoView {
+    use_cohort().track(cohort_protocol::VISITED_SIGNUP, None);
     let color = move |f: fn(&crate::colors::ButtonColor) -> &str| {
-        derived(move || variant.with(|v| f(&v.color).to_owned()))
+        derived(move || f(&course.color()).to_owned())
     };
     view! {
         <section class="card hero" aria-labelledby="signup-title" data-testid="signup">
@@ -35,12 +30,12 @@ pub fn SignupPage(session: Session, router: Router) -> impl IntoView {
                 style:background-color=color(|c| c.background())
                 style:color=color(|c| c.foreground())
             >
-                {derived(move || variant.with(|v| v.group_label()))}
+                {derived(move || course.group_label.get())}
             </p>
             <p>
                 <Link router to=Route::Home label="← Back to the course" testid="back-link" />
             </p>
         </section>
-        <IdentityPanel session />
+        <IdentityPanel course />
     }
 }

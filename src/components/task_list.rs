@@ -10,21 +10,19 @@ use wasm_bindgen::JsCast;
 
 use cohort_protocol::{TASK_ADDED, TASK_COMPLETED};
 
-use super::{derived, Session};
-use crate::console;
+use cohort_leptos::{console, use_cohort};
+
+use super::derived;
+use crate::course::Course;
 use crate::tasks::{Parity, TaskList as Tasks, TASKS_KEY};
 
 /// The "Your tasks" card.
 #[component]
-pub fn TaskList(session: Session) -> impl IntoView {
-    let store = session.store;
-    let (log, identity, variant) = (session.log, session.identity, session.variant);
-    let parity = move || variant.with(|v| Parity::for_color(&v.color));
-    let logged = move |event: &str| {
-        identity.with_untracked(|identity| {
-            variant.with_untracked(|variant| log.event(event, identity, variant))
-        })
-    };
+pub fn TaskList(course: Course) -> impl IntoView {
+    let cohort = use_cohort();
+    let store = cohort.store();
+    let parity = move || Parity::for_color(&course.color());
+    let logged = move |event: &str| cohort.track(event, None);
     let stored = store
         .get_json(TASKS_KEY)
         .map(|json| Tasks::from_json(&json));
@@ -52,10 +50,7 @@ pub fn TaskList(session: Session) -> impl IntoView {
         let mut added = false;
         change(&mut |t| {
             added = t
-                .add(
-                    &title,
-                    variant.with_untracked(|v| Parity::for_color(&v.color)),
-                )
+                .add(&title, untrack(|| Parity::for_color(&course.color())))
                 .is_some()
         });
         if added {

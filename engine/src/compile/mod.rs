@@ -1,4 +1,4 @@
-//! Compiling rules: from what the readers found in files ([`Input`], in Statsig's shape) to
+//! Compiling rules: from what the readers found in files (`Input`, in Statsig's shape) to
 //! the validated [`Rules`] that evaluation runs on.
 //!
 //! Two modes:

@@ -1,7 +1,7 @@
 //! Evaluation: gates, configs, experiments and layers for one user, exactly as Statsig's SDK.
 //!
 //! The control flow mirrors the reference evaluator (`statsig/evaluator.py`): one mutable
-//! [`State`] is threaded through a spec, the gates its conditions check (`pass_gate` and
+//! `State` is threaded through a spec, the gates its conditions check (`pass_gate` and
 //! `fail_gate` share it, which is how a nested gate's error or reset shows through) and the
 //! experiment a layer delegates to. Conditions of a rule are all evaluated (no short
 //! circuit), because every one of them may log an exposure or raise.

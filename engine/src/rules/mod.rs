@@ -2,7 +2,7 @@
 //! evaluate ([`Rules`]), each [`Spec`] in the shape evaluation reads ([`spec`]), with its
 //! targets in [`sets`] and an experiment's configured split readable as a [`Plan`].
 //!
-//! Rules are made by the compiler ([`crate::compile`]) from what the readers
+//! Rules are made by the compiler ([`crate::compile`](mod@crate::compile)) from what the readers
 //! ([`crate::read`]) found in files, or rebuilt from generated code ([`crate::codegen`]).
 
 pub mod experiments;

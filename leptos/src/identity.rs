@@ -2,8 +2,9 @@
 //! IP hash echoed by a server.
 //!
 //! The decision is made before the page is first drawn, so the variant never changes on
-//! screen. Precedence: `?random` (any value), then the IP echo when one is configured and
-//! answers in time, then the stored ID (created on the first visit). A malformed stored ID is
+//! screen. Precedence: `?random` (any value), then an ID the app gives (a signed-in user, see
+//! [`Config::user`](crate::Config::user)), then the IP echo when one is configured and answers
+//! in time, then the stored ID (created on the first visit). A malformed stored ID is
 //! replaced; without localStorage the ID lasts for the visit.
 
 use std::time::Duration;
@@ -32,6 +33,8 @@ pub enum IdSource {
     IpHash,
     /// localStorage is unavailable: fresh, kept in memory for this visit.
     Session,
+    /// Given by the app (a signed-in user's ID).
+    App,
 }
 
 impl IdSource {
@@ -43,6 +46,7 @@ impl IdSource {
             IdSource::Random => "random",
             IdSource::IpHash => "ip-hash",
             IdSource::Session => "session",
+            IdSource::App => "app",
         }
     }
 
@@ -54,11 +58,12 @@ impl IdSource {
             IdSource::Random => "random for this load (?random)",
             IdSource::IpHash => "hash of your IP address",
             IdSource::Session => "this visit only (no storage)",
+            IdSource::App => "given by the app",
         }
     }
 }
 
-/// The user the page evaluates the experiment for.
+/// Who the user is: their ID and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
     pub user_id: String,
@@ -138,12 +143,24 @@ pub fn stored_or_new(store: &Store) -> Identity {
     Identity { user_id, source }
 }
 
-/// Decides who the user is, before anything is drawn.
-pub async fn resolve(store: &Store, search: &str, ip_echo_url: Option<&str>) -> Identity {
+/// Decides who the user is, before anything is drawn: `?random` in `search`, else the ID the
+/// app `given`, else the IP echo's hash, else the stored ID.
+pub async fn resolve(
+    store: &Store,
+    search: &str,
+    given: Option<&str>,
+    ip_echo_url: Option<&str>,
+) -> Identity {
     if wants_random(search) {
         return Identity {
             user_id: new_user_id(),
             source: IdSource::Random,
+        };
+    }
+    if let Some(id) = given {
+        return Identity {
+            user_id: id.to_owned(),
+            source: IdSource::App,
         };
     }
     if let Some(url) = ip_echo_url {

@@ -1,5 +1,5 @@
 //! The client's log as data, kept in a key-value store (localStorage): the bounded queue of
-//! records waiting for the collector, and the exposures already logged.
+//! records waiting for the collector.
 //!
 //! Each queued record is its own entry (`cohort.q.<sequence>`), holding the JSON it is sent as:
 //! the page writes a record once and never parses one back (which keeps a JSON decoder for
@@ -21,26 +21,13 @@ pub trait Shelf {
 pub const RECORD_PREFIX: &str = "cohort.q.";
 /// The count of records dropped and not yet reported.
 pub const DROPPED_KEY: &str = "cohort.dropped";
-/// Exposures logged: `cohort.x.` and user, experiment and group.
-pub const EXPOSED_PREFIX: &str = "cohort.x.";
 
 /// Records waiting to be sent, at most.
 pub const QUEUE_CAPACITY: usize = 2000;
-/// Exposures remembered, at most (then the memory starts afresh).
-pub const EXPOSED_CAPACITY: usize = 10_000;
-/// Records per batch (fetch with keepalive caps a body at 64 KB).
-pub const BATCH_RECORDS: usize = 50;
-
-/// What a batch held, to remove once it is answered.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Sent {
-    pub keys: Vec<String>,
-    pub dropped: u64,
-}
 
 /// The queue, over a shelf.
 pub struct Queue<'s, S: Shelf> {
-    shelf: &'s S,
+    pub(super) shelf: &'s S,
 }
 
 impl<'s, S: Shelf> Queue<'s, S> {
@@ -56,7 +43,7 @@ impl<'s, S: Shelf> Queue<'s, S> {
             .unwrap_or(0)
     }
 
-    fn set_dropped(&self, n: u64) {
+    pub(crate) fn set_dropped(&self, n: u64) {
         self.shelf.set(DROPPED_KEY, &n.to_string());
     }
 
@@ -98,70 +85,22 @@ impl<'s, S: Shelf> Queue<'s, S> {
             .collect()
     }
 
-    /// The next batch to send, as the body of `POST /events` (a `cohort_protocol::Batch`
-    /// whose records are the stored JSON, sent at `sent_at` on the page's clock), and what it
-    /// holds.
-    pub fn next_batch(&self, max: usize, sent_at: i64) -> Option<(String, Sent)> {
-        let mut keys = Vec::new();
-        let mut records = Vec::new();
-        for key in self.shelf.keys(RECORD_PREFIX).into_iter().take(max) {
-            if let Some(json) = self.shelf.get(&key) {
-                records.push(json);
-                keys.push(key);
-            }
-        }
-        if records.is_empty() {
-            return None;
-        }
-        let dropped = self.dropped();
-        let body = format!(
-            "{{\"records\":[{}],\"dropped\":{dropped},\"sent_at\":{sent_at}}}",
-            records.join(",")
-        );
-        Some((body, Sent { keys, dropped }))
-    }
-
     /// The key of the oldest queued record.
     pub fn first_key(&self) -> Option<String> {
         self.shelf.keys(RECORD_PREFIX).into_iter().next()
     }
-
-    /// Removes the records of an answered batch, and the drops it reported.
-    pub fn remove(&self, sent: &Sent) {
-        for key in &sent.keys {
-            self.shelf.remove(key);
-        }
-        if sent.dropped > 0 {
-            self.set_dropped(self.dropped().saturating_sub(sent.dropped));
-        }
-    }
-}
-
-/// Marks an exposure as logged; `false` if it already was (per user, experiment and group).
-pub fn first_exposure<S: Shelf>(shelf: &S, user: &str, experiment: &str, group: &str) -> bool {
-    let key = format!("{EXPOSED_PREFIX}{user}\u{1f}{experiment}\u{1f}{group}");
-    if shelf.get(&key).is_some() {
-        return false;
-    }
-    let remembered = shelf.keys(EXPOSED_PREFIX);
-    if remembered.len() >= EXPOSED_CAPACITY {
-        for k in remembered {
-            shelf.remove(&k);
-        }
-    }
-    shelf.set(&key, "1");
-    true
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use crate::events::batch::Sent;
     use cohort_protocol::{Batch, Record};
     use std::cell::RefCell;
     use std::collections::BTreeMap;
 
     #[derive(Default)]
-    struct MapShelf(RefCell<BTreeMap<String, String>>);
+    pub(crate) struct MapShelf(RefCell<BTreeMap<String, String>>);
 
     impl Shelf for MapShelf {
         fn get(&self, key: &str) -> Option<String> {
@@ -249,14 +188,5 @@ mod tests {
             q.push(&record(n), 100);
         }
         assert_eq!(ids(&q), (1..15).map(id).collect::<Vec<_>>());
-    }
-
-    #[test]
-    fn exposures_are_logged_once_per_user_experiment_and_group() {
-        let shelf = MapShelf::default();
-        assert!(first_exposure(&shelf, "u", "x", "Red"));
-        assert!(!first_exposure(&shelf, "u", "x", "Red"));
-        assert!(first_exposure(&shelf, "u", "x", "Blue"));
-        assert!(first_exposure(&shelf, "v", "x", "Red"));
     }
 }

@@ -6,12 +6,10 @@
 
 #![cfg(target_arch = "wasm32")]
 
-use cohort_app::bundle::bundled_rules;
-use cohort_app::events::queue::{Queue, RECORD_PREFIX};
-use cohort_app::events::EventLog;
-use cohort_app::identity::{IdSource, Identity};
-use cohort_app::storage::Store;
-use cohort_app::variant::Variant;
+use std::collections::BTreeMap;
+
+use cohort_leptos::events::{Queue, QUEUE_CAPACITY, RECORD_PREFIX};
+use cohort_leptos::{EventLog, Store};
 use cohort_protocol::{Batch, Record};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
@@ -71,16 +69,30 @@ async fn sleep(ms: u32) {
     gloo_timers::future::TimeoutFuture::new(ms).await;
 }
 
-fn someone(n: u32) -> (Identity, Variant) {
-    let id = format!("{n:08x}-7f4c-4d2a-9e51-6b3a2c1d0e9f");
-    let variant = Variant::assign(Some(bundled_rules()), &id, 0);
-    (
-        Identity {
-            user_id: id,
-            source: IdSource::Random,
-        },
-        variant,
-    )
+/// A user in a group of experiment "exp" (the log does not evaluate anything).
+struct Someone {
+    user_id: String,
+    group: &'static str,
+    rule_id: &'static str,
+}
+
+fn someone(n: u32) -> Someone {
+    Someone {
+        user_id: format!("{n:08x}-7f4c-4d2a-9e51-6b3a2c1d0e9f"),
+        group: if n % 2 == 0 { "Red" } else { "Green" },
+        rule_id: "rule-of-the-group",
+    }
+}
+
+impl Someone {
+    fn exposed(&self, log: EventLog) -> bool {
+        log.exposure(&self.user_id, "exp", self.group, self.rule_id, &[])
+    }
+
+    fn did(&self, log: EventLog, event: &str) {
+        let groups = BTreeMap::from([("exp".to_owned(), self.group.to_owned())]);
+        log.event(&self.user_id, event, None, groups);
+    }
 }
 
 /// The records the scripted collector received, in order.
@@ -92,15 +104,17 @@ fn received() -> Vec<Record> {
 }
 
 #[wasm_bindgen_test]
-async fn an_exposure_is_logged_once_across_reloads() {
+async fn an_exposure_is_logged_once_however_often_the_log_is_reopened_on_the_same_storage() {
     clear_local_storage();
     let store = Store::open();
-    let (user, variant) = someone(1);
-    for _reload in 0..3 {
-        let log = EventLog::open(store, None);
-        log.exposure(&user, &variant);
-        log.exposure(&user, &variant);
+    let user = someone(1);
+    let mut logged = Vec::new();
+    for _reopen in 0..3 {
+        let log = EventLog::open(store, None, QUEUE_CAPACITY);
+        logged.push(user.exposed(log));
+        logged.push(user.exposed(log));
     }
+    assert_eq!(logged, [true, false, false, false, false, false]);
     let queued = Queue::new(&store).records();
     assert_eq!(queued.len(), 1);
     let record: Record = serde_json::from_str(&queued[0]).unwrap();
@@ -116,13 +130,12 @@ async fn an_exposure_is_logged_once_across_reloads() {
     };
     assert_eq!(
         (user_id.as_str(), experiment.as_str()),
-        (user.user_id.as_str(), "button_color_v3")
+        (user.user_id.as_str(), "exp")
     );
-    assert_eq!(Some(group), variant.group);
-    assert_eq!(rule_id, variant.rule_id);
+    assert_eq!(group, user.group);
+    assert_eq!(rule_id, user.rule_id);
     // Another user is another exposure.
-    let (other, other_variant) = someone(2);
-    EventLog::open(store, None).exposure(&other, &other_variant);
+    assert!(someone(2).exposed(EventLog::open(store, None, QUEUE_CAPACITY)));
     assert_eq!(Queue::new(&store).len(), 2);
 }
 
@@ -131,15 +144,15 @@ async fn the_queue_survives_a_reload_and_is_delivered_once_the_collector_answers
     clear_local_storage();
     capture_console();
     let store = Store::open();
-    let (user, variant) = someone(3);
+    let user = someone(3);
     script_collector(vec![0, 503, 200]);
-    let log = EventLog::open(store, Some("/api".into()));
-    log.event("cta_click", &user, &variant);
+    let log = EventLog::open(store, Some("/api".into()), QUEUE_CAPACITY);
+    user.did(log, "cta_click");
     sleep(50).await;
     assert_eq!(log.pending(), (1, 0), "kept after a network error");
     // A reload: the queue is read back from localStorage.
-    let log = EventLog::open(store, Some("/api".into()));
-    log.event("visited_signup", &user, &variant);
+    let log = EventLog::open(store, Some("/api".into()), QUEUE_CAPACITY);
+    user.did(log, "visited_signup");
     assert_eq!(log.pending().0, 2);
     // Backoff: 1 s, then 2 s; the third attempt is acknowledged.
     for _ in 0..40 {
@@ -164,10 +177,10 @@ async fn a_full_queue_drops_the_oldest_and_reports_how_many() {
     clear_local_storage();
     capture_console();
     let store = Store::open();
-    let (user, variant) = someone(4);
-    let log = EventLog::open_with_capacity(store, None, 3);
+    let user = someone(4);
+    let log = EventLog::open(store, None, 3);
     for _ in 0..5 {
-        log.event("cta_click", &user, &variant);
+        user.did(log, "cta_click");
     }
     assert_eq!(log.pending(), (3, 2));
     assert!(
@@ -176,7 +189,7 @@ async fn a_full_queue_drops_the_oldest_and_reports_how_many() {
         console_text()
     );
     script_collector(vec![200]);
-    let log = EventLog::open_with_capacity(store, Some("/api".into()), 3);
+    let log = EventLog::open(store, Some("/api".into()), 3);
     for _ in 0..20 {
         if log.pending().0 == 0 {
             break;
@@ -212,10 +225,10 @@ fn queue_a_bad_event_between_good_ones(n: u32) -> (Store, Vec<String>) {
     clear_local_storage();
     capture_console();
     let store = Store::open();
-    let (user, variant) = someone(n);
-    let log = EventLog::open(store, None);
+    let user = someone(n);
+    let log = EventLog::open(store, None, QUEUE_CAPACITY);
     for name in ["cta_click", "bad_event", "visited_signup"] {
-        log.event(name, &user, &variant);
+        user.did(log, name);
     }
     let ids = queued_ids(&store);
     (store, ids)
@@ -226,7 +239,7 @@ async fn a_refused_record_is_dropped_and_the_rest_of_its_batch_delivered() {
     let (store, ids) = queue_a_bad_event_between_good_ones(5);
     script_collector(vec![200]);
     let before = js_sys::Date::now() as i64;
-    let log = EventLog::open(store, Some("/api".into()));
+    let log = EventLog::open(store, Some("/api".into()), QUEUE_CAPACITY);
     drained(log).await;
     assert_eq!(log.pending().0, 0, "{}", console_text());
     assert_eq!(sent_bodies().len(), 1, "one batch");
@@ -252,7 +265,7 @@ async fn a_refused_record_is_dropped_and_the_rest_of_its_batch_delivered() {
 async fn a_batch_refused_whole_is_sent_again_one_record_at_a_time() {
     let (store, ids) = queue_a_bad_event_between_good_ones(6);
     script_collector(vec![400]);
-    let log = EventLog::open(store, Some("/api".into()));
+    let log = EventLog::open(store, Some("/api".into()), QUEUE_CAPACITY);
     drained(log).await;
     assert_eq!(log.pending().0, 0, "{}", console_text());
     let sizes: Vec<usize> = sent_bodies()
@@ -274,20 +287,20 @@ async fn transient_failures_drop_nothing_and_a_missing_collector_keeps_events_lo
     clear_local_storage();
     capture_console();
     let store = Store::open();
-    let (user, variant) = someone(7);
+    let user = someone(7);
     script_collector(vec![500]);
-    let log = EventLog::open(store, Some("/api".into()));
-    log.event("cta_click", &user, &variant);
-    log.event("bad_event", &user, &variant);
+    let log = EventLog::open(store, Some("/api".into()), QUEUE_CAPACITY);
+    user.did(log, "cta_click");
+    user.did(log, "bad_event");
     sleep(200).await;
     assert_eq!(log.pending().0, 2, "a 500 drops nothing");
 
     clear_local_storage();
     script_collector(vec![404]);
-    let log = EventLog::open(store, Some("/api".into()));
-    log.event("cta_click", &user, &variant);
+    let log = EventLog::open(store, Some("/api".into()), QUEUE_CAPACITY);
+    user.did(log, "cta_click");
     sleep(100).await;
-    log.event("visited_signup", &user, &variant);
+    user.did(log, "visited_signup");
     sleep(100).await;
     assert_eq!(log.pending().0, 2, "kept locally");
     assert_eq!(
@@ -306,11 +319,11 @@ async fn transient_failures_drop_nothing_and_a_missing_collector_keeps_events_lo
 async fn without_a_collector_nothing_is_sent() {
     clear_local_storage();
     let store = Store::open();
-    let (user, variant) = someone(8);
+    let user = someone(8);
     script_collector(vec![200]);
-    let log = EventLog::open(store, None);
-    log.exposure(&user, &variant);
-    log.event("visited_signup", &user, &variant);
+    let log = EventLog::open(store, None, QUEUE_CAPACITY);
+    user.exposed(log);
+    user.did(log, "visited_signup");
     sleep(50).await;
     assert_eq!(sent_bodies().len(), 0);
     assert_eq!(log.pending().0, 2);

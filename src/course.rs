@@ -1,0 +1,167 @@
+//! The course's experiment as the page shows it: `button_color_v3`'s two parameters with the
+//! course's defaults, the button colour they give, and how the group is described.
+
+use cohort_leptos::{console, Experiment, Reason};
+use leptos::prelude::*;
+use leptos::reactive::effect::RenderEffect;
+
+use crate::colors::ButtonColor;
+
+/// The experiment the page runs.
+pub const EXPERIMENT: &str = "button_color_v3";
+/// Its colour parameter and the course's default.
+pub const COLOR_PARAM: &str = "Button Color";
+pub const DEFAULT_COLOR_TEXT: &str = "blue";
+/// Its text parameter and the course's default.
+pub const TEXT_PARAM: &str = "Paragraph Text";
+pub const DEFAULT_TEXT: &str = "Data Engineering Boot Camp";
+
+/// What the user sees of the course's experiment, as signals (small `Copy` handles).
+#[derive(Debug, Clone, Copy)]
+pub struct Course {
+    /// The "Button Color" parameter, as text (see [`Course::color`]).
+    pub color_text: Signal<String>,
+    pub paragraph: Signal<String>,
+    /// The group, or why there is none, in words.
+    pub group_label: Signal<String>,
+}
+
+impl Course {
+    /// The course's view of `experiment`. A colour parameter that is not a colour gives the
+    /// default blue, and the console says why whenever it is shown.
+    pub fn of(experiment: &Experiment) -> Course {
+        let color_text = experiment.get(COLOR_PARAM, DEFAULT_COLOR_TEXT);
+        let warning = RenderEffect::new(move |_| {
+            if let Err(problem) = color_text.with(|text| ButtonColor::parse(text)) {
+                console::warn(&problem.to_string());
+            }
+        });
+        on_cleanup(move || drop(warning));
+        let evaluation = experiment.evaluation();
+        Course {
+            color_text,
+            paragraph: experiment.get(TEXT_PARAM, DEFAULT_TEXT),
+            group_label: Signal::derive(move || {
+                evaluation.with(|e| group_label(e.group(), e.reason))
+            }),
+        }
+    }
+
+    /// The button's colour now (tracked).
+    pub fn color(self) -> ButtonColor {
+        self.color_text
+            .with(|text| ButtonColor::parse_or_default(text).0)
+    }
+}
+
+/// How a group (or its absence, and why) is described on the page.
+pub fn group_label(group: Option<&str>, reason: Reason) -> String {
+    match (group, reason) {
+        (Some(group), _) => group.to_owned(),
+        (None, Reason::Disabled) => "None (experiment disabled)".into(),
+        (None, Reason::Unrecognized | Reason::Unsupported) => {
+            "None (experiment not in the rules)".into()
+        }
+        (None, Reason::Error) => "None (evaluation error)".into(),
+        (None, _) => "None (not allocated)".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cohort_leptos::engine::{CompileOptions, Evaluation, Rules, User};
+
+    fn rules(json: &str) -> Rules {
+        Rules::from_statsig_json(json, CompileOptions::STRICT).unwrap()
+    }
+
+    /// The course's colour, text and label for `user` under `rules`, read as the page reads
+    /// them (Statsig's typed get with the course's defaults).
+    fn shown(rules: &Rules, user: &str) -> (ButtonColor, String, String) {
+        let e: Evaluation = rules.at(0).get_experiment(&User::with_id(user), EXPERIMENT);
+        let (color, _) = ButtonColor::parse_or_default(e.get(COLOR_PARAM, DEFAULT_COLOR_TEXT));
+        (
+            color,
+            e.get(TEXT_PARAM, DEFAULT_TEXT).to_owned(),
+            group_label(e.group(), e.reason),
+        )
+    }
+
+    #[test]
+    fn each_of_the_four_groups_shows_its_own_colour() {
+        let rules = rules(crate::bundle::BUNDLE_JSON);
+        let mut seen = std::collections::BTreeSet::new();
+        for i in 0..200 {
+            let (color, _, label) = shown(&rules, &format!("user-{i}"));
+            let expected = match label.as_str() {
+                "Control" => "Blue",
+                other => other,
+            };
+            assert_eq!(color.label(), expected);
+            seen.insert(label);
+        }
+        assert_eq!(
+            seen.into_iter().collect::<Vec<_>>(),
+            ["Control", "Green", "Orange", "Red"]
+        );
+    }
+
+    #[test]
+    fn without_the_experiment_the_course_defaults_show_and_say_why() {
+        let (color, text, label) = shown(&rules("{}"), "u");
+        assert_eq!(color.label(), "Blue");
+        assert_eq!(text, DEFAULT_TEXT);
+        assert_eq!(label, "None (experiment not in the rules)");
+    }
+
+    #[test]
+    fn a_disabled_experiment_shows_its_default_value_and_says_so() {
+        let json = crate::bundle::BUNDLE_JSON.replace("\"enabled\":true", "\"enabled\":false");
+        assert_ne!(json, crate::bundle::BUNDLE_JSON);
+        let (color, text, label) = shown(&rules(&json), "u");
+        assert_eq!(color.label(), "Blue");
+        assert_eq!(text, DEFAULT_TEXT);
+        assert_eq!(label, "None (experiment disabled)");
+    }
+
+    #[test]
+    fn unallocated_users_see_the_defaults_and_are_in_no_group() {
+        // Allocate nobody: `none` of an empty allocation matches every user, who then gets
+        // the layerAssignment rule's default value.
+        let json = crate::bundle::BUNDLE_JSON.replacen(
+            "\"operator\":\"any\",\"targetValue\":[-1]",
+            "\"operator\":\"none\",\"targetValue\":[]",
+            1,
+        );
+        assert_ne!(
+            json,
+            crate::bundle::BUNDLE_JSON,
+            "the bundle has a layerAssignment rule"
+        );
+        let (color, _, label) = shown(&rules(&json), "u");
+        assert_eq!(label, "None (not allocated)");
+        assert_eq!(color.label(), "Blue");
+    }
+
+    #[test]
+    fn a_bad_colour_parameter_falls_back_to_blue_with_a_reason_naming_the_value() {
+        let json = crate::bundle::BUNDLE_JSON.replace(
+            "\"Button Color\":\"Red\"",
+            "\"Button Color\":\"url(javascript:x)\"",
+        );
+        let rules = rules(&json);
+        let red_user = (0..)
+            .map(|i| format!("user-{i}"))
+            .find(|id| shown(&rules, id).2 == "Red")
+            .unwrap();
+        let e = rules
+            .at(0)
+            .get_experiment(&User::with_id(&red_user), EXPERIMENT);
+        let (color, problem) =
+            ButtonColor::parse_or_default(e.get(COLOR_PARAM, DEFAULT_COLOR_TEXT));
+        assert_eq!(color.label(), "Blue");
+        let problem = problem.expect("a reason").to_string();
+        assert!(problem.contains("url(javascript:x)"), "{problem}");
+    }
+}

@@ -134,15 +134,19 @@ mod tests {
             name = "first"
             [[experiment.groups]]
             name = "A"
+            weight = 50
             [[experiment.groups]]
             name = "B"
+            weight = 50
 
             [[experiment]]
             name = "second"
             [[experiment.groups]]
             name = "Control"
+            weight = 50
             [[experiment.groups]]
             name = "Treatment"
+            weight = 50
             "#,
             CompileOptions::STRICT,
         )

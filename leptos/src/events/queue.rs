@@ -94,7 +94,6 @@ impl<'s, S: Shelf> Queue<'s, S> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::events::batch::Sent;
     use cohort_protocol::{Batch, Record};
     use std::cell::RefCell;
     use std::collections::BTreeMap;

@@ -79,7 +79,7 @@ struct Someone {
 fn someone(n: u32) -> Someone {
     Someone {
         user_id: format!("{n:08x}-7f4c-4d2a-9e51-6b3a2c1d0e9f"),
-        group: if n % 2 == 0 { "Red" } else { "Green" },
+        group: if n.is_multiple_of(2) { "Red" } else { "Green" },
         rule_id: "rule-of-the-group",
     }
 }

@@ -63,8 +63,11 @@ impl Experiment {
         if exposures == Exposures::Automatic {
             // Runs now (the exposure of what the first paint shows), then whenever the
             // evaluation changes; it ends with the component that asked.
+            // A new user who sees the same as the last one is still a new exposure.
+            let identity = cohort.identity();
             let effect = RenderEffect::new(move |_| {
                 evaluation.track();
+                identity.track();
                 experiment.log_exposure();
             });
             on_cleanup(move || drop(effect));

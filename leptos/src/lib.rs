@@ -15,7 +15,8 @@
 //! /// In an app, `rules` is `cohort_leptos::bundled_rules!()`, compiled from `experiments/` by
 //! /// the app's `build.rs`: `fn main() { cohort::build::bundle_rules("experiments") }`.
 //! fn start(rules: &'static Rules) {
-//!     leptos::task::spawn_local(async move {
+//!     // (wasm-bindgen-futures' spawn_local: Leptos's own task runner starts with the mount.)
+//!     wasm_bindgen_futures::spawn_local(async move {
 //!         // Decide who the user is and their groups before the first paint: no flicker.
 //!         let cohort = Cohort::start(Config::from_document(rules)).await;
 //!         leptos::mount::mount_to_body(move || view! { <CohortProvider cohort><App/></CohortProvider> });

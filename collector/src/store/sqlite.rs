@@ -240,6 +240,10 @@ impl SqliteStore {
 
 /// Creates the tables, or brings an older database up to date.
 fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    // IMMEDIATE: the write lock is taken before the version is read, so a collector writing
+    // meanwhile (or a second process migrating) waits on the busy timeout instead of making
+    // this transaction fail when it first writes.
+    conn.execute_batch("BEGIN IMMEDIATE")?;
     let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     let has_records = conn
         .query_row(
@@ -249,7 +253,6 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
         )
         .optional()?
         .is_some();
-    conn.execute_batch("BEGIN")?;
     if has_records && version < 2 {
         // Version 1: times were the pages' own, and nothing was excluded.
         conn.execute_batch(

@@ -1,17 +1,47 @@
-// End-to-end: the results page in Chromium, over a real collector holding an experiment's
-// records (each user in the group the rules give them). A stand-in in front of it can delay
-// an answer, to show that a slow earlier answer never overwrites a newer one.
+// End-to-end: the results page in Chromium, over real collectors holding experiments'
+// records (each user in the group the rules give them). One collector has the course's rules
+// (one experiment), behind a stand-in that can delay and number its answers, to show that a
+// slow earlier answer never overwrites a newer one; another has the pricing example's rules
+// (several experiments), to show that the page lists them all and shows any of them.
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { ARTIFACTS, axeViolations, collector, groupsOf, launch, serve, uuid } from "./harness.mjs";
+import { ARTIFACTS, ROOT, axeViolations, collector, groupsOf, launch, serve, uuid } from "./harness.mjs";
+
+const COHORT = join(ROOT, "target", "release", "cohort");
+const PRICING_RULES = join(ROOT, "examples", "pricing", "experiments");
 
 let browser;
 let backend;
 let site;
+let pricing;
+// The stand-in's /api/results: the delay of each next answer, and (when `numbered`) the
+// answers numbered in their `dropped_by_clients`, which the page shows.
 let delays = [];
+let numbered = false;
+let served = 0;
+
+/** The group name `rules` give each of `users` in `experiment` (`cohort eval`; for a user the
+ *  experiment does not allocate, the name of the rule that left them out). */
+function groupsIn(rules, experiment, users) {
+  const input = users.map((u) => JSON.stringify({ userID: u })).join("\n") + "\n";
+  const out = execFileSync(COHORT, ["eval", "--rules", rules], { input });
+  return out.toString().split("\n").filter(Boolean).map((l) => JSON.parse(l).configs[experiment]?.group_name);
+}
+
+/** Posts `records` to the collector at `url`, 400 a batch. */
+async function post(url, records) {
+  for (let i = 0; i < records.length; i += 400) {
+    const response = await fetch(`${url}/api/events`, {
+      method: "POST",
+      body: JSON.stringify({ records: records.slice(i, i + 400) }),
+    });
+    assert.equal(response.status, 200, await response.text());
+  }
+}
 
 before(async () => {
   browser = await launch();
@@ -32,26 +62,28 @@ before(async () => {
       records.push({ event: { id: uuid(), user_id: user, name: "cta_click", time: now - 20_000 } });
     }
   });
-  for (let i = 0; i < records.length; i += 400) {
-    const response = await fetch(`${backend.url}/api/events`, {
-      method: "POST",
-      body: JSON.stringify({ records: records.slice(i, i + 400) }),
-    });
-    assert.equal(response.status, 200, await response.text());
-  }
+  await post(backend.url, records);
   // A forged exposure, kept out of the results and counted.
   await fetch(`${backend.url}/api/events`, {
     method: "POST",
     body: JSON.stringify({ records: [{ exposure: { id: uuid(), user_id: users[0], experiment: "button_color_v3",
       group: groups[0] === "Red" ? "Green" : "Red", rule_id: "r", time: now } }] }),
   });
-  // The site, with /api/results answered by the collector after the next delay in line.
+  // The site, with the collector's /api/experiments, and its /api/results answered after the
+  // next delay in line.
   site = await serve({
     routes: {
+      "/api/experiments": async (req, res) => {
+        const answer = await fetch(`${backend.url}/api/experiments`);
+        res.writeHead(answer.status, { "content-type": "application/json" });
+        res.end(await answer.text());
+      },
       "/api/results": async (req, res, url) => {
         const delay = delays.shift() ?? 0;
+        const number = ++served;
         const answer = await fetch(`${backend.url}/api/results${url.search}`);
-        const body = await answer.text();
+        let body = await answer.text();
+        if (numbered && answer.ok) body = JSON.stringify({ ...JSON.parse(body), dropped_by_clients: number });
         setTimeout(() => {
           res.writeHead(answer.status, { "content-type": "application/json" });
           res.end(body);
@@ -59,17 +91,43 @@ before(async () => {
       },
     },
   });
+  // The pricing example's collector, serving the site itself: 300 users exposed to the
+  // second experiment of its rules (those of them it allocates).
+  pricing = await collector({ rules: PRICING_RULES });
 });
 after(async () => {
   await browser?.close();
   await site?.close();
   await backend?.close();
+  await pricing?.close();
 });
 
-test("every metric is shown, sequential by default, and the engines can be switched", async () => {
+/** The experiments the pricing collector lists (`GET /api/experiments`). */
+async function pricingExperiments() {
+  const answer = await fetch(`${pricing.url}/api/experiments`);
+  assert.equal(answer.status, 200);
+  return (await answer.json()).experiments;
+}
+
+/** What the experiment picker offers: each option's value, status and exposures. */
+function pickerOptions(page) {
+  return page.$$eval("[data-testid=experiment] option", (options) =>
+    options.filter((o) => o.value).map((o) => ({ name: o.value, status: o.dataset.status, exposures: Number(o.dataset.exposures), text: o.textContent })),
+  );
+}
+
+test("the rules' first experiment is shown by default: picked, named, every metric, sequential, engines switchable", async () => {
   const page = await browser.newPage();
   await page.goto(`${site.url}/results/`);
   await page.waitForSelector("[data-testid=metric-card]");
+  // The picker offers the collector's one experiment, running, with its 400 users.
+  assert.equal(await page.textContent("[data-testid=results-title]"), "Results: button_color_v3");
+  assert.equal(await page.inputValue("[data-testid=experiment]"), "button_color_v3");
+  assert.deepEqual(await pickerOptions(page), [
+    { name: "button_color_v3", status: "running", exposures: 400, text: "button_color_v3 (running, 400 users exposed)" },
+  ]);
+  assert.match(await page.textContent("[data-testid=experiments-source]"), /the collector at \/api/);
+  assert.match(await page.textContent("[data-testid=experiment-facts]"), /^Running · groups Control, Red, Green, Orange · 400 users exposed so far/);
   const metrics = await page.$$eval("[data-testid=metric-card]", (cards) => cards.map((c) => c.dataset.metric));
   assert.deepEqual(metrics, ["signup", "clicks", "tasks_completed", "tasks_added"]);
   assert.equal(await page.textContent("[data-testid=total-users]"), "400");
@@ -100,18 +158,102 @@ test("every metric is shown, sequential by default, and the engines can be switc
   await page.close();
 });
 
-test("a slow answer to an earlier request never overwrites a newer one", async () => {
+test("refreshing past a slow answer ends on the newest answer, and an older one never replaces it", async () => {
   const page = await browser.newPage();
+  numbered = true;
+  served = 0;
   delays = [0, 2000, 0]; // the first load, then a slow refresh and a quick one
-  await page.goto(`${site.url}/results/`);
+  const shownAnswer = () => page.evaluate(() => document.querySelector("[data-testid=dropped]")?.textContent.match(/^\d+/)?.[0] ?? null);
+  try {
+    await page.goto(`${site.url}/results/`);
+    await page.waitForSelector("[data-testid=metric-card]");
+    assert.equal(await shownAnswer(), "1");
+    await page.click("[data-testid=refresh]"); // slow
+    await page.click("[data-testid=refresh]"); // quick
+    // While an answer is awaited the page says so, and keeps the results it has.
+    assert.equal(await page.getAttribute("[data-testid=results-body]", "aria-busy"), "true");
+    assert.equal(await page.textContent("[data-testid=updating]"), "Updating…");
+    assert.ok(await page.isVisible("[data-testid=metric-card]"));
+    await page.waitForFunction(() => document.querySelector("[data-testid=dropped]")?.textContent.startsWith("3 "));
+    // The slow answer has had time to arrive: the newest answer is still the one shown.
+    await page.waitForTimeout(2500);
+    assert.equal(served, 3);
+    assert.equal(await shownAnswer(), "3");
+    assert.equal(await page.getAttribute("[data-testid=results-body]", "aria-busy"), "false");
+  } finally {
+    numbered = false;
+    await page.close();
+  }
+});
+
+test("?experiment= shows another experiment of the collector's rules: its name, its place in the picker, its figures", async () => {
+  const experiments = await pricingExperiments();
+  assert.ok(experiments.length >= 2, "the pricing rules have several experiments");
+  const other = experiments[1];
+  const users = Array.from({ length: 300 }, (_, i) => `pricing-user-${i}`);
+  const groups = groupsIn(PRICING_RULES, other.name, users);
+  const now = Date.now();
+  const records = users
+    .map((user, i) => ({ user, group: groups[i] }))
+    .filter(({ group }) => other.groups.includes(group))
+    .map(({ user, group }) => ({ exposure: { id: uuid(), user_id: user, experiment: other.name, group, rule_id: "r", time: now - 60_000 } }));
+  assert.ok(records.length > 50, `${records.length} users allocated to ${other.name}`);
+  await post(pricing.url, records);
+
+  const page = await browser.newPage();
+  await page.goto(`${pricing.url}/results/?experiment=${other.name}`);
   await page.waitForSelector("[data-testid=metric-card]");
-  await page.click("[data-testid=refresh]"); // slow
-  await page.click("[data-testid=refresh]"); // quick
-  await page.waitForSelector("[data-testid=metric-card]");
-  // Mark what is shown; the slow answer, arriving later, must not replace it.
-  await page.evaluate(() => (document.querySelector("[data-testid=metric-card]").dataset.mark = "newest"));
-  await page.waitForTimeout(2500);
-  assert.equal(await page.getAttribute("[data-testid=metric-card]", "data-mark"), "newest");
+  assert.equal(await page.textContent("[data-testid=results-title]"), `Results: ${other.name}`);
+  assert.equal(await page.inputValue("[data-testid=experiment]"), other.name);
+  // Every experiment of the rules is offered, in their order, with its status and exposures.
+  const offered = await pickerOptions(page);
+  assert.deepEqual(
+    offered.map(({ name, status, exposures }) => ({ name, status, exposures })),
+    experiments.map((e) => ({ name: e.name, status: e.status, exposures: e.name === other.name ? records.length : e.exposures })),
+  );
+  // Its figures: the users exposed, and a card per metric its rules judge it by.
+  assert.equal(await page.textContent("[data-testid=total-users]"), String(records.length));
+  const metrics = await page.$$eval("[data-testid=metric-card]", (cards) => cards.map((c) => c.dataset.metric));
+  assert.deepEqual(metrics, other.metrics);
+  assert.match(await page.textContent("[data-testid=results-source]"), /collector/);
+  await page.close();
+});
+
+test("picking another experiment loads its results and puts it in the address, which a reload keeps", async () => {
+  const [first, second] = await pricingExperiments();
+  const page = await browser.newPage();
+  await page.goto(`${pricing.url}/results/`);
+  await page.waitForSelector("[data-testid=srm]");
+  assert.equal(await page.textContent("[data-testid=results-title]"), `Results: ${first.name}`);
+  assert.equal(await page.textContent("[data-testid=total-users]"), String(first.exposures));
+  await page.selectOption("[data-testid=experiment]", second.name);
+  await page.waitForFunction((name) => document.querySelector("[data-testid=results-title]").textContent === `Results: ${name}`, second.name);
+  assert.equal(new URL(page.url()).searchParams.get("experiment"), second.name);
+  // Its results replace the first's: its users, and a card per metric it is judged by.
+  await page.waitForFunction(
+    ({ users, metrics }) =>
+      document.querySelector("[data-testid=total-users]")?.textContent === users &&
+      [...document.querySelectorAll("[data-testid=metric-card]")].map((c) => c.dataset.metric).join() === metrics,
+    { users: String(second.exposures), metrics: second.metrics.join() },
+  );
+  assert.match(await page.textContent("[data-testid=experiment-facts]"), new RegExp(`groups ${second.groups.join(", ")} · `));
+  await page.reload();
+  await page.waitForSelector("[data-testid=srm]");
+  assert.equal(await page.textContent("[data-testid=results-title]"), `Results: ${second.name}`);
+  assert.equal(await page.inputValue("[data-testid=experiment]"), second.name);
+  await page.close();
+});
+
+test("an unknown ?experiment= shows a notice naming the experiments there are, and no results", async () => {
+  const experiments = await pricingExperiments();
+  const page = await browser.newPage();
+  await page.goto(`${pricing.url}/results/?experiment=no_such_experiment`);
+  const notice = await page.textContent("[data-testid=unknown-experiment]");
+  assert.match(notice, /no experiment “no_such_experiment”/);
+  for (const e of experiments) assert.ok(notice.includes(e.name), `${e.name} in: ${notice}`);
+  assert.equal(await page.locator("[data-testid=metric-card]").count(), 0);
+  // The picker asks for a choice rather than pretending one was made.
+  assert.equal(await page.inputValue("[data-testid=experiment]"), "");
   await page.close();
 });
 

@@ -1,14 +1,13 @@
 //! A forest plot of one metric: each treatment's relative lift over control as a point with
-//! its interval, against a line at zero, in the colour of the group's button. It is HTML laid
+//! its interval, against a line at zero, in its group's colour ([`crate::palette`], by the
+//! group's place in the experiment, so a group has one colour in every plot). It is HTML laid
 //! out with CSS (positions in percent of the track), so its labels are text at every width;
 //! the table beside it carries the same figures.
 
 use cohort_stats::format::signed_percent;
 use leptos::prelude::*;
 
-use crate::bundle::bundled_rules;
-use crate::colors::ButtonColor;
-use crate::variant::{COLOR_PARAM, EXPERIMENT};
+use crate::palette::group_color;
 
 /// One row of the plot: a group's lift and interval.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,20 +15,6 @@ pub struct Lift {
     pub group: String,
     pub estimate: f64,
     pub ci: (f64, f64),
-}
-
-/// The colour of a group's button, from the bundled rules (grey for a group they lack).
-pub fn group_color(group: &str) -> String {
-    bundled_rules()
-        .spec(cohort::SpecKind::Config, EXPERIMENT)
-        .and_then(|spec| {
-            spec.groups()
-                .find(|r| r.group_name.as_deref() == Some(group))
-                .and_then(|r| r.return_value.get(COLOR_PARAM))
-                .and_then(|v| v.as_str())
-                .and_then(|c| ButtonColor::parse(c).ok())
-        })
-        .map_or_else(|| "#4b5563".to_owned(), |c| c.background().to_owned())
 }
 
 /// The axis: symmetric around zero, wide enough for every interval, in round steps.
@@ -45,9 +30,10 @@ fn axis(lifts: &[Lift]) -> f64 {
         .unwrap_or(widest)
 }
 
-/// The plot.
+/// The plot of `lifts`; `groups` are the experiment's groups in order, control first (what
+/// each group's colour is chosen by).
 #[component]
-pub fn ForestPlot(metric: String, lifts: Vec<Lift>) -> impl IntoView {
+pub fn ForestPlot(metric: String, lifts: Vec<Lift>, groups: Vec<String>) -> impl IntoView {
     let half = axis(&lifts);
     let at = move |x: f64| format!("{:.2}%", 50.0 + 50.0 * (x / half).clamp(-1.0, 1.0));
     let summary = lifts
@@ -66,7 +52,9 @@ pub fn ForestPlot(metric: String, lifts: Vec<Lift>) -> impl IntoView {
     let rows = lifts
         .into_iter()
         .map(|l| {
-            let color = group_color(&l.group);
+            // A group the experiment lacks gets a colour none of its groups has (up to eight).
+            let place = groups.iter().position(|g| *g == l.group);
+            let color = group_color(place.unwrap_or(groups.len()));
             let left = at(l.ci.0);
             let width = format!(
                 "{:.2}%",
@@ -80,7 +68,7 @@ pub fn ForestPlot(metric: String, lifts: Vec<Lift>) -> impl IntoView {
                             class="forest-interval"
                             style:left=left
                             style:width=width
-                            style:background-color=color.clone()
+                            style:background-color=color
                         ></span>
                         <span
                             class="forest-point"

@@ -8,7 +8,7 @@ use cohort_stats::verdict::thousands;
 use cohort_stats::{Engine, MetricResults};
 use leptos::prelude::*;
 
-use super::forest::{ForestPlot, Lift};
+use crate::forest::{ForestPlot, Lift};
 
 /// A comparison's lift, interval and last column under `engine`.
 fn figures(c: &MetricComparison, engine: Engine) -> (f64, (f64, f64), String, Option<String>) {
@@ -166,6 +166,7 @@ pub fn MetricCard(
             }
         })
         .collect();
+    let groups: Vec<String> = metric.groups.iter().map(|g| g.group.clone()).collect();
     let sentences = metric
         .comparisons
         .iter()
@@ -223,7 +224,7 @@ pub fn MetricCard(
             {if lifts.is_empty() {
                 view! { <p class="hint" data-testid="no-lift">"No lift to plot yet."</p> }.into_any()
             } else {
-                view! { <ForestPlot metric=info.name.clone() lifts /> }.into_any()
+                view! { <ForestPlot metric=info.name.clone() lifts groups /> }.into_any()
             }}
             <ul class="planning hint" data-testid="planning">{planning}</ul>
         </section>

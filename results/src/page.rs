@@ -1,89 +1,175 @@
-//! The results page: an experiment's results for every metric, read with a chosen engine
-//! (sequential by default: valid however often the page is watched), with the sample-ratio
-//! check, forest plots, planning and verdicts in words.
+//! The results page: the experiment picker, the metric picker, the engine (sequential by
+//! default: valid however often the page is watched) and Refresh, above what one load shows.
 //!
-//! Results come from the collector when the page has one (`GET <collector>/results`), else
-//! from this browser's own log (with `?random` one browser plays many users, as in the
-//! course), computed with the same `cohort-stats` code the collector runs.
+//! One `LocalResource` loads the page's data ([`loaded::load`]): the experiments and the
+//! results of the one `?experiment=` names (else the first), from the collector when the page
+//! has one, else from this browser's log. It reloads when another experiment is picked (which
+//! also goes into the address) and on Refresh. Inside a `<Transition>` the previous results
+//! stay up (marked busy) while the next load runs; loads run one at a time and the latest
+//! one's answer is the one left shown, so a slow earlier answer never replaces a newer one.
 
-mod forest;
-mod metric;
-mod source;
-mod summary;
-
+use cohort_leptos::bundled_rules;
+use cohort_protocol::ExperimentSummary;
 use cohort_stats::Engine;
 use leptos::prelude::*;
 
-use crate::config::AppConfig;
-use metric::MetricCard;
-use source::{load, Loaded};
-use summary::Summary;
+use crate::address;
+use crate::loaded::{self, Loaded, Shown};
+use crate::picker::{ExperimentFacts, ExperimentPicker};
+use crate::shown::ShownView;
 
 /// Mounts the results page.
 pub fn start() {
-    let config = AppConfig::from_document();
-    leptos::mount::mount_to_body(
-        move || view! { <ResultsPage collector=config.collector_url.clone() /> },
-    );
-}
-
-/// What each engine means, in a sentence.
-fn engine_note(engine: Engine) -> &'static str {
-    match engine {
-        Engine::Sequential => {
-            "Sequential testing: intervals and p-values stay valid however often you look, so \
-             you may stop as soon as a result is clear."
-        }
-        Engine::Fixed => {
-            "Fixed horizon: valid only if you look once, at a sample size fixed in advance. \
-             Watching it and stopping at the first p < 0.05 finds effects that are not there."
-        }
-        Engine::Bayesian => {
-            "Bayesian: the chance that each group beats control, with a flat prior; a group \
-             wins at 95%."
-        }
-    }
+    let collector = address::collector_url();
+    leptos::mount::mount_to_body(move || view! { <ResultsPage collector /> });
 }
 
 /// The page.
 #[component]
 fn ResultsPage(collector: Option<String>) -> impl IntoView {
-    let loaded = RwSignal::new(None::<Result<Loaded, String>>);
+    let requested = RwSignal::new(address::requested_experiment());
+    let page = LocalResource::new(move || {
+        loaded::load(collector.clone(), requested.get(), bundled_rules!())
+    });
     let engine = RwSignal::new(Engine::Sequential);
     // Empty: every metric, stacked.
     let metric = RwSignal::new(String::new());
-    // Each request takes a ticket; only the latest one's answer is shown, so a slow answer
-    // to an earlier request never overwrites a newer one.
-    let latest = StoredValue::new(0u64);
-    let refresh = move || {
-        let collector = collector.clone();
-        let ticket = latest.get_value() + 1;
-        latest.set_value(ticket);
-        loaded.set(None);
-        wasm_bindgen_futures::spawn_local(async move {
-            let answer = load(collector.as_deref()).await;
-            if latest.get_value() == ticket {
-                loaded.set(Some(answer));
-            }
-        });
-    };
-    refresh();
-    let metric_options = move || {
-        loaded.with(|l| match l {
-            Some(Ok(l)) => l
-                .results
-                .metrics
-                .iter()
-                .map(|m| {
-                    let name = m.metric.name.clone();
-                    view! { <option value=name.clone()>{name.clone()}</option> }
-                })
-                .collect_view()
-                .into_any(),
-            _ => ().into_any(),
+    let updating = RwSignal::new(false);
+    // The experiment asked for, else the one the last load showed.
+    let shown_name = Signal::derive(move || {
+        requested.get().or_else(|| {
+            page.read()
+                .as_ref()
+                .and_then(|l| l.shown.name().map(str::to_owned))
         })
+    });
+    let experiments =
+        Signal::derive(move || page.read().as_ref().map(|l| l.listing.experiments.clone()));
+    let choose = Callback::new(move |name: String| {
+        address::show_in_address(&name);
+        metric.set(String::new());
+        requested.set(Some(name));
+    });
+    let title = move || shown_name.get().map(|name| format!(": {name}"));
+    view! {
+        <header class="topbar">
+            <div class="container topbar-inner">
+                <a class="brand" href="/">
+                    "Cohort"
+                </a>
+                <span class="tag">"results" {title}</span>
+            </div>
+        </header>
+        <main class="container">
+            <section class="card" aria-labelledby="results-title">
+                <h1 id="results-title" data-testid="results-title">
+                    "Results"
+                    {title}
+                </h1>
+                <div class="controls">
+                    <ExperimentPicker experiments chosen=shown_name on_choose=choose />
+                    <MetricPicker page metric />
+                    <EnginePicker engine />
+                    <button
+                        type="button"
+                        class="secondary"
+                        data-testid="refresh"
+                        on:click=move |_| page.refetch()
+                    >
+                        "Refresh"
+                    </button>
+                    <span class="hint" role="status" data-testid="updating">
+                        {move || updating.get().then_some("Updating…")}
+                    </span>
+                    <a href="/">"← Back to the app"</a>
+                </div>
+                <ListingFacts page shown_name />
+            </section>
+            <div data-testid="results-body" aria-busy=move || updating.get().to_string()>
+                <Transition
+                    fallback=|| {
+                        view! { <p class="hint" data-testid="results-loading">"Loading…"</p> }
+                    }
+                    set_pending=updating.write_only()
+                >
+                    {move || {
+                        let (engine, metric) = (engine.get(), metric.get());
+                        Suspend::new(async move {
+                            let loaded = page.await;
+                            view! { <ShownView loaded engine metric /> }
+                        })
+                    }}
+                </Transition>
+            </div>
+        </main>
+    }
+}
+
+/// The experiment shown as the listing describes it, where the listing came from, and why the
+/// collector's was not used.
+#[component]
+fn ListingFacts(page: LocalResource<Loaded>, shown_name: Signal<Option<String>>) -> impl IntoView {
+    move || {
+        let name = shown_name.get();
+        page.read().as_ref().map(|loaded| {
+            let listing = &loaded.listing;
+            let facts: Option<ExperimentSummary> =
+                name.as_deref().and_then(|n| listing.find(n)).cloned();
+            view! {
+                {facts.map(|experiment| view! { <ExperimentFacts experiment /> })}
+                <p class="hint" data-testid="experiments-source">
+                    "Experiments from " {listing.source.clone()} "."
+                </p>
+                {listing.note.clone().map(|n| view! { <p class="notice bad">{n}</p> })}
+            }
+        })
+    }
+}
+
+/// One metric, or every one: the metrics of the results shown.
+#[component]
+fn MetricPicker(page: LocalResource<Loaded>, metric: RwSignal<String>) -> impl IntoView {
+    let options = move || {
+        let chosen = metric.get();
+        page.read()
+            .as_ref()
+            .and_then(|loaded| match &loaded.shown {
+                Shown::Experiment {
+                    results: Ok(results),
+                    ..
+                } => Some(
+                    results
+                        .results
+                        .metrics
+                        .iter()
+                        .map(|m| m.metric.name.clone())
+                        .collect::<Vec<_>>(),
+                ),
+                _ => None,
+            })
+            .unwrap_or_default()
+            .into_iter()
+            .map(|name| {
+                let (selected, label) = (name == chosen, name.clone());
+                view! { <option value=name selected=selected>{label}</option> }
+            })
+            .collect_view()
     };
-    let engines = Engine::ALL
+    view! {
+        <label for="metric">"Metric"</label>
+        <select id="metric" data-testid="metric" on:change=move |ev| metric.set(event_target_value(&ev))>
+            <option value="" prop:selected=move || metric.get().is_empty()>
+                "All metrics"
+            </option>
+            {options}
+        </select>
+    }
+}
+
+/// The engine results are read with.
+#[component]
+fn EnginePicker(engine: RwSignal<Engine>) -> impl IntoView {
+    let choices = Engine::ALL
         .into_iter()
         .map(|e| {
             let label = match e {
@@ -106,69 +192,10 @@ fn ResultsPage(collector: Option<String>) -> impl IntoView {
             }
         })
         .collect_view();
-    let body = move || match loaded.get() {
-        None => view! { <p class="hint" data-testid="results-loading">"Loading…"</p> }.into_any(),
-        Some(Err(why)) => {
-            view! { <p class="notice bad" data-testid="results-error">{why}</p> }.into_any()
-        }
-        Some(Ok(loaded)) => {
-            let engine = engine.get();
-            let chosen = metric.get();
-            let results = loaded.results;
-            let (alpha, control) = (results.settings.alpha, results.control.clone());
-            let cards = results
-                .metrics
-                .iter()
-                .filter(|m| chosen.is_empty() || m.metric.name == chosen)
-                .cloned()
-                .map(|m| view! { <MetricCard metric=m control=control.clone() alpha engine /> })
-                .collect_view();
-            view! {
-                <Summary results=results.clone() source=loaded.source note=loaded.note />
-                <p class="notice engine-note" data-testid="engine-note">{engine_note(engine)}</p>
-                {cards}
-            }
-            .into_any()
-        }
-    };
     view! {
-        <header class="topbar">
-            <div class="container topbar-inner">
-                <a class="brand" href="/">
-                    "Cohort"
-                </a>
-                <span class="tag">"results: " {crate::variant::EXPERIMENT}</span>
-            </div>
-        </header>
-        <main class="container">
-            <section class="card" aria-labelledby="results-title">
-                <h1 id="results-title">"Results: " {crate::variant::EXPERIMENT}</h1>
-                <div class="controls">
-                    <label for="metric">"Metric"</label>
-                    <select
-                        id="metric"
-                        data-testid="metric"
-                        on:change=move |ev| metric.set(event_target_value(&ev))
-                    >
-                        <option value="" selected>"All metrics"</option>
-                        {metric_options}
-                    </select>
-                    <fieldset class="engines">
-                        <legend>"Engine"</legend>
-                        {engines}
-                    </fieldset>
-                    <button
-                        type="button"
-                        class="secondary"
-                        data-testid="refresh"
-                        on:click=move |_| refresh()
-                    >
-                        "Refresh"
-                    </button>
-                    <a href="/">"← Back to the experiment"</a>
-                </div>
-            </section>
-            {body}
-        </main>
+        <fieldset class="engines">
+            <legend>"Engine"</legend>
+            {choices}
+        </fieldset>
     }
 }

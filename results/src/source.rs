@@ -1,38 +1,42 @@
-//! Where results come from: the collector's `GET /results?experiment=...`, or this browser's
-//! own log analysed here with the same `cohort-stats` code the collector runs.
+//! One experiment's results and where they came from: the collector's
+//! `GET <collector>/results?experiment=NAME`, or this browser's own log analysed here with the
+//! same `cohort-stats` code the collector runs (with `?random` one browser plays many users,
+//! as in the course).
 
-use cohort_protocol::Record;
-use cohort_stats::experiment::{analyze_tally, tally_for};
+use cohort_leptos::fetch::{fetch, Request};
+use cohort_leptos::{console, Rules};
+use cohort_stats::experiment::analyze_tally;
 use cohort_stats::ExperimentResults;
 
-use crate::bundle::bundled_rules;
-use crate::console;
-use crate::events::queue::Queue;
-use crate::fetch::{fetch, Request};
-use crate::storage::Store;
-use crate::variant::EXPERIMENT;
+use crate::local_log::LocalLog;
 
 /// Results and where they came from.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Loaded {
+pub struct Results {
     pub results: ExperimentResults,
     pub source: String,
     /// Why the collector was not used, if it was asked and did not answer.
     pub note: Option<String>,
 }
 
-/// The experiment's results, from the collector if there is one, else from this browser's
-/// log.
-pub async fn load(collector: Option<&str>) -> Result<Loaded, String> {
+/// `experiment`'s results, from the collector if there is one and it answers, else from
+/// `log` with `rules`; an error when neither has the experiment.
+pub async fn load(
+    collector: Option<&str>,
+    experiment: &str,
+    rules: &Rules,
+    log: &LocalLog,
+) -> Result<Results, String> {
     let mut note = None;
     if let Some(base) = collector {
         let url = format!(
-            "{}/results?experiment={EXPERIMENT}",
-            base.trim_end_matches('/')
+            "{}/results?experiment={}",
+            base.trim_end_matches('/'),
+            String::from(js_sys::encode_uri_component(experiment))
         );
         match fetch_results(&url).await {
             Ok(results) => {
-                return Ok(Loaded {
+                return Ok(Results {
                     results,
                     source: format!("the collector at {base}"),
                     note: None,
@@ -48,41 +52,22 @@ pub async fn load(collector: Option<&str>) -> Result<Loaded, String> {
             }
         }
     }
-    let rules = bundled_rules();
-    let store = Store::open();
-    let records = Queue::new(&store).records();
-    let mut tally = tally_for(rules, EXPERIMENT);
-    let mut read = 0;
-    for text in &records {
-        let Ok(record) = serde_json::from_str::<Record>(text) else {
-            continue;
-        };
-        read += 1;
-        match record {
-            Record::Exposure {
-                experiment,
-                user_id,
-                group,
-                time,
-                ..
-            } if experiment == EXPERIMENT => tally.exposure(&user_id, &group, time),
-            Record::Event {
-                name,
-                user_id,
-                time,
-                value,
-                ..
-            } => tally.event(&user_id, &name, time, value),
-            _ => {}
-        }
-    }
-    let mut results = analyze_tally(rules, EXPERIMENT, &tally)
-        .ok_or_else(|| format!("the bundled rules have no experiment {EXPERIMENT} with groups"))?;
-    results.dropped_by_clients = Queue::new(&store).dropped();
-    Ok(Loaded {
+    let mut results = from_log(rules, experiment, log)?;
+    results.dropped_by_clients = log.dropped();
+    Ok(Results {
         results,
-        source: format!("this browser's log ({read} records)"),
+        source: format!("this browser's log ({} records)", log.len()),
         note,
+    })
+}
+
+/// `experiment`'s results from `log`, analysed with `rules`.
+fn from_log(rules: &Rules, experiment: &str, log: &LocalLog) -> Result<ExperimentResults, String> {
+    analyze_tally(rules, experiment, &log.tally(rules, experiment)).ok_or_else(|| {
+        format!(
+            "This page was built without the experiment {experiment}, and no collector answered \
+             with its results."
+        )
     })
 }
 
@@ -94,4 +79,35 @@ async fn fetch_results(url: &str) -> Result<ExperimentResults, String> {
         return Err(format!("status {}", reply.status));
     }
     serde_json::from_str(&reply.text).map_err(|e| format!("unexpected answer: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::local_log::tests::exposure;
+
+    #[test]
+    fn the_log_is_analysed_for_the_experiment_asked_and_an_unknown_one_is_an_error() {
+        let rules = cohort_leptos::bundled_rules!();
+        let records = [
+            exposure("u1", "button_color_v3", "Red"),
+            exposure("u2", "button_color_v3", "Control"),
+            exposure("u3", "another", "Control"),
+            r#"{"event": {"id": "e1", "user_id": "u1", "name": "visited_signup", "time": 20}}"#
+                .to_owned(),
+        ];
+        let texts: Vec<&str> = records.iter().map(String::as_str).collect();
+        let log = LocalLog::of(&texts, 0);
+        let results = from_log(rules, "button_color_v3", &log).unwrap();
+        assert_eq!(
+            results.total_users, 2,
+            "u3 was exposed to another experiment"
+        );
+        assert_eq!(results.control, "Control");
+        let why = from_log(rules, "another", &log).unwrap_err();
+        assert!(
+            why.contains("built without the experiment another"),
+            "{why}"
+        );
+    }
 }

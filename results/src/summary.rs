@@ -93,8 +93,10 @@ pub fn Summary(results: ExperimentResults, source: String, note: Option<String>)
             {(dropped > 0)
                 .then(|| {
                     view! {
-                        <p class="hint">
-                            {dropped} " records were dropped by full queues before they could be sent."
+                        <p class="hint" data-testid="dropped">
+                            {thousands(dropped)}
+                            {if dropped == 1 { " record was" } else { " records were" }}
+                            " dropped by full queues before they could be sent."
                         </p>
                     }
                 })}

@@ -1,6 +1,7 @@
 //! The course's experiment as the page shows it: `button_color_v3`'s two parameters with the
 //! course's defaults, the button colour they give, and how the group is described.
 
+use cohort_leptos::engine::Evaluation;
 use cohort_leptos::{console, Experiment, Reason};
 use leptos::prelude::*;
 use leptos::reactive::effect::RenderEffect;
@@ -16,41 +17,52 @@ pub const DEFAULT_COLOR_TEXT: &str = "blue";
 pub const TEXT_PARAM: &str = "Paragraph Text";
 pub const DEFAULT_TEXT: &str = "Data Engineering Boot Camp";
 
-/// What the user sees of the course's experiment, as signals (small `Copy` handles).
+/// What the user sees of the course's experiment: its evaluation, a memo that follows the
+/// user and the forced group (a small `Copy` handle), read with Statsig's typed get and the
+/// course's defaults.
 #[derive(Debug, Clone, Copy)]
 pub struct Course {
-    /// The "Button Color" parameter, as text (see [`Course::color`]).
-    pub color_text: Signal<String>,
-    pub paragraph: Signal<String>,
-    /// The group, or why there is none, in words.
-    pub group_label: Signal<String>,
+    evaluation: Memo<Evaluation<'static>>,
 }
 
 impl Course {
     /// The course's view of `experiment`. A colour parameter that is not a colour gives the
     /// default blue, and the console says why whenever it is shown.
     pub fn of(experiment: &Experiment) -> Course {
-        let color_text = experiment.get(COLOR_PARAM, DEFAULT_COLOR_TEXT);
+        let course = Course {
+            evaluation: experiment.evaluation(),
+        };
         let warning = RenderEffect::new(move |_| {
-            if let Err(problem) = color_text.with(|text| ButtonColor::parse(text)) {
+            let text = course.color_text();
+            if let Err(problem) = ButtonColor::parse(&text) {
                 console::warn(&problem.to_string());
             }
         });
         on_cleanup(move || drop(warning));
-        let evaluation = experiment.evaluation();
-        Course {
-            color_text,
-            paragraph: experiment.get(TEXT_PARAM, DEFAULT_TEXT),
-            group_label: Signal::derive(move || {
-                evaluation.with(|e| group_label(e.group(), e.reason))
-            }),
-        }
+        course
     }
 
-    /// The button's colour now (tracked).
+    /// The "Button Color" parameter, as text (tracked).
+    pub fn color_text(self) -> String {
+        self.evaluation
+            .with(|e| e.get(COLOR_PARAM, DEFAULT_COLOR_TEXT).to_owned())
+    }
+
+    /// The button's colour (tracked): the default blue for a value that is not a colour.
     pub fn color(self) -> ButtonColor {
-        self.color_text
-            .with(|text| ButtonColor::parse_or_default(text).0)
+        self.evaluation
+            .with(|e| ButtonColor::parse_or_default(e.get(COLOR_PARAM, DEFAULT_COLOR_TEXT)).0)
+    }
+
+    /// The paragraph (tracked).
+    pub fn paragraph(self) -> String {
+        self.evaluation
+            .with(|e| e.get(TEXT_PARAM, DEFAULT_TEXT).to_owned())
+    }
+
+    /// The group, or why there is none, in words (tracked).
+    pub fn group_label(self) -> String {
+        self.evaluation.with(|e| group_label(e.group(), e.reason))
     }
 }
 

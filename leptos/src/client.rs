@@ -215,60 +215,63 @@ impl Cohort {
         self.log
     }
 
-    /// Evaluates the spec `name` of `kind` for the user now (tracking the user and, for an
-    /// experiment, the forced groups): a forced group first, then a kept sticky group, then
-    /// the rules.
-    pub(crate) fn evaluate(self, kind: SpecKind, name: &str) -> Evaluation<'static> {
+    /// The experiment `name` for the user now (tracking the user and the forced groups): a
+    /// forced group first, then a kept sticky group, then the rules.
+    pub(crate) fn evaluate_experiment(self, name: &str) -> Evaluation<'static> {
         // `scripts/bench` builds a page without the engine, to measure its share.
         if cfg!(cohort_size_probe) {
-            return unrecognized(kind);
+            return unrecognized(SpecKind::Config);
         }
         let rules = self.rules;
-        let forced = match kind {
-            SpecKind::Config => self
-                .forced
-                .with(|f| f.iter().find(|(e, _)| *e == name).map(|(_, g)| *g)),
-            _ => None,
-        };
+        let forced = self
+            .forced
+            .with(|f| f.iter().find(|(e, _)| *e == name).map(|(_, g)| *g));
         self.user.with(|user| {
             let evaluator = rules.at(js_sys::Date::now() as i64);
-            match kind {
-                SpecKind::Gate => evaluator.check_gate(user, name),
-                SpecKind::Layer => evaluator.get_layer(user, name),
-                SpecKind::Config => {
-                    if let Some(forced) =
-                        forced.and_then(|g| evaluator.get_experiment_forced(user, name, g))
-                    {
-                        return forced;
-                    }
-                    let user_id = user.user_id.as_deref().unwrap_or_default();
-                    let kept = rules.sticky_version(name).and_then(|version| {
-                        sticky::kept(&self.store, name, version, user_id).map(|g| (version, g))
-                    });
-                    let kept = kept.as_ref().map(|(version, group)| StickyGroup {
-                        version: *version,
-                        group,
-                    });
-                    evaluator.get_experiment_sticky(user, name, kept)
-                }
+            if let Some(forced) =
+                forced.and_then(|g| evaluator.get_experiment_forced(user, name, g))
+            {
+                return forced;
             }
+            let user_id = user.user_id.as_deref().unwrap_or_default();
+            let kept = rules.sticky_version(name).and_then(|version| {
+                sticky::kept(&self.store, name, version, user_id).map(|g| (version, g))
+            });
+            let kept = kept.as_ref().map(|(version, group)| StickyGroup {
+                version: *version,
+                group,
+            });
+            evaluator.get_experiment_sticky(user, name, kept)
         })
     }
 
-    /// Logs the exposure of what `evaluation` of `name` shows (once per user, experiment and
-    /// group; for a gate, per value), remembers the group for events and keeps it for a
-    /// sticky experiment. Nothing for a forced view or a user in no group.
-    pub(crate) fn expose(
-        self,
-        kind: SpecKind,
-        name: &'static str,
-        evaluation: &Evaluation<'static>,
-    ) {
-        let group = match kind {
-            SpecKind::Gate => Some(if evaluation.passed { "true" } else { "false" }),
-            _ if evaluation.reason == Reason::Forced => None,
-            _ => evaluation.group(),
-        };
+    /// The dynamic config `name` for the user now (tracking the user).
+    pub(crate) fn evaluate_config(self, name: &str) -> Evaluation<'static> {
+        if cfg!(cohort_size_probe) {
+            return unrecognized(SpecKind::Config);
+        }
+        let rules = self.rules;
+        self.user
+            .with(|user| rules.at(js_sys::Date::now() as i64).get_config(user, name))
+    }
+
+    /// The gate `name` for the user now (tracking the user).
+    pub(crate) fn evaluate_gate(self, name: &str) -> Evaluation<'static> {
+        if cfg!(cohort_size_probe) {
+            return unrecognized(SpecKind::Gate);
+        }
+        let rules = self.rules;
+        self.user
+            .with(|user| rules.at(js_sys::Date::now() as i64).check_gate(user, name))
+    }
+
+    /// Logs the exposure of what `evaluation` of the experiment `name` shows (once per user,
+    /// experiment and group), remembers the group for events and keeps it for a sticky
+    /// experiment. Nothing for a forced view or a user in no group.
+    pub(crate) fn expose_experiment(self, name: &'static str, evaluation: &Evaluation<'static>) {
+        let group = evaluation
+            .group()
+            .filter(|_| evaluation.reason != Reason::Forced);
         let (Some(group), Some(log)) = (group, self.log) else {
             return;
         };
@@ -281,12 +284,6 @@ impl Cohort {
                 evaluation.rule_id,
                 &evaluation.secondary_exposures,
             );
-            if kind == SpecKind::Gate {
-                return;
-            }
-            let Some(group) = evaluation.group() else {
-                return;
-            };
             self.exposed.update_untracked(|exposed| {
                 exposed.retain(|(e, _)| *e != name);
                 exposed.push((name, group));
@@ -297,6 +294,24 @@ impl Cohort {
                     sticky::keep(&self.store, name, version, user_id, group);
                 }
             }
+        });
+    }
+
+    /// Logs the exposure of the gate `name`'s value (once per user and value), as an exposure
+    /// whose group is `"true"` or `"false"`.
+    pub(crate) fn expose_gate(self, name: &'static str, evaluation: &Evaluation<'static>) {
+        let Some(log) = self.log else {
+            return;
+        };
+        let value = if evaluation.passed { "true" } else { "false" };
+        self.identity.with_untracked(|identity| {
+            log.exposure(
+                &identity.user_id,
+                name,
+                value,
+                evaluation.rule_id,
+                &evaluation.secondary_exposures,
+            );
         });
     }
 }

@@ -9,15 +9,24 @@ use serde_json::Value;
 use crate::client::Cohort;
 use crate::console;
 
-/// Whether reading logs the exposure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Exposures {
-    /// At once and whenever what is shown changes.
-    Automatic,
-    /// Only when [`Experiment::log_exposure`] is called.
-    Manual,
-    /// Never (dynamic configs).
-    None,
+/// How a spec is read: its kind, how it is evaluated and exposed, and when.
+#[derive(Clone, Copy)]
+pub(crate) struct Reading {
+    pub kind: SpecKind,
+    pub evaluate: fn(Cohort, &str) -> Evaluation<'static>,
+    /// How its exposure is logged (`None`: never, as for dynamic configs).
+    pub expose: Option<fn(Cohort, &'static str, &Evaluation<'static>)>,
+    /// Whether the exposure is logged at once and whenever what is shown changes (else only
+    /// when [`Experiment::log_exposure`] is called).
+    pub automatic: bool,
+}
+
+impl std::fmt::Debug for Reading {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reading")
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
 }
 
 /// One experiment (or dynamic config) as the user sees it, from
@@ -27,17 +36,14 @@ pub struct Experiment {
     cohort: Cohort,
     /// The name as the rules have it (`None`: not in the rules).
     name: Option<&'static str>,
-    kind: SpecKind,
+    reading: Reading,
     evaluation: Memo<Evaluation<'static>>,
 }
 
 impl Experiment {
-    pub(crate) fn new(
-        cohort: Cohort,
-        kind: SpecKind,
-        name: &str,
-        exposures: Exposures,
-    ) -> Experiment {
+    pub(crate) fn new(cohort: Cohort, reading: Reading, name: &str) -> Experiment {
+        let kind = reading.kind;
+        let evaluate = reading.evaluate;
         let known = cohort.rules.spec(kind, name).map(|spec| spec.name.as_str());
         if known.is_none() {
             console::warn(&format!(
@@ -48,19 +54,19 @@ impl Experiment {
             ));
         }
         let evaluation = match known {
-            Some(name) => Memo::new_with_compare(move |_| cohort.evaluate(kind, name), changed),
+            Some(name) => Memo::new_with_compare(move |_| evaluate(cohort, name), changed),
             None => {
                 let unknown = name.to_owned();
-                Memo::new_with_compare(move |_| cohort.evaluate(kind, &unknown), changed)
+                Memo::new_with_compare(move |_| evaluate(cohort, &unknown), changed)
             }
         };
         let experiment = Experiment {
             cohort,
             name: known,
-            kind,
+            reading,
             evaluation,
         };
-        if exposures == Exposures::Automatic {
+        if reading.automatic && reading.expose.is_some() {
             // Runs now (the exposure of what the first paint shows), then whenever the
             // evaluation changes; it ends with the component that asked.
             // A new user who sees the same as the last one is still a new exposure.
@@ -147,15 +153,18 @@ impl Experiment {
     /// [`use_experiment`](crate::use_experiment); by hand after
     /// [`use_experiment_manual`](crate::use_experiment_manual).
     pub fn log_exposure(&self) {
-        if let Some(name) = self.name {
+        if let (Some(name), Some(expose)) = (self.name, self.reading.expose) {
             self.evaluation
-                .with_untracked(|e| self.cohort.expose(self.kind, name, e));
+                .with_untracked(|e| expose(self.cohort, name, e));
         }
     }
 
     /// Warns, once per read, when the spec has no parameter `param` in any of its values.
     fn check_parameter(&self, param: &str) {
-        let Some(spec) = self.name.and_then(|n| self.cohort.rules.spec(self.kind, n)) else {
+        let Some(spec) = self
+            .name
+            .and_then(|n| self.cohort.rules.spec(self.reading.kind, n))
+        else {
             return;
         };
         let values =
@@ -174,7 +183,7 @@ impl Experiment {
         }
         console::warn(&format!(
             "{} \"{}\" has no parameter \"{param}\": its default is used (parameters: {})",
-            kind_word(self.kind),
+            kind_word(self.reading.kind),
             spec.name,
             known.join(", ")
         ));

@@ -6,7 +6,15 @@ use leptos::prelude::*;
 
 use crate::client::Cohort;
 use crate::console;
-use crate::experiment::{Experiment, Exposures};
+use crate::experiment::{Experiment, Reading};
+
+/// An experiment, exposed as it is shown.
+const EXPERIMENT: Reading = Reading {
+    kind: SpecKind::Config,
+    evaluate: Cohort::evaluate_experiment,
+    expose: Some(Cohort::expose_experiment),
+    automatic: true,
+};
 
 /// Makes `cohort` available to every component below it (through the hooks).
 #[component]
@@ -34,24 +42,40 @@ pub fn use_cohort() -> Cohort {
 /// group shown changes (once per user, experiment and group; never for a forced view). An
 /// unknown name gives the defaults, with a console line naming the experiments.
 pub fn use_experiment(name: &str) -> Experiment {
-    Experiment::new(use_cohort(), SpecKind::Config, name, Exposures::Automatic)
+    Experiment::new(use_cohort(), EXPERIMENT, name)
 }
 
 /// As [`use_experiment`], without logging the exposure: call
 /// [`Experiment::log_exposure`] when the user really sees the experiment.
 pub fn use_experiment_manual(name: &str) -> Experiment {
-    Experiment::new(use_cohort(), SpecKind::Config, name, Exposures::Manual)
+    let reading = Reading {
+        automatic: false,
+        ..EXPERIMENT
+    };
+    Experiment::new(use_cohort(), reading, name)
 }
 
 /// The dynamic config `name`: its values, read as an experiment's are, with no exposure.
 pub fn use_config(name: &str) -> Experiment {
-    Experiment::new(use_cohort(), SpecKind::Config, name, Exposures::None)
+    let reading = Reading {
+        kind: SpecKind::Config,
+        evaluate: Cohort::evaluate_config,
+        expose: None,
+        automatic: false,
+    };
+    Experiment::new(use_cohort(), reading, name)
 }
 
 /// Whether the user passes the feature gate `name`. Its exposure is logged once per user and
 /// value. An unknown gate is closed, with a console line naming the gates.
 pub fn use_gate(name: &str) -> Signal<bool> {
-    let gate = Experiment::new(use_cohort(), SpecKind::Gate, name, Exposures::Automatic);
+    let reading = Reading {
+        kind: SpecKind::Gate,
+        evaluate: Cohort::evaluate_gate,
+        expose: Some(Cohort::expose_gate),
+        automatic: true,
+    };
+    let gate = Experiment::new(use_cohort(), reading, name);
     let evaluation = gate.evaluation();
     Signal::derive(move || evaluation.with(|e| e.passed))
 }

@@ -23,7 +23,7 @@ pub fn ExperimentPage(course: Course, router: Router) -> impl IntoView {
         <section class="card hero" aria-labelledby="headline">
             <p class="eyebrow">"A/B test · assigned in your browser"</p>
             <h1 class="lead" id="headline" data-testid="paragraph">
-                {derived(move || course.paragraph.get())}
+                {derived(move || course.paragraph())}
             </h1>
             <div class="actions">
                 <button

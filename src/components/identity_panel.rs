@@ -20,7 +20,7 @@ pub fn IdentityPanel(course: Course) -> impl IntoView {
             <h2 id="assignment-title">"Your assignment"</h2>
             <dl class="facts">
                 <dt>"Group"</dt>
-                <dd data-testid="group">{derived(move || course.group_label.get())}</dd>
+                <dd data-testid="group">{derived(move || course.group_label())}</dd>
                 <dt>"User ID"</dt>
                 <dd>
                     <code data-testid="user-id">{derived(move || identity.with(|i| i.user_id.clone()))}</code>

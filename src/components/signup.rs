@@ -30,7 +30,7 @@ pub fn SignupPage(course: Course, router: Router) -> impl IntoView {
                 style:background-color=color(|c| c.background())
                 style:color=color(|c| c.foreground())
             >
-                {derived(move || course.group_label.get())}
+                {derived(move || course.group_label())}
             </p>
             <p>
                 <Link router to=Route::Home label="← Back to the course" testid="back-link" />

@@ -25,8 +25,8 @@
 //!
 //! #[component]
 //! fn App() -> impl IntoView {
-//!     let exp = use_experiment("button_color_v3"); // exposure logged once per user and group
-//!     let color = exp.get("Button Color", "blue"); // Signal<String>
+//!     let exp = use_experiment("checkout_button"); // exposure logged once per user and group
+//!     let color = exp.get("Color", "blue"); // Signal<String>
 //!     let beta = use_gate("beta_users"); // Signal<bool>
 //!     let cohort = use_cohort();
 //!     view! {

@@ -126,7 +126,7 @@ pub(crate) mod tests {
         serde_json::to_string(&Record::Event {
             id: format!("{n:08x}-d9cb-469f-a165-70867728950e"),
             user_id: "u".into(),
-            name: "cta_click".into(),
+            name: "clicked".into(),
             time: 1,
             groups: Default::default(),
             value: None,

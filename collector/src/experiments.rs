@@ -1,24 +1,16 @@
 //! The rules' experiments as the collector sees them: what records may name (each experiment
-//! and its groups, [`experiments`], and the gates a page reports reading, [`gates`]), and the
-//! listing `GET /api/experiments` answers ([`list`]).
+//! and its groups, [`Rules::experiments`], and the gates a page reports reading, [`gates`]),
+//! and the listing `GET /api/experiments` answers ([`list`]).
 //!
 //! An experiment is a dynamic config whose groups are drawn from user buckets: what has
 //! results. A gate exposure names the gate as an exposure names an experiment, with the gate's
 //! value for its user as the group (`"true"` or `"false"`); where a gate and an experiment
 //! share a name, the name is the experiment's.
 
-use cohort::{Plan, Rules, Spec, SpecKind};
-use cohort_protocol::{ExperimentStatus, ExperimentSummary, Experiments};
+use cohort::{Rules, SpecKind};
+use cohort_protocol::Experiments;
 
 use crate::store::{Store, StoreError};
-
-/// The experiments of `rules`, in the rules' order, with their plans.
-pub fn experiments(rules: &Rules) -> impl Iterator<Item = (&Spec, Plan)> {
-    rules
-        .evaluated_specs()
-        .filter(|spec| spec.kind == SpecKind::Config)
-        .filter_map(|spec| spec.plan().map(|plan| (spec, plan)))
-}
 
 /// Whether `rules` have an experiment named `name`.
 pub fn is_experiment(rules: &Rules, name: &str) -> bool {
@@ -39,29 +31,17 @@ pub fn gates(rules: &Rules) -> impl Iterator<Item = &str> {
 /// Every experiment of `rules`, in their order, with the users `store` holds exposed to it:
 /// one count per experiment, from one snapshot of the store.
 pub async fn list(rules: &Rules, store: &Store) -> Result<Experiments, StoreError> {
-    let found: Vec<(&Spec, Plan)> = experiments(rules).collect();
-    let names: Vec<String> = found.iter().map(|(spec, _)| spec.name.clone()).collect();
-    let exposures = store.exposed_users(&names).await?;
-    let experiments = found
-        .into_iter()
-        .zip(exposures)
-        .map(|((spec, plan), exposures)| ExperimentSummary {
-            name: spec.name.clone(),
-            groups: plan.groups.into_iter().map(|g| g.name).collect(),
-            status: if spec.enabled {
-                ExperimentStatus::Running
-            } else {
-                ExperimentStatus::Disabled
-            },
-            exposures,
-            metrics: rules
-                .experiment_metrics(&spec.name)
-                .into_iter()
-                .map(|m| m.name.clone())
-                .collect(),
-        })
+    let names: Vec<String> = rules
+        .experiments()
+        .map(|(spec, _)| spec.name.clone())
         .collect();
-    Ok(Experiments { experiments })
+    let counts = store.exposed_users(&names).await?;
+    Ok(Experiments::of(rules, |name| {
+        names
+            .iter()
+            .position(|n| n == name)
+            .map_or(0, |i| counts[i])
+    }))
 }
 
 #[cfg(test)]
@@ -95,7 +75,8 @@ groups = [{ name = "Control", weight = 100 }]
     #[test]
     fn experiments_and_gates_come_in_rules_order_and_never_overlap() {
         let rules = Rules::from_toml(RULES, CompileOptions::STRICT).unwrap();
-        let experiments: Vec<(&str, Vec<String>, bool)> = experiments(&rules)
+        let experiments: Vec<(&str, Vec<String>, bool)> = rules
+            .experiments()
             .map(|(spec, plan)| {
                 let groups = plan.groups.into_iter().map(|g| g.name).collect();
                 (spec.name.as_str(), groups, spec.enabled)

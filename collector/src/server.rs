@@ -72,7 +72,7 @@ type Shared = Arc<AppState>;
 /// `"false"`), and the events their metrics count.
 pub fn catalog(rules: &Rules) -> Catalog {
     let mut catalog = Catalog::default();
-    for (spec, plan) in experiments::experiments(rules) {
+    for (spec, plan) in rules.experiments() {
         catalog.add(&spec.name, plan.groups.into_iter().map(|g| g.name));
     }
     for gate in experiments::gates(rules) {

@@ -104,3 +104,15 @@ pub async fn fetch(url: &str, request: Request<'_>) -> Result<Reply, Failure> {
         text: text.as_string().unwrap_or_default(),
     })
 }
+
+/// `GET url` and its JSON answer read with serde, or why not (no answer, a status that is
+/// not 2xx, or a body that is not a `T`), in words.
+pub async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> Result<T, String> {
+    let reply = fetch(url, Request::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    if !reply.ok() {
+        return Err(format!("status {}", reply.status));
+    }
+    serde_json::from_str(&reply.text).map_err(|e| format!("unexpected answer: {e}"))
+}

@@ -13,12 +13,39 @@
 //! A page reads it as it is: fields it does not know are ignored, so a newer collector may
 //! add some.
 
+use cohort::Rules;
 use serde::{Deserialize, Serialize};
 
 /// Every experiment of the collector's rules, in the rules' order.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Experiments {
     pub experiments: Vec<ExperimentSummary>,
+}
+
+impl Experiments {
+    /// Every experiment of `rules` ([`Rules::experiments`]), in their order, with the users
+    /// `exposures` counts for each (by name).
+    pub fn of(rules: &Rules, mut exposures: impl FnMut(&str) -> u64) -> Experiments {
+        let experiments = rules
+            .experiments()
+            .map(|(spec, plan)| ExperimentSummary {
+                name: spec.name.clone(),
+                groups: plan.groups.into_iter().map(|g| g.name).collect(),
+                status: if spec.enabled {
+                    ExperimentStatus::Running
+                } else {
+                    ExperimentStatus::Disabled
+                },
+                exposures: exposures(&spec.name),
+                metrics: rules
+                    .experiment_metrics(&spec.name)
+                    .into_iter()
+                    .map(|m| m.name.clone())
+                    .collect(),
+            })
+            .collect();
+        Experiments { experiments }
+    }
 }
 
 /// One experiment of [`Experiments`].

@@ -3,10 +3,9 @@
 //! has no collector or it does not answer, every experiment of the rules bundled into the
 //! page, with the users this browser's log exposed to it.
 
-use cohort_leptos::engine::SpecKind;
-use cohort_leptos::fetch::{fetch, Request};
+use cohort_leptos::fetch::get_json;
 use cohort_leptos::{console, Rules};
-use cohort_protocol::{ExperimentStatus, ExperimentSummary, Experiments};
+use cohort_protocol::{ExperimentSummary, Experiments};
 
 use crate::local_log::LocalLog;
 
@@ -42,7 +41,7 @@ pub async fn load(collector: Option<&str>, rules: &Rules, log: &LocalLog) -> Lis
     let mut note = None;
     if let Some(base) = collector {
         let url = format!("{}/experiments", base.trim_end_matches('/'));
-        match fetch_listing(&url).await {
+        match get_json::<Experiments>(&url).await {
             Ok(listing) => {
                 return Listing {
                     experiments: listing.experiments,
@@ -68,42 +67,10 @@ pub async fn load(collector: Option<&str>, rules: &Rules, log: &LocalLog) -> Lis
     }
 }
 
-/// Every experiment of `rules` (a dynamic config whose groups are drawn from user buckets), in
-/// their order, with the users `log` exposed to it.
+/// Every experiment of `rules`, in their order, with the users `log` exposed to it.
 pub fn from_rules(rules: &Rules, log: &LocalLog) -> Vec<ExperimentSummary> {
     let exposed = log.exposed_users();
-    rules
-        .evaluated_specs()
-        .filter(|spec| spec.kind == SpecKind::Config)
-        .filter_map(|spec| {
-            let plan = spec.plan()?;
-            Some(ExperimentSummary {
-                name: spec.name.clone(),
-                groups: plan.groups.into_iter().map(|g| g.name).collect(),
-                status: if spec.enabled {
-                    ExperimentStatus::Running
-                } else {
-                    ExperimentStatus::Disabled
-                },
-                exposures: exposed.get(spec.name.as_str()).copied().unwrap_or(0),
-                metrics: rules
-                    .experiment_metrics(&spec.name)
-                    .into_iter()
-                    .map(|m| m.name.clone())
-                    .collect(),
-            })
-        })
-        .collect()
-}
-
-async fn fetch_listing(url: &str) -> Result<Experiments, String> {
-    let reply = fetch(url, Request::default())
-        .await
-        .map_err(|e| e.to_string())?;
-    if !reply.ok() {
-        return Err(format!("status {}", reply.status));
-    }
-    serde_json::from_str(&reply.text).map_err(|e| format!("unexpected answer: {e}"))
+    Experiments::of(rules, |name| exposed.get(name).copied().unwrap_or(0)).experiments
 }
 
 #[cfg(test)]
@@ -112,6 +79,7 @@ mod tests {
 
     use super::*;
     use crate::local_log::tests::exposure;
+    use cohort_protocol::ExperimentStatus;
 
     const RULES: &str = r#"
 [[metric]]

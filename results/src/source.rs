@@ -3,7 +3,7 @@
 //! same `cohort-stats` code the collector runs (with `?random` one browser plays many users,
 //! as in the course).
 
-use cohort_leptos::fetch::{fetch, Request};
+use cohort_leptos::fetch::get_json;
 use cohort_leptos::{console, Rules};
 use cohort_stats::experiment::analyze_tally;
 use cohort_stats::ExperimentResults;
@@ -34,7 +34,7 @@ pub async fn load(
             base.trim_end_matches('/'),
             String::from(js_sys::encode_uri_component(experiment))
         );
-        match fetch_results(&url).await {
+        match get_json::<ExperimentResults>(&url).await {
             Ok(results) => {
                 return Ok(Results {
                     results,
@@ -69,16 +69,6 @@ fn from_log(rules: &Rules, experiment: &str, log: &LocalLog) -> Result<Experimen
              with its results."
         )
     })
-}
-
-async fn fetch_results(url: &str) -> Result<ExperimentResults, String> {
-    let reply = fetch(url, Request::default())
-        .await
-        .map_err(|e| e.to_string())?;
-    if !reply.ok() {
-        return Err(format!("status {}", reply.status));
-    }
-    serde_json::from_str(&reply.text).map_err(|e| format!("unexpected answer: {e}"))
 }
 
 #[cfg(test)]

@@ -226,6 +226,14 @@ impl Rules {
         .copied()
     }
 
+    /// The experiments: the dynamic configs whose groups are drawn from user buckets (what has
+    /// results), as evaluation by name reaches them, in file order, with their splits.
+    pub fn experiments(&self) -> impl Iterator<Item = (&Spec, Plan)> {
+        self.evaluated_specs()
+            .filter(|spec| spec.kind == SpecKind::Config)
+            .filter_map(|spec| spec.plan().map(|plan| (spec, plan)))
+    }
+
     /// The specs that evaluation by name reaches (the last of any duplicates), in file order.
     pub fn evaluated_specs(&self) -> impl Iterator<Item = &Spec> {
         self.specs

@@ -590,7 +590,13 @@ async fn tasks_can_be_added_toggled_and_deleted_and_a_later_mount_reads_them_bac
     let events: Vec<(String, Vec<(String, String)>)> = queued(&store)
         .into_iter()
         .filter_map(|record| match record {
-            Record::Event { name, groups, .. } => Some((name, groups.into_iter().collect())),
+            Record::Event { name, groups, .. } => Some((
+                name,
+                groups
+                    .iter()
+                    .map(|(e, g)| (e.to_owned(), g.to_owned()))
+                    .collect(),
+            )),
             Record::Exposure { .. } => None,
         })
         .collect();

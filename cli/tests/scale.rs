@@ -8,13 +8,12 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::process::Command;
 use std::time::Instant;
 
 use cohort_collector::store::{Accepted, Store};
 use cohort_collector::throwaway::ThrowawayPostgres;
-use cohort_protocol::Record;
+use cohort_protocol::{Groups, Record};
 
 const PEAK_BUDGET_BYTES: u64 = 100 * 1024 * 1024;
 const BATCH: usize = 10_000;
@@ -60,7 +59,7 @@ fn load(db: &str, users: u64) -> f64 {
                     name: ["visited_signup", "cta_click", "task_completed"][(k % 3) as usize]
                         .into(),
                     time: T0 + users as i64 + k as i64,
-                    groups: BTreeMap::new(),
+                    groups: Groups::new(),
                     value: None,
                 }
             };

@@ -116,9 +116,7 @@ fn claims(record: &Record) -> Box<dyn Iterator<Item = (&str, &str)> + '_> {
         Record::Exposure {
             experiment, group, ..
         } => Box::new(std::iter::once((experiment.as_str(), group.as_str()))),
-        Record::Event { groups, .. } => {
-            Box::new(groups.iter().map(|(e, g)| (e.as_str(), g.as_str())))
-        }
+        Record::Event { groups, .. } => Box::new(groups.iter()),
     }
 }
 
@@ -155,7 +153,7 @@ pub async fn honour_sticky(
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
+    use cohort_protocol::Groups;
 
     use cohort::CompileOptions;
 
@@ -242,7 +240,7 @@ groups = [{ name = "Control", weight = 50 }, { name = "Red", weight = 50 }]
             user_id: user.clone(),
             name: "cta_click".into(),
             time: T0,
-            groups: BTreeMap::from([
+            groups: Groups::from([
                 ("e".to_owned(), group.clone()),
                 ("new_checkout".to_owned(), value.to_owned()),
             ]),

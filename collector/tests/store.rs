@@ -14,7 +14,7 @@ use cohort_collector::experiments;
 use cohort_collector::store::{Accepted, Inserted, Store};
 use cohort_collector::throwaway::ThrowawayPostgres;
 use cohort_collector::verify::Exclusion;
-use cohort_protocol::{ExperimentStatus, ExperimentSummary, Record};
+use cohort_protocol::{ExperimentStatus, ExperimentSummary, Groups, Record};
 use cohort_stats::experiment::{analyze_tally, tally_for};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -95,7 +95,7 @@ fn event(id: &str, user: &str, name: &str, time: i64, value: Option<f64>) -> Acc
             user_id: user.into(),
             name: name.into(),
             time: time - 5,
-            groups: BTreeMap::new(),
+            groups: Groups::new(),
             value,
         },
         time,

@@ -2,11 +2,11 @@
 //! groups the user was exposed to so far, and the event log. Every assignment is derived from
 //! these signals, so changing the user or a forced group restyles the page in place.
 
-use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use cohort::codegen::rt::Operators;
 use cohort::{Evaluation, Reason, Rules, SpecKind, StickyGroup, User};
+use cohort_protocol::Groups;
 use leptos::prelude::*;
 
 use crate::config::Config;
@@ -189,12 +189,12 @@ impl Cohort {
     /// Logs the event `name` by the user, with an optional number (for `sum` metrics), carrying
     /// the groups the user was exposed to so far on this page (none for a forced experiment).
     pub fn track(self, name: &str, value: Option<f64>) {
-        let mut groups = BTreeMap::new();
+        let mut groups = Groups::new();
         self.forced.with_untracked(|forced| {
             self.exposed.with_untracked(|exposed| {
                 for (experiment, group) in exposed {
                     if !forced.iter().any(|(f, _)| f == experiment) {
-                        groups.insert((*experiment).to_owned(), (*group).to_owned());
+                        groups.insert(*experiment, *group);
                     }
                 }
             })

@@ -6,11 +6,9 @@
 
 #![cfg(target_arch = "wasm32")]
 
-use std::collections::BTreeMap;
-
 use cohort_leptos::events::{Queue, QUEUE_CAPACITY, RECORD_PREFIX};
 use cohort_leptos::{EventLog, Store};
-use cohort_protocol::{Batch, Record};
+use cohort_protocol::{Batch, Groups, Record};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
@@ -90,7 +88,7 @@ impl Someone {
     }
 
     fn did(&self, log: EventLog, event: &str) {
-        let groups = BTreeMap::from([("exp".to_owned(), self.group.to_owned())]);
+        let groups = Groups::from([("exp", self.group)]);
         log.event(&self.user_id, event, None, groups);
     }
 }

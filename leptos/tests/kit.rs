@@ -5,7 +5,6 @@
 
 #![cfg(target_arch = "wasm32")]
 
-use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use cohort_leptos::engine::{compile, CompileOptions, Format, Rules, RulesFile, User};
@@ -15,7 +14,7 @@ use cohort_leptos::{
     use_cohort, use_config, use_experiment, use_experiment_manual, use_gate, Cohort,
     CohortProvider, Config, ForcePanel, Store,
 };
-use cohort_protocol::Record;
+use cohort_protocol::{Groups, Record};
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -241,7 +240,7 @@ fn exposures(cohort: Cohort) -> Vec<(String, String, String)> {
 }
 
 /// The last queued event: its name, value and groups.
-fn last_event(cohort: Cohort) -> (String, Option<f64>, BTreeMap<String, String>) {
+fn last_event(cohort: Cohort) -> (String, Option<f64>, Groups) {
     queued(cohort)
         .into_iter()
         .rev()
@@ -257,11 +256,8 @@ fn last_event(cohort: Cohort) -> (String, Option<f64>, BTreeMap<String, String>)
         .expect("an event")
 }
 
-fn groups(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs
-        .iter()
-        .map(|(e, g)| ((*e).to_owned(), (*g).to_owned()))
-        .collect()
+fn groups(pairs: &[(&str, &str)]) -> Groups {
+    pairs.iter().copied().collect()
 }
 
 /// Experiments "a" and "b", read as a page reads them.

@@ -264,11 +264,11 @@ mod tests {
         // An event may name a gate's value too, and only that.
         let mut on_gate = event(CTA_CLICK);
         if let Record::Event { groups, .. } = &mut on_gate {
-            groups.insert("new_checkout".into(), "false".into());
+            groups.insert("new_checkout", "false");
         }
         assert_eq!(check_record(&on_gate, &catalog()), Ok(()));
         if let Record::Event { groups, .. } = &mut on_gate {
-            groups.insert("new_checkout".into(), "yes".into());
+            groups.insert("new_checkout", "yes");
         }
         assert!(reason(on_gate).contains("unknown experiment group \"new_checkout\"/\"yes\""));
     }

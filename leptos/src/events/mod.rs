@@ -26,10 +26,9 @@ mod record;
 mod solo;
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 
 use cohort::Exposure;
-use cohort_protocol::Record;
+use cohort_protocol::{Groups, Record};
 
 pub use backoff::backoff_ms;
 pub use batch::Sent;
@@ -121,13 +120,7 @@ impl EventLog {
 
     /// Logs the event `name` by `user_id`, with a number it carries (for `sum` metrics; a value
     /// that is not finite is left out) and the user's groups (experiment to group).
-    pub fn event(
-        self,
-        user_id: &str,
-        name: &str,
-        value: Option<f64>,
-        groups: BTreeMap<String, String>,
-    ) {
+    pub fn event(self, user_id: &str, name: &str, value: Option<f64>, groups: Groups) {
         self.push(record::event(user_id, name, value, groups));
     }
 

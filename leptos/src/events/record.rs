@@ -1,10 +1,8 @@
 //! Building the records the log sends: an exposure or an event, with a fresh random ID (the
 //! collector stores each ID once) and the page's clock.
 
-use std::collections::BTreeMap;
-
 use cohort::Exposure;
-use cohort_protocol::{Record, SecondaryExposure};
+use cohort_protocol::{Groups, Record, SecondaryExposure};
 
 use crate::identity::new_user_id;
 
@@ -41,12 +39,7 @@ pub(crate) fn exposure(
 }
 
 /// The event `name` by `user_id`, carrying `groups` (experiment to group) and a finite `value`.
-pub(crate) fn event(
-    user_id: &str,
-    name: &str,
-    value: Option<f64>,
-    groups: BTreeMap<String, String>,
-) -> Record {
+pub(crate) fn event(user_id: &str, name: &str, value: Option<f64>, groups: Groups) -> Record {
     Record::Event {
         id: new_user_id(),
         user_id: user_id.to_owned(),

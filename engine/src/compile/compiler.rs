@@ -12,15 +12,15 @@ use super::{CompileOptions, Input, SpecInput};
 use crate::diagnostics::{Diagnostics, Location};
 use crate::eval::Operators;
 use crate::model::{kind_noun, IdType, SpecKind};
-use crate::rules::{environment, Delegate, Rule, Rules, Spec, SpecId, StrSet};
+use crate::rules::{environment, Delegate, NameIndex, Rule, Rules, Spec, SpecId, StrSet};
 
 /// The compiler's working state.
 pub(crate) struct Compiler {
     options: CompileOptions,
     pub(crate) diagnostics: Diagnostics,
-    gates: HashMap<String, SpecId>,
-    configs: HashMap<String, SpecId>,
-    layers: HashMap<String, SpecId>,
+    gates: NameIndex,
+    configs: NameIndex,
+    layers: NameIndex,
     id_lists: HashMap<String, usize>,
     bucket_slots: HashMap<(String, IdType), u32>,
 }
@@ -30,9 +30,9 @@ impl Compiler {
         Compiler {
             options,
             diagnostics,
-            gates: HashMap::new(),
-            configs: HashMap::new(),
-            layers: HashMap::new(),
+            gates: NameIndex::default(),
+            configs: NameIndex::default(),
+            layers: NameIndex::default(),
             id_lists: HashMap::new(),
             bucket_slots: HashMap::new(),
         }
@@ -71,7 +71,7 @@ impl Compiler {
                 SpecKind::Config => &mut self.configs,
                 SpecKind::Layer => &mut self.layers,
             };
-            map.insert(name.to_owned(), id as SpecId);
+            map.insert(name, id as SpecId);
         }
 
         let mut id_lists = Vec::new();
@@ -208,7 +208,7 @@ impl Compiler {
         }
 
         let delegate = delegate_name.map(|name| {
-            let target = self.configs.get(&name).copied();
+            let target = self.configs.get(&name);
             if target.is_none() {
                 self.questionable(
                     at.child("configDelegate"),
@@ -264,11 +264,11 @@ impl Compiler {
     }
 
     pub(crate) fn config_id(&self, name: &str) -> Option<SpecId> {
-        self.configs.get(name).copied()
+        self.configs.get(name)
     }
 
     pub(crate) fn gate_id(&self, name: &str) -> Option<SpecId> {
-        self.gates.get(name).copied()
+        self.gates.get(name)
     }
 
     pub(crate) fn id_list(&self, name: &str) -> Option<usize> {

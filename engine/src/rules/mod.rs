@@ -6,15 +6,15 @@
 //! ([`crate::read`]) found in files, or rebuilt from generated code ([`crate::codegen`]).
 
 pub mod experiments;
+mod index;
 mod plan;
 pub mod sets;
 pub mod spec;
 
-use std::collections::HashMap;
-
 use serde_json::{Map, Value};
 
 pub use experiments::{ExperimentSettings, Metric, MetricKind};
+pub(crate) use index::NameIndex;
 pub use plan::{GroupPlan, Plan};
 pub use sets::{BucketSet, StrSet};
 pub use spec::*;
@@ -27,9 +27,9 @@ use crate::model::SpecKind;
 #[derive(Debug, Clone)]
 pub struct Rules {
     pub(crate) specs: Vec<Spec>,
-    pub(crate) gates: HashMap<String, SpecId>,
-    pub(crate) configs: HashMap<String, SpecId>,
-    pub(crate) layers: HashMap<String, SpecId>,
+    pub(crate) gates: NameIndex,
+    pub(crate) configs: NameIndex,
+    pub(crate) layers: NameIndex,
     pub(crate) id_lists: Vec<StrSet>,
     pub(crate) app_id: Option<String>,
     pub(crate) default_environment: Option<Map<String, Value>>,
@@ -56,9 +56,9 @@ impl Rules {
     ) -> Rules {
         let mut rules = Rules {
             specs: Vec::new(),
-            gates: HashMap::new(),
-            configs: HashMap::new(),
-            layers: HashMap::new(),
+            gates: NameIndex::default(),
+            configs: NameIndex::default(),
+            layers: NameIndex::default(),
             id_lists,
             app_id,
             default_environment: default_environment.map(environment),
@@ -69,9 +69,7 @@ impl Rules {
             operators,
         };
         for (id, spec) in specs.iter().enumerate() {
-            rules
-                .index_mut(spec.kind)
-                .insert(spec.name.clone(), id as SpecId);
+            rules.index_mut(spec.kind).insert(&spec.name, id as SpecId);
         }
         rules.specs = specs;
         rules
@@ -136,7 +134,7 @@ impl Rules {
         self.metrics.iter().any(|m| m.event == event)
     }
 
-    fn index_mut(&mut self, kind: SpecKind) -> &mut HashMap<String, SpecId> {
+    fn index_mut(&mut self, kind: SpecKind) -> &mut NameIndex {
         match kind {
             SpecKind::Gate => &mut self.gates,
             SpecKind::Config => &mut self.configs,
@@ -223,7 +221,6 @@ impl Rules {
             SpecKind::Layer => &self.layers,
         }
         .get(name)
-        .copied()
     }
 
     /// The experiments: the dynamic configs whose groups are drawn from user buckets (what has

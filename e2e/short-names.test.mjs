@@ -1,0 +1,99 @@
+// The release build's short names between the Wasm and its glue (scripts/trunk/short-names.mjs):
+// the rewriting of wasm-bindgen's glue, and the built pages carrying no hashed name.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT } from "./harness.mjs";
+import { renameInGlue, parseMap } from "../scripts/trunk/short-names.mjs";
+
+/** wasm-bindgen's glue for the `web` target, cut down to what the rewriting touches. */
+const GLUE = `function __wbg_get_imports() {
+    const import0 = {
+        __proto__: null,
+        __wbg_warn_42702744b2284b6f: function(arg0, arg1) {
+            console.warn(arg0, arg1);
+        },
+        __wbg_now_2c95c9de01293173: function() {
+            const ret = Date.now();
+            return ret;
+        },
+    };
+    return {
+        __proto__: null,
+        "./page_bg.js": import0,
+    };
+}
+function passStringToWasm0(arg) {
+    const ptr = wasm.__wbindgen_malloc(arg.length, 1) >>> 0;
+    return wasm.__wbindgen_malloc_more ?? ptr;
+}
+function start() {
+    wasm.__wbindgen_start();
+    return wasm.memory.buffer;
+}
+`;
+
+const MAP = parseMap(`{
+ "imports": [
+  ["./page_bg.js", "__wbg_warn_42702744b2284b6f", "$"],
+  ["./page_bg.js", "__wbg_now_2c95c9de01293173", "a"]
+ ],
+"exports": [
+  ["memory", "b"],
+  ["__wbindgen_malloc", "$b"],
+  ["__wbindgen_start", "c"],
+  ["main", "d"]
+ ]
+}`);
+
+test("imports, exports and the module are renamed wherever the glue names them, and nothing else", () => {
+  const js = renameInGlue(GLUE, MAP, "a");
+  assert.match(js, /^\s+\$: function\(arg0, arg1\) \{\n\s+console\.warn/m);
+  assert.match(js, /^\s+a: function\(\) \{\n\s+const ret = Date\.now/m);
+  assert.match(js, /^\s+"a": import0,$/m);
+  assert.match(js, /wasm\.\$b\(arg\.length, 1\)/);
+  // A longer name that begins with an export's is not that export.
+  assert.match(js, /wasm\.__wbindgen_malloc_more/);
+  assert.match(js, /wasm\.c\(\);/);
+  assert.match(js, /wasm\.b\.buffer/);
+  assert.doesNotMatch(js, /_42702744b2284b6f|_2c95c9de01293173|"\.\/page_bg\.js"/);
+  // Everything else is as it was.
+  assert.equal(
+    js.replace(/\s+/g, " ").length,
+    GLUE.replace(/\s+/g, " ").length -
+      ("__wbg_warn_42702744b2284b6f".length - 1) -
+      ("__wbg_now_2c95c9de01293173".length - 1) -
+      ("./page_bg.js".length - 1) -
+      ("__wbindgen_malloc".length - 2) -
+      ("__wbindgen_start".length - 1) -
+      ("memory".length - 1),
+  );
+});
+
+test("a glue without one of the Wasm's imports, or with two modules, is refused by name", () => {
+  const missing = {
+    ...MAP,
+    imports: [...MAP.imports, ["./page_bg.js", "__wbg_fetch_0000000000000000", "e"]],
+  };
+  assert.throws(() => renameInGlue(GLUE, missing, "a"), /the glue has no import "__wbg_fetch_0000000000000000"/);
+  const twoModules = { ...MAP, imports: [...MAP.imports, ["./snippet.js", "helper", "f"]] };
+  assert.throws(() => renameInGlue(GLUE, twoModules, "a"), /imports from 2 modules/);
+  assert.throws(() => parseMap("wasm-opt: nothing"), /printed no map/);
+});
+
+for (const dir of ["dist", "dist/results", "examples/pricing/dist"]) {
+  test(`${dir}: the Wasm imports only short names from one module, and the glue names no hashed import`, () => {
+    const files = readdirSync(join(ROOT, dir));
+    const wasm = files.find((f) => f.endsWith("_bg.wasm"));
+    const js = files.find((f) => f.endsWith(".js") && wasm.startsWith(f.slice(0, -3)));
+    assert.ok(wasm && js, `a release build in ${dir}`);
+    const imports = WebAssembly.Module.imports(new WebAssembly.Module(readFileSync(join(ROOT, dir, wasm))));
+    assert.ok(imports.length > 20);
+    assert.deepEqual([...new Set(imports.map((i) => i.module))], ["a"]);
+    assert.ok(imports.every((i) => i.name.length <= 3), imports.map((i) => i.name).join(" "));
+    const glue = readFileSync(join(ROOT, dir, js), "utf8");
+    assert.doesNotMatch(glue, /__wbg_[A-Za-z_]+_[0-9a-f]{16}/);
+  });
+}

@@ -1,5 +1,6 @@
-//! The durable client log in headless Chrome: exposures logged once across reloads, a queue
-//! that survives reloads, a failing collector retried without loss, a full queue dropping the
+//! The durable client log in headless Chrome: exposures logged once however often the log is
+//! reopened on the same storage, a queue read back from localStorage when the log is reopened
+//! (real reloads are `e2e/events.test.mjs`'s), a failing collector retried without loss, a full queue dropping the
 //! oldest and counting them, the page's clock sent with each batch, and refusals: a refused
 //! record dropped while the rest of its batch is delivered, a batch refused as a whole sent
 //! again one record at a time. `fetch` is replaced by a scripted collector.
@@ -138,7 +139,7 @@ async fn an_exposure_is_logged_once_however_often_the_log_is_reopened_on_the_sam
 }
 
 #[wasm_bindgen_test]
-async fn the_queue_survives_a_reload_and_is_delivered_once_the_collector_answers() {
+async fn a_reopened_log_reads_the_queue_from_storage_and_delivers_it_once_the_collector_answers() {
     clear_local_storage();
     capture_console();
     let store = Store::open();
@@ -148,7 +149,7 @@ async fn the_queue_survives_a_reload_and_is_delivered_once_the_collector_answers
     user.did(log, "cta_click");
     sleep(50).await;
     assert_eq!(log.pending(), (1, 0), "kept after a network error");
-    // A reload: the queue is read back from localStorage.
+    // Reopened (as a reload does, in this Wasm instance): the queue is read back from storage.
     let log = EventLog::open(store, Some("/api".into()), QUEUE_CAPACITY);
     user.did(log, "visited_signup");
     assert_eq!(log.pending().0, 2);

@@ -931,6 +931,25 @@ fn the_site_is_served_compressed_and_cached_by_content_hash() {
         404,
         "a missing file is not the page"
     );
+    let long = "a".repeat(256);
+    for path in [
+        format!("/{long}"),
+        format!("/{long}.js"),
+        format!("/results/{long}"),
+        format!("/{}/{long}", "b".repeat(255)),
+    ] {
+        assert_eq!(
+            get(&path).status().as_u16(),
+            404,
+            "a name too long for a file"
+        );
+    }
+    let long_api = reqwest::blocking::get(format!("{}/api/{long}", server.url)).unwrap();
+    assert_eq!(long_api.status().as_u16(), 404);
+    assert!(long_api.json::<Value>().unwrap()["error"]
+        .as_str()
+        .unwrap()
+        .starts_with("no API endpoint"));
 
     let plain = |path: &str| reqwest::blocking::get(format!("{}{path}", server.url)).unwrap();
     let api = plain("/api/nope");

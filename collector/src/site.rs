@@ -7,7 +7,9 @@
 //!   `Cache-Control: immutable` for a year when the name carries a content hash (what Trunk
 //!   writes), `no-cache` for HTML (so a new build is picked up at once), an hour otherwise.
 //! - A path without a file extension that is not a file is the single-page app's route
-//!   (`/signup`): `index.html`. A missing file (`/app-1234.js`) is a 404, not the page.
+//!   (`/signup`): `index.html`. A missing file (`/app-1234.js`) is a 404, not the page, and so
+//!   is a path with a segment longer than any file name (the file system's "name too long"
+//!   would otherwise be a 500).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -31,6 +33,8 @@ pub const FAVICON: &[u8] = include_bytes!("../../assets/favicon.ico");
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const NO_CACHE: &str = "no-cache";
 const AN_HOUR: &str = "public, max-age=3600";
+/// The longest file name the site can have: 255 bytes on Linux and most file systems.
+const MAX_NAME_BYTES: usize = 255;
 
 /// Routes for everything but the API's own endpoints: merge it after them.
 pub fn routes(dist: Option<PathBuf>) -> Router {
@@ -47,6 +51,7 @@ pub fn routes(dist: Option<PathBuf>) -> Router {
             let app_route = move |uri: Uri| app_route(uri, index.clone());
             router
                 .fallback_service(ServeDir::new(dist.as_path()).fallback(app_route.into_service()))
+                .layer(middleware::from_fn(long_names_are_missing))
         }
         None => router.fallback(nothing_here),
     };
@@ -86,6 +91,20 @@ async fn cache_control(request: Request, next: Next) -> Response {
             .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
     }
     response
+}
+
+/// A site path with a segment longer than a file name can be names no file: 404 at once.
+async fn long_names_are_missing(request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let site = !(path == "/api" || path.starts_with("/api/"));
+    if site
+        && path
+            .split('/')
+            .any(|segment| segment.len() > MAX_NAME_BYTES)
+    {
+        return (StatusCode::NOT_FOUND, "Not found.\n").into_response();
+    }
+    next.run(request).await
 }
 
 async fn unknown_api(method: Method, uri: Uri) -> Response {

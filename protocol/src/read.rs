@@ -66,7 +66,9 @@ pub fn read_batch(body: &[u8]) -> Result<Incoming, Rejection> {
         .into_iter()
         .map(|value| {
             let id = readable_id(&value);
-            serde_json::from_value::<Record>(value).map_err(|e| (id, format!("not a record: {e}")))
+            serde_json::from_value::<Record>(value)
+                .map(lowercase_id)
+                .map_err(|e| (id, format!("not a record: {e}")))
         })
         .collect();
     Ok(Incoming {
@@ -74,6 +76,14 @@ pub fn read_batch(body: &[u8]) -> Result<Incoming, Rejection> {
         dropped: envelope.dropped,
         sent_at: envelope.sent_at,
     })
+}
+
+/// The record with its ID in lower case. IDs are UUIDs, whose hex digits are the same in either
+/// case (RFC 9562), so one ID sent in both cases is one record, stored once.
+fn lowercase_id(mut record: Record) -> Record {
+    let (Record::Exposure { id, .. } | Record::Event { id, .. }) = &mut record;
+    id.make_ascii_lowercase();
+    record
 }
 
 /// The `id` of `{"exposure": {"id": ...}}` or `{"event": {"id": ...}}`, if there is one.
@@ -90,6 +100,16 @@ mod tests {
 
     fn event(id: &str) -> String {
         format!(r#"{{"event": {{"id": "{id}", "user_id": "u", "name": "cta_click", "time": 1}}}}"#)
+    }
+
+    #[test]
+    fn an_id_in_upper_case_reads_as_the_same_id_in_lower_case() {
+        let upper = ID.to_ascii_uppercase();
+        let body = format!(r#"{{"records": [{}, {}]}}"#, event(&upper), event(ID));
+        let incoming = read_batch(body.as_bytes()).unwrap();
+        for record in &incoming.records {
+            assert_eq!(record.as_ref().unwrap().id(), ID);
+        }
     }
 
     #[test]

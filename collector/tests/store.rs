@@ -14,7 +14,9 @@ use cohort_collector::experiments;
 use cohort_collector::store::{Accepted, Inserted, Store};
 use cohort_collector::throwaway::ThrowawayPostgres;
 use cohort_collector::verify::Exclusion;
-use cohort_protocol::{ExperimentStatus, ExperimentSummary, Groups, Record};
+use cohort_protocol::{
+    ExperimentStatus, ExperimentSummary, Groups, Record, MAX_DROPPED, MAX_EVENT_VALUE,
+};
 use cohort_stats::experiment::{analyze_tally, tally_for};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -215,6 +217,72 @@ async fn records_are_stored_once(backend: &dyn Backend) {
     let reopened = backend.store().await;
     assert_eq!(exposed(&reopened, "e").await[2], ("Blue".into(), 1));
     assert!(reopened.results(&rules(), "nope").await.unwrap().is_none());
+}
+
+async fn dropped(store: &Store) -> u64 {
+    let results = store.results(&rules(), "e").await.unwrap().unwrap();
+    results.dropped_by_clients
+}
+
+/// A page's claim of what it dropped counts once, with the batch that first stored its records
+/// (a retry repeats it), bounded by `MAX_DROPPED`; a batch that stores nothing new counts
+/// nothing. Values at `MAX_EVENT_VALUE` in magnitude leave every figure finite.
+async fn dropped_claims_count_once_and_extreme_values_stay_finite(backend: &dyn Backend) {
+    let store = backend.store().await;
+    let batch = vec![
+        exposure("d1", "d", "e", "Red", T0 + 10),
+        event("d2", "d", "purchase", T0 + 20, Some(MAX_EVENT_VALUE)),
+    ];
+    for _ in 0..3 {
+        store.insert(batch.clone(), 5, T0).await.unwrap();
+    }
+    assert_eq!(
+        dropped(&store).await,
+        5,
+        "a batch sent three times counts once"
+    );
+    let huge = vec![exposure("d3", "f", "e", "Red", T0 + 10)];
+    store.insert(huge.clone(), u64::MAX, T0).await.unwrap();
+    assert_eq!(dropped(&store).await, 5 + MAX_DROPPED);
+    store.insert(huge, u64::MAX, T0).await.unwrap();
+    store.insert(Vec::new(), 7, T0).await.unwrap();
+    assert_eq!(
+        dropped(&store).await,
+        5 + MAX_DROPPED,
+        "nothing new, nothing counted"
+    );
+
+    // The largest values a record may carry, many times over, in both signs.
+    let mut extreme = Vec::new();
+    for k in 0..200 {
+        let user = format!("x{k}");
+        let sign = if k % 2 == 0 { 1.0 } else { -1.0 };
+        extreme.push(exposure(&format!("xe{k}"), &user, "e", "Control", T0 + 10));
+        for j in 0..3 {
+            let id = format!("xv{k}-{j}");
+            extreme.push(event(
+                &id,
+                &user,
+                "purchase",
+                T0 + 20,
+                Some(sign * MAX_EVENT_VALUE),
+            ));
+        }
+    }
+    store.insert(extreme, 0, T0).await.unwrap();
+    let results = store.results(&rules(), "e").await.unwrap().unwrap();
+    let revenue = results
+        .metrics
+        .iter()
+        .find(|m| m.metric.name == "revenue")
+        .unwrap();
+    for group in &revenue.groups {
+        assert!(group.stats.sum.is_finite() && group.stats.sum_squares.is_finite());
+    }
+    let control = &revenue.groups[0];
+    let expected = 200.0 * (3.0 * MAX_EVENT_VALUE).powi(2);
+    assert!((control.stats.sum_squares / expected - 1.0).abs() < 1e-12);
+    assert_eq!(control.stats.sum, 0.0);
 }
 
 /// Forged records are stored, counted apart, and change nobody's group.
@@ -657,6 +725,7 @@ async fn records_export_by_day(backend: &dyn Backend) {
 async fn suite(fresh: impl Fn(&str) -> Box<dyn Backend>, trigger: &str) {
     records_are_stored_once(&*fresh("once")).await;
     forged_records_are_kept_apart(&*fresh("forged")).await;
+    dropped_claims_count_once_and_extreme_values_stay_finite(&*fresh("dropped")).await;
     sql_aggregates_equal_counting_in_memory(&*fresh("aggregates")).await;
     experiments_are_listed_with_their_exposed_users(&*fresh("listing")).await;
     gate_exposures_leave_experiment_results_alone(&*fresh("gates")).await;
@@ -683,6 +752,7 @@ async fn postgres() {
     let urls: BTreeMap<&str, String> = [
         "once",
         "forged",
+        "dropped",
         "aggregates",
         "listing",
         "gates",

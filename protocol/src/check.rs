@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::record::Record;
+use crate::MAX_EVENT_VALUE;
 
 const MAX_TEXT_CHARS: usize = 200;
 const MAX_SECONDARY_EXPOSURES: usize = 50;
@@ -106,6 +107,11 @@ pub fn check_record(record: &Record, catalog: &Catalog) -> Result<(), String> {
         } => {
             if value.is_some_and(|v| !v.is_finite()) {
                 return Err("value is not a finite number".into());
+            }
+            if let Some(v) = value.filter(|v| v.abs() > MAX_EVENT_VALUE) {
+                return Err(format!(
+                    "value {v:e} is larger than {MAX_EVENT_VALUE:e} in magnitude"
+                ));
             }
             if !catalog.events.contains(name) {
                 let known: Vec<&str> = catalog.events.iter().map(String::as_str).collect();
@@ -238,6 +244,47 @@ mod tests {
             rule_id: "half".into(),
             secondary_exposures: vec![],
             time: NOW,
+        }
+    }
+
+    #[test]
+    fn an_event_value_is_accepted_up_to_the_bound_in_magnitude_and_refused_past_it() {
+        let with = |value: f64| {
+            let mut e = event(CTA_CLICK);
+            if let Record::Event { value: v, .. } = &mut e {
+                *v = Some(value);
+            }
+            check_record(&e, &catalog())
+        };
+        for fine in [
+            0.0,
+            -0.0,
+            1.5,
+            -42.0,
+            MAX_EVENT_VALUE,
+            -MAX_EVENT_VALUE,
+            f64::MIN_POSITIVE,
+        ] {
+            assert_eq!(with(fine), Ok(()), "{fine}");
+        }
+        for past in [
+            1e200,
+            -1e200,
+            f64::MAX,
+            f64::MIN,
+            MAX_EVENT_VALUE * (1.0 + f64::EPSILON),
+        ] {
+            let why = with(past).unwrap_err();
+            assert!(
+                why.contains("is larger than 1e15 in magnitude"),
+                "{past}: {why}"
+            );
+        }
+        for not_a_number in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            assert_eq!(
+                with(not_a_number),
+                Err("value is not a finite number".into())
+            );
         }
     }
 

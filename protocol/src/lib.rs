@@ -40,3 +40,13 @@ pub const TASK_COMPLETED: &str = "task_completed";
 pub const MAX_RECORDS_PER_BATCH: usize = 500;
 /// The largest request body a collector reads, in bytes.
 pub const MAX_BODY_BYTES: usize = 512 * 1024;
+/// The largest magnitude of a number an event carries. Results add values and their squares
+/// over every user: a billion users at this bound sum to 1e39 in squares, far from `f64`'s
+/// 1.8e308 (and from PostgreSQL's `double precision` overflow error), while any real amount
+/// (ten trillion dollars in cents) or duration (31,000 years in milliseconds) fits, and
+/// integers up to it are exact in `f64`.
+pub const MAX_EVENT_VALUE: f64 = 1e15;
+/// The most records a batch may say its page dropped. The kit's queue holds 2,000 records by
+/// default and reports what it dropped since its last acknowledged batch; a collector counts a
+/// larger claim as this many (a client's count is a claim, not a fact).
+pub const MAX_DROPPED: u64 = 2_000;

@@ -16,7 +16,7 @@ mod schema;
 mod sqlite;
 
 use cohort::Rules;
-use cohort_protocol::Record;
+use cohort_protocol::{Record, MAX_DROPPED};
 use cohort_stats::experiment::analyze_experiment;
 use cohort_stats::{ArmStats, ExperimentResults};
 
@@ -142,8 +142,8 @@ impl Store {
         }
     }
 
-    /// Stores accepted records (and the count of records a page dropped) in one
-    /// transaction; returns once it is committed.
+    /// Stores accepted records (and the count of records a page dropped, see
+    /// [`dropped_to_count`]) in one transaction; returns once it is committed.
     pub async fn insert(
         &self,
         records: Vec<Accepted>,
@@ -328,4 +328,14 @@ impl<'a> Row<'a> {
             record: serde_json::to_string(record).unwrap_or_default(),
         }
     }
+}
+
+/// What a batch's claim of `dropped` records adds to the count of records pages dropped, once
+/// `stored` of its records were new: nothing for a batch that stored nothing new (a retry of a
+/// batch already counted, or one whose records were all refused or already stored), and at
+/// most [`MAX_DROPPED`]. A page reports what it dropped since its last acknowledged batch, so a
+/// retried batch repeats the same claim; counting it with the records it came with counts it
+/// once.
+pub(crate) fn dropped_to_count(dropped: u64, stored: u64) -> Option<i64> {
+    (stored > 0 && dropped > 0).then(|| dropped.min(MAX_DROPPED) as i64)
 }

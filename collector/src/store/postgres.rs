@@ -357,10 +357,10 @@ async fn insert_once(
         )
         .await?;
     }
-    if dropped > 0 {
+    if let Some(dropped) = super::dropped_to_count(dropped, done.stored) {
         tx.execute(
             "INSERT INTO client_drops (received_at, dropped) VALUES ($1, $2)",
-            &[&received_at, &(dropped as i64)],
+            &[&received_at, &dropped],
         )
         .await?;
     }

@@ -103,10 +103,10 @@ impl SqliteStore {
                     first.execute(params![row.experiment, row.user_id, row.group, row.time])?;
                 }
             }
-            if dropped > 0 {
+            if let Some(dropped) = super::dropped_to_count(dropped, done.stored) {
                 tx.execute(
                     "INSERT INTO client_drops (received_at, dropped) VALUES (?1, ?2)",
-                    params![received_at, dropped as i64],
+                    params![received_at, dropped],
                 )?;
             }
         }

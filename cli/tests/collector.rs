@@ -970,6 +970,109 @@ fn the_site_is_served_compressed_and_cached_by_content_hash() {
 }
 
 #[test]
+fn every_answer_has_the_security_headers_and_pages_a_policy_allowing_their_own_inline_loader() {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+
+    let dir = tempfile::tempdir().unwrap();
+    let dist = dir.path().join("dist");
+    std::fs::create_dir_all(dist.join("results")).unwrap();
+    let loader = "\nimport init from '/app-0123456789abcdef.js';\nawait init();\n";
+    let other = "\nimport init from '/results/r-0123456789abcdef.js';\n";
+    std::fs::write(
+        dist.join("index.html"),
+        format!("<!doctype html><script type=\"module\">{loader}</script><p>page</p>"),
+    )
+    .unwrap();
+    std::fs::write(
+        dist.join("results/index.html"),
+        format!("<!doctype html><script src=\"/x.js\"></script><script type=\"module\">{other}</script>"),
+    )
+    .unwrap();
+    std::fs::write(dist.join("app-0123456789abcdef.js"), "export default 1;").unwrap();
+    let hash = |script: &str| {
+        let digest = sha2::Sha256::digest(script.as_bytes());
+        format!(
+            "'sha256-{}'",
+            base64::engine::general_purpose::STANDARD.encode(digest)
+        )
+    };
+    let header = |r: &reqwest::blocking::Response, name: &str| {
+        r.headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+    for (extra, hsts) in [
+        (&[][..], None),
+        (&["--hsts"][..], Some("max-age=31536000; includeSubDomains")),
+    ] {
+        let mut args = vec!["--dist", dist.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let server = Server::start(&dir.path().join("h.db"), &args);
+        let get = |path: &str| reqwest::blocking::get(format!("{}{path}", server.url)).unwrap();
+        for path in [
+            "/",
+            "/signup",
+            "/results/",
+            "/app-0123456789abcdef.js",
+            "/api/experiments",
+            "/api/nope",
+            "/robots.txt",
+        ] {
+            let answer = get(path);
+            assert_eq!(
+                header(&answer, "x-content-type-options").as_deref(),
+                Some("nosniff"),
+                "{path}"
+            );
+            assert_eq!(
+                header(&answer, "referrer-policy").as_deref(),
+                Some("no-referrer"),
+                "{path}"
+            );
+            assert_eq!(
+                header(&answer, "x-frame-options").as_deref(),
+                Some("DENY"),
+                "{path}"
+            );
+            assert_eq!(
+                header(&answer, "strict-transport-security").as_deref(),
+                hsts,
+                "{path}"
+            );
+            let html = path == "/" || path == "/signup" || path == "/results/";
+            assert_eq!(
+                header(&answer, "content-security-policy").is_some(),
+                html,
+                "{path}"
+            );
+            if html {
+                assert_eq!(
+                    header(&answer, "content-type").as_deref(),
+                    Some("text/html; charset=utf-8"),
+                    "{path}"
+                );
+                let policy = header(&answer, "content-security-policy").unwrap();
+                let scripts = policy
+                    .split(';')
+                    .find(|d| d.trim().starts_with("script-src"))
+                    .unwrap();
+                assert_eq!(
+                    scripts.trim(),
+                    format!(
+                        "script-src 'self' 'wasm-unsafe-eval' {} {}",
+                        hash(loader),
+                        hash(other)
+                    ),
+                    "both pages' loaders, by hash, and nothing inline else"
+                );
+                assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+            }
+        }
+    }
+}
+
+#[test]
 fn without_a_site_unknown_paths_are_not_found() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(&dir.path().join("c.db"), &[]);

@@ -3,7 +3,8 @@
 //! collectors share one database), and answers results computed by the database as a few
 //! numbers per group. It also exports what it stored, for warehouses (JSON lines, Parquet).
 //!
-//! - [`server`]: the HTTP API (axum) and the built site beside it ([`site`]);
+//! - [`server`]: the HTTP API (axum) and the built site beside it ([`site`]), every answer
+//!   with the security headers of [`headers`];
 //! - [`ingest`]: a batch read record by record; [`verify`]: records against the rules;
 //! - [`experiments`]: the rules' experiments and the gates records may name, and the listing
 //!   of experiments with their exposed users;
@@ -14,6 +15,7 @@
 pub mod client_ip;
 pub mod experiments;
 pub mod export;
+pub mod headers;
 pub mod ingest;
 mod secret;
 pub mod server;

@@ -12,6 +12,8 @@
 //! - `GET /api/results?experiment=...`: the experiment's results, every metric by every
 //!   engine, computed by the database.
 //! - Everything else: [`crate::site`].
+//!
+//! Every answer carries the security headers of [`crate::headers`].
 
 use std::future::Future;
 use std::io::Write;
@@ -24,6 +26,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -34,6 +37,7 @@ use serde::Deserialize;
 use serde_json::json;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
+use crate::headers::{self, SecurityHeaders};
 use crate::store::Store;
 use crate::verify::{self, Verifier};
 use crate::{client_ip, experiments, ingest, secret, site};
@@ -55,6 +59,8 @@ pub struct Config {
     pub secret_file: Option<PathBuf>,
     /// Batches a client may send per second (bursts of twice as many).
     pub rate_limit: u32,
+    /// Whether answers carry `Strict-Transport-Security` (the site is served over TLS).
+    pub hsts: bool,
 }
 
 struct AppState {
@@ -90,6 +96,7 @@ pub fn serve(config: Config) -> Result<(), String> {
     if let Some(dist) = &config.dist {
         site::check_dist(dist)?;
     }
+    let security = Arc::new(SecurityHeaders::new(config.dist.as_deref(), config.hsts)?);
     let catalog = catalog(&config.rules);
     let rate = NonZeroU32::new(config.rate_limit.max(1)).expect("at least 1");
     let burst = NonZeroU32::new(config.rate_limit.max(1).saturating_mul(2)).expect("at least 2");
@@ -127,7 +134,8 @@ pub fn serve(config: Config) -> Result<(), String> {
         });
         let app = api
             .with_state(state.clone())
-            .merge(site::routes(config.dist));
+            .merge(site::routes(config.dist))
+            .layer(middleware::from_fn_with_state(security, headers::apply));
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;

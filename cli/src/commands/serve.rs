@@ -40,6 +40,9 @@ pub struct Args {
     /// Batches a client may send per second (bursts of twice as many).
     #[arg(long, default_value_t = 20)]
     rate_limit: u32,
+    /// Send Strict-Transport-Security: the site is served over HTTPS (by a proxy in front).
+    #[arg(long)]
+    hsts: bool,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -53,6 +56,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         trusted_proxies: args.trusted_proxies,
         secret_file: args.secret_file,
         rate_limit: args.rate_limit,
+        hsts: args.hsts,
     })?;
     Ok(ExitCode::SUCCESS)
 }

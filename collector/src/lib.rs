@@ -5,6 +5,7 @@
 //!
 //! - [`server`]: the HTTP API (axum) and the built site beside it ([`site`]), every answer
 //!   with the security headers of [`headers`];
+//! - [`listen`]: connections within limits on every phase, and a graceful stop with a deadline;
 //! - [`ingest`]: a batch read record by record; [`verify`]: records against the rules;
 //! - [`experiments`]: the rules' experiments and the gates records may name, and the listing
 //!   of experiments with their exposed users;
@@ -17,6 +18,7 @@ pub mod experiments;
 pub mod export;
 pub mod headers;
 pub mod ingest;
+pub mod listen;
 mod secret;
 pub mod server;
 pub mod site;

@@ -36,8 +36,10 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::Deserialize;
 use serde_json::json;
 use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::timeout::TimeoutLayer;
 
 use crate::headers::{self, SecurityHeaders};
+use crate::listen::{self, Limits};
 use crate::store::Store;
 use crate::verify::{self, Verifier};
 use crate::{client_ip, experiments, ingest, secret, site};
@@ -61,6 +63,8 @@ pub struct Config {
     pub rate_limit: u32,
     /// Whether answers carry `Strict-Transport-Security` (the site is served over TLS).
     pub hsts: bool,
+    /// Connections at once, and the timeouts of every phase of a request.
+    pub limits: Limits,
 }
 
 struct AppState {
@@ -101,7 +105,13 @@ pub fn serve(config: Config) -> Result<(), String> {
     let rate = NonZeroU32::new(config.rate_limit.max(1)).expect("at least 1");
     let burst = NonZeroU32::new(config.rate_limit.max(1).saturating_mul(2)).expect("at least 2");
     let mut api = Router::new()
-        .route("/api/events", post(post_events))
+        .route(
+            "/api/events",
+            post(post_events).layer(TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                config.limits.request_timeout,
+            )),
+        )
         .route("/api/whoami", get(whoami))
         .route("/api/experiments", get(list_experiments))
         .route("/api/results", get(results))
@@ -149,13 +159,15 @@ pub fn serve(config: Config) -> Result<(), String> {
             state.catalog.gates.len(),
             state.catalog.events.len()
         );
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(stop)
-        .await
-        .map_err(|e| format!("the server failed: {e}"))
+        let still_open = listen::serve(listener, app, config.limits, stop).await;
+        if still_open > 0 {
+            eprintln!(
+                "cohort: {still_open} connection(s) still open after the {} s shutdown deadline: \
+                 closed; what they had not committed was not acknowledged",
+                config.limits.shutdown_deadline.as_secs_f64()
+            );
+        }
+        Ok::<(), String>(())
     })?;
     eprintln!("cohort: stopped; every acknowledged batch is on disk");
     Ok(())

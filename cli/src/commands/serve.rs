@@ -3,7 +3,9 @@
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
+use cohort_collector::listen::Limits;
 use cohort_collector::server::{serve, Config};
 
 use crate::output::Result;
@@ -43,9 +45,28 @@ pub struct Args {
     /// Send Strict-Transport-Security: the site is served over HTTPS (by a proxy in front).
     #[arg(long)]
     hsts: bool,
+    /// Connections open at once; past it, new ones are answered 503 and closed.
+    #[arg(long, default_value_t = Limits::default().max_connections)]
+    max_connections: usize,
+    /// Seconds for a request's headers to arrive (and for an idle keep-alive connection's next
+    /// request).
+    #[arg(long, value_name = "SECONDS", default_value_t = Limits::default().header_timeout.as_secs_f64())]
+    header_timeout: f64,
+    /// Seconds for a batch's body to arrive and be stored (408 after it).
+    #[arg(long, value_name = "SECONDS", default_value_t = Limits::default().request_timeout.as_secs_f64())]
+    request_timeout: f64,
+    /// Seconds that requests under way get to finish after Ctrl-C or SIGTERM.
+    #[arg(long, value_name = "SECONDS", default_value_t = Limits::default().shutdown_deadline.as_secs_f64())]
+    shutdown_deadline: f64,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
+    let limits = Limits {
+        max_connections: args.max_connections.max(1),
+        header_timeout: seconds("--header-timeout", args.header_timeout)?,
+        request_timeout: seconds("--request-timeout", args.request_timeout)?,
+        shutdown_deadline: seconds("--shutdown-deadline", args.shutdown_deadline)?,
+    };
     let rules = load_reporting(&args.rules, options(true))?;
     serve(Config {
         rules,
@@ -57,6 +78,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
         secret_file: args.secret_file,
         rate_limit: args.rate_limit,
         hsts: args.hsts,
+        limits,
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A duration given in seconds: positive and finite (a fraction is fine).
+fn seconds(option: &str, value: f64) -> Result<Duration> {
+    Duration::try_from_secs_f64(value)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| format!("{option} must be a positive number of seconds, not {value}").into())
 }

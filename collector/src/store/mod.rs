@@ -142,8 +142,8 @@ impl Store {
         }
     }
 
-    /// Stores accepted records (and the count of records a page dropped, see
-    /// [`dropped_to_count`]) in one transaction; returns once it is committed.
+    /// Stores accepted records (and the count of records a page dropped, counted once per batch
+    /// and bounded) in one transaction; returns once it is committed.
     pub async fn insert(
         &self,
         records: Vec<Accepted>,

@@ -1,6 +1,8 @@
 //! The SQLite store (rusqlite): one file, WAL mode with `synchronous = FULL` (an acknowledged
 //! batch survives the process being killed, and the machine losing power); one connection
-//! writes, another reads.
+//! writes, one reads for ingestion (a sticky user's first group, asked while a batch is
+//! checked), and one reads results and listings, so that however long results take, they never
+//! hold up a batch (WAL readers do not block the writer or each other).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -18,6 +20,9 @@ use super::{Accepted, Inserted, Row, StoreError, StoredRecord};
 pub struct SqliteStore {
     path: PathBuf,
     writer: Arc<Mutex<Connection>>,
+    /// For ingestion's reads: the sticky check.
+    ingest_reader: Arc<Mutex<Connection>>,
+    /// For results and listings.
     reader: Arc<Mutex<Connection>>,
 }
 
@@ -42,11 +47,11 @@ impl SqliteStore {
                 path.display()
             ))
         })?;
-        let reader = connect(path)?;
         Ok(SqliteStore {
             path: path.to_owned(),
             writer: Arc::new(Mutex::new(writer)),
-            reader: Arc::new(Mutex::new(reader)),
+            ingest_reader: Arc::new(Mutex::new(connect(path)?)),
+            reader: Arc::new(Mutex::new(connect(path)?)),
         })
     }
 
@@ -120,7 +125,7 @@ impl SqliteStore {
         experiment: &str,
         user_id: &str,
     ) -> Result<Option<String>, StoreError> {
-        let conn = self.reader.lock().unwrap_or_else(|e| e.into_inner());
+        let conn = self.ingest_reader.lock().unwrap_or_else(|e| e.into_inner());
         let mut statement = conn.prepare_cached(super::FIRST_GROUP)?;
         let group = statement
             .query_map(named_params! {"$1": experiment, "$2": user_id}, |row| {
@@ -282,4 +287,31 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     }
     conn.execute_batch(&format!("PRAGMA user_version = {};", schema::VERSION))?;
     conn.execute_batch("COMMIT")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn the_sticky_check_is_answered_while_results_hold_their_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("s.db")).unwrap();
+        // A results query under way holds the results connection.
+        let busy = store.reader.lock().unwrap();
+        let (done, answered) = mpsc::channel();
+        let ingest = store.clone();
+        std::thread::spawn(move || {
+            let _ = done.send(ingest.first_group("e", "u").map_err(|e| e.to_string()));
+        });
+        let answer = answered.recv_timeout(Duration::from_secs(20));
+        drop(busy);
+        assert_eq!(
+            answer.expect("answered without waiting for results"),
+            Ok(None)
+        );
+    }
 }

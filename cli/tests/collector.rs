@@ -869,6 +869,37 @@ fn cors_only_for_configured_origins_and_the_page_is_served() {
         Some("https://course.example")
     );
     assert_eq!(preflight("https://elsewhere.example"), None);
+    // A simple POST (text/plain, no preflight) from a page of another site is refused; from
+    // an allowed origin or the collector's own, and without Origin (not a browser), it is read.
+    let post = |origin: Option<String>| {
+        let mut request = Client::new()
+            .post(format!("{}/api/events", server.url))
+            .header("content-type", "text/plain")
+            .body(r#"{"records": []}"#);
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        let response = request.send().unwrap();
+        let status = response.status().as_u16();
+        (status, response.json::<Value>().unwrap_or(Value::Null))
+    };
+    let (status, refused) = post(Some("https://elsewhere.example".into()));
+    assert_eq!(status, 403);
+    assert!(refused["error"]
+        .as_str()
+        .unwrap()
+        .contains("may not send events here"));
+    for origin in [
+        Some("https://course.example".into()),
+        Some(server.url.clone()),
+        None,
+    ] {
+        let (status, answer) = post(origin.clone());
+        assert_eq!(
+            status, 400,
+            "{origin:?}: read, and refused as an empty batch: {answer}"
+        );
+    }
     let page = reqwest::blocking::get(format!("{}/signup", server.url)).unwrap();
     assert_eq!(page.status().as_u16(), 200);
     assert_eq!(page.text().unwrap(), "<p>the page</p>");
@@ -1143,5 +1174,28 @@ fn a_store_that_fails_answers_503_and_the_log_says_why() {
     assert!(
         logs.contains("cohort: a batch could not be stored: the disk is on fire"),
         "{logs}"
+    );
+}
+
+#[test]
+fn health_answers_200_with_the_free_space_and_503_once_the_database_cannot_be_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("health.db");
+    let server = Server::start(&db, &[]);
+    let (status, health) = server.get("/api/health");
+    assert_eq!(status, 200, "{health}");
+    assert_eq!(health["database"], "ok");
+    assert!(health["free_bytes"].as_u64().unwrap() > 0, "{health}");
+    assert!(health["low_space"].is_boolean());
+    // The records table gone behind the collector's back: the database does not answer.
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch("DROP TABLE records")
+        .unwrap();
+    let (status, health) = server.get("/api/health");
+    assert_eq!(status, 503, "{health}");
+    assert!(
+        health["database"].as_str().unwrap().starts_with("unreachable: "),
+        "{health}"
     );
 }

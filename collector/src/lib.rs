@@ -5,6 +5,7 @@
 //!
 //! - [`server`]: the HTTP API (axum) and the built site beside it ([`site`]), every answer
 //!   with the security headers of [`headers`];
+//! - [`health`]: `GET /api/health`, and warnings when free space runs low;
 //! - [`listen`]: connections within limits on every phase, and a graceful stop with a deadline;
 //! - [`ingest`]: a batch read record by record; [`verify`]: records against the rules;
 //! - [`experiments`]: the rules' experiments and the gates records may name, and the listing
@@ -17,6 +18,7 @@ pub mod client_ip;
 pub mod experiments;
 pub mod export;
 pub mod headers;
+pub mod health;
 pub mod ingest;
 pub mod listen;
 mod secret;

@@ -11,6 +11,8 @@
 //!   status, exposed users and metrics ([`cohort_protocol::Experiments`]).
 //! - `GET /api/results?experiment=...`: the experiment's results, every metric by every
 //!   engine, computed by the database.
+//! - `GET /api/health`: 200 when the database answers, 503 when not, with the free space beside
+//!   a SQLite file ([`crate::health`]).
 //! - Everything else: [`crate::site`].
 //!
 //! Every answer carries the security headers of [`crate::headers`].
@@ -21,7 +23,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Query, State};
@@ -39,6 +41,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::timeout::TimeoutLayer;
 
 use crate::headers::{self, SecurityHeaders};
+use crate::health;
 use crate::listen::{self, Limits};
 use crate::store::Store;
 use crate::verify::{self, Verifier};
@@ -69,6 +72,8 @@ pub struct Config {
 
 struct AppState {
     store: Store,
+    /// Origins besides the collector's own that may send events (`--allow-origin`).
+    writers: Vec<String>,
     catalog: Catalog,
     verifier: Verifier,
     secret: Vec<u8>,
@@ -115,6 +120,7 @@ pub fn serve(config: Config) -> Result<(), String> {
         .route("/api/whoami", get(whoami))
         .route("/api/experiments", get(list_experiments))
         .route("/api/results", get(results))
+        .route("/api/health", get(health))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     if !config.allow_origins.is_empty() {
         let origins: Vec<HeaderValue> = config
@@ -136,12 +142,21 @@ pub fn serve(config: Config) -> Result<(), String> {
         let secret = secret::load(config.secret_file.as_deref(), &store).await?;
         let state = Arc::new(AppState {
             store,
+            writers: config.allow_origins.clone(),
             catalog,
             verifier: Verifier::new(config.rules),
             secret,
             trusted: config.trusted_proxies,
             limiter: RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst)),
         });
+        if let Some(folder) = state.store.local_folder() {
+            let free = health::free_bytes(&folder);
+            if let Some(warning) = free.and_then(|f| health::low_space_warning(&folder, f)) {
+                eprintln!("{warning}");
+            }
+            tokio::spawn(watch_free_space(folder, free));
+        }
+        tokio::spawn(forget_idle_clients(state.clone()));
         let app = api
             .with_state(state.clone())
             .merge(site::routes(config.dist))
@@ -217,6 +232,9 @@ async fn post_events(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if let Err(reason) = origin_may_write(&headers, &state.writers) {
+        return error(StatusCode::FORBIDDEN, reason);
+    }
     let ip = client_ip::client_ip(peer, &headers, &state.trusted);
     if state.limiter.check_key(&ip).is_err() {
         let mut response = error(StatusCode::TOO_MANY_REQUESTS, "too many batches: slow down");
@@ -251,6 +269,88 @@ async fn post_events(
                 "the batch could not be stored; send it again",
             )
         }
+    }
+}
+
+/// How often the rate limiter forgets clients it no longer limits, and the free space is read.
+const HOUSEKEEPING: Duration = Duration::from_secs(30);
+
+/// Forgets, every [`HOUSEKEEPING`], the addresses whose allowance is whole again (they would
+/// be let through as strangers anyway), so that the limiter's memory follows the clients of the
+/// last seconds, not every address ever seen.
+async fn forget_idle_clients(state: Shared) {
+    loop {
+        tokio::time::sleep(HOUSEKEEPING).await;
+        prune(&state.limiter);
+    }
+}
+
+fn prune(limiter: &DefaultKeyedRateLimiter<IpAddr>) {
+    limiter.retain_recent();
+    limiter.shrink_to_fit();
+}
+
+/// Reads the free space every [`HOUSEKEEPING`], and says when it falls low and when it is back.
+async fn watch_free_space(folder: PathBuf, mut before: Option<u64>) {
+    loop {
+        tokio::time::sleep(HOUSEKEEPING).await;
+        let now = health::free_bytes(&folder);
+        let low = |free: Option<u64>| free.is_some_and(|f| f < health::LOW_SPACE_BYTES);
+        match (low(before), now) {
+            (false, Some(free)) => {
+                if let Some(warning) = health::low_space_warning(&folder, free) {
+                    eprintln!("{warning}");
+                }
+            }
+            (true, Some(free)) if !low(now) => eprintln!(
+                "cohort: {} MB free for {} again",
+                free / (1024 * 1024),
+                folder.display()
+            ),
+            _ => {}
+        }
+        before = now;
+    }
+}
+
+async fn health(State(state): State<Shared>) -> Response {
+    let health = health::check(&state.store).await;
+    if !health.is_ok() {
+        eprintln!("cohort: health check: the database {}", health.database);
+    }
+    let status = if health.is_ok() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let mut response = (status, Json(health)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Whether a browser page may send events here. A browser names the page's origin on every
+/// POST, `fetch` or beacon, and a `text/plain` one is sent without asking first (no CORS
+/// preflight), so CORS alone would let any site write events: a page of the collector's own
+/// origin (the `Origin`'s host and port are the request's `Host`) or of an `--allow-origin` may;
+/// a request without `Origin` is not a browser page's, and is judged by its records alone.
+fn origin_may_write(headers: &HeaderMap, allowed: &[String]) -> Result<(), String> {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return Ok(());
+    };
+    let origin = origin.to_str().unwrap_or_default();
+    if allowed.iter().any(|a| a == origin) {
+        return Ok(());
+    }
+    let authority = origin.split_once("://").map(|(_, rest)| rest);
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    match (authority, host) {
+        (Some(authority), Some(host)) if authority.eq_ignore_ascii_case(host) => Ok(()),
+        _ => Err(format!(
+            "pages of {origin:?} may not send events here (this collector takes its own \
+             origin's and those of --allow-origin)"
+        )),
     }
 }
 
@@ -313,4 +413,82 @@ async fn results(State(state): State<Shared>, Query(q): Query<ResultsQuery>) -> 
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(
+                header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                HeaderValue::from_str(value).unwrap(),
+            );
+        }
+        map
+    }
+
+    #[test]
+    fn the_limiter_forgets_clients_whose_allowance_is_whole_again() {
+        let rate = NonZeroU32::new(20).unwrap();
+        let limiter: DefaultKeyedRateLimiter<IpAddr> =
+            RateLimiter::keyed(Quota::per_second(rate).allow_burst(rate));
+        // 6,000 clients that each spent their whole allowance.
+        for n in 0..6_000u32 {
+            for _ in 0..20 {
+                let _ = limiter.check_key(&IpAddr::from(n.to_be_bytes()));
+            }
+        }
+        assert_eq!(limiter.len(), 6_000);
+        prune(&limiter);
+        // (However slow the machine, the clients of the last moment are still limited.)
+        assert!(limiter.len() >= 1_000, "just seen: still limited");
+        // A burst of 20 at 20 a second is whole again after one second.
+        std::thread::sleep(Duration::from_millis(1200));
+        prune(&limiter);
+        assert_eq!(limiter.len(), 0);
+    }
+
+    #[test]
+    fn only_the_collectors_own_origin_and_allowed_ones_may_write() {
+        let allowed = ["https://course.example".to_owned()];
+        let may = |pairs: &[(&str, &str)]| origin_may_write(&headers(pairs), &allowed).is_ok();
+        assert!(
+            may(&[("host", "127.0.0.1:3000")]),
+            "no Origin: not a browser page"
+        );
+        assert!(may(&[
+            ("host", "127.0.0.1:3000"),
+            ("origin", "http://127.0.0.1:3000")
+        ]));
+        assert!(may(&[
+            ("host", "cohort.example"),
+            ("origin", "https://Cohort.example")
+        ]));
+        assert!(may(&[("host", "x"), ("origin", "https://course.example")]));
+        assert!(!may(&[
+            ("host", "127.0.0.1:3000"),
+            ("origin", "http://127.0.0.1:3001")
+        ]));
+        assert!(!may(&[
+            ("host", "cohort.example"),
+            ("origin", "https://evil.example")
+        ]));
+        assert!(!may(&[("host", "cohort.example"), ("origin", "null")]));
+        assert!(
+            !may(&[("origin", "https://cohort.example")]),
+            "no Host to compare with"
+        );
+        let why = origin_may_write(
+            &headers(&[("host", "a"), ("origin", "https://evil.example")]),
+            &allowed,
+        )
+        .unwrap_err();
+        assert!(
+            why.contains("\"https://evil.example\" may not send events"),
+            "{why}"
+        );
+    }
 }

@@ -134,6 +134,34 @@ impl Store {
         }
     }
 
+    /// Whether the database answers a read now (for `GET /api/health`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(s) => {
+                let s = s.clone();
+                tokio::task::spawn_blocking(move || s.ping())
+                    .await
+                    .map_err(|e| StoreError(e.to_string()))?
+            }
+            Store::Postgres(p) => p.ping().await,
+        }
+    }
+
+    /// The folder a SQLite store keeps its file in (whose free space matters); none for
+    /// PostgreSQL, whose server minds its own disk.
+    pub fn local_folder(&self) -> Option<std::path::PathBuf> {
+        match self {
+            Store::Sqlite(s) => Some(
+                s.path()
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(std::path::Path::new("."))
+                    .to_owned(),
+            ),
+            Store::Postgres(_) => None,
+        }
+    }
+
     /// What the store is, for messages.
     pub fn describe(&self) -> String {
         match self {

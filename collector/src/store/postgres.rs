@@ -138,6 +138,18 @@ impl PostgresStore {
         }
     }
 
+    /// Reads the records table.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        client
+            .query_one(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM records LIMIT 1) AS one",
+                &[],
+            )
+            .await?;
+        Ok(())
+    }
+
     /// The users exposed to each of `experiments`, from one snapshot.
     pub async fn exposed_users(&self, experiments: &[String]) -> Result<Vec<u64>, StoreError> {
         let mut client = self.client().await?;

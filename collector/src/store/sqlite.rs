@@ -119,6 +119,17 @@ impl SqliteStore {
         Ok(done)
     }
 
+    /// Reads the records table (on the results connection).
+    pub fn ping(&self) -> Result<(), StoreError> {
+        let conn = self.reader.lock().unwrap_or_else(|e| e.into_inner());
+        conn.query_row(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM records LIMIT 1)",
+            [],
+            |_| Ok(()),
+        )?;
+        Ok(())
+    }
+
     /// The group of `user_id`'s first (not excluded) exposure to `experiment`, if any.
     pub fn first_group(
         &self,

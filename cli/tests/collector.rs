@@ -1195,7 +1195,90 @@ fn health_answers_200_with_the_free_space_and_503_once_the_database_cannot_be_re
     let (status, health) = server.get("/api/health");
     assert_eq!(status, 503, "{health}");
     assert!(
-        health["database"].as_str().unwrap().starts_with("unreachable: "),
+        health["database"]
+            .as_str()
+            .unwrap()
+            .starts_with("unreachable: "),
         "{health}"
     );
+}
+
+#[test]
+fn results_and_the_listing_need_the_token_when_one_is_set_and_events_do_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        &dir.path().join("t.db"),
+        &["--results-token", "s3cret-token"],
+    );
+    let read = |path: &str, token: Option<&str>| {
+        let mut request = Client::new().get(format!("{}{path}", server.url));
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        let response = request.send().unwrap();
+        let challenge = response
+            .headers()
+            .get("www-authenticate")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let status = response.status().as_u16();
+        (
+            status,
+            challenge,
+            response.json::<Value>().unwrap_or(Value::Null),
+        )
+    };
+    for path in [
+        "/api/results?experiment=button_color_v3",
+        "/api/experiments",
+    ] {
+        let (status, challenge, body) = read(path, None);
+        assert_eq!(status, 401, "{path}");
+        assert_eq!(
+            challenge.as_deref(),
+            Some("Bearer realm=\"cohort results\"")
+        );
+        assert!(
+            body["error"].as_str().unwrap().contains("need a token"),
+            "{body}"
+        );
+        let (status, _, body) = read(path, Some("s3cret-tokeN"));
+        assert_eq!(status, 401, "{path}");
+        assert!(body["error"]
+            .as_str()
+            .unwrap()
+            .contains("not this collector's"));
+        let (status, _, body) = read(path, Some("s3cret-token"));
+        assert_eq!(status, 200, "{path}: {body}");
+    }
+    // Pages send events without any token.
+    let (status, body) = server.post(r#"{"records": []}"#);
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(server.get("/api/health").0, 200);
+}
+
+#[test]
+fn reads_of_results_past_the_rate_are_answered_429() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("r.db"), &[]);
+    let statuses: Vec<u16> = (0..60).map(|_| server.get("/api/experiments").0).collect();
+    assert_eq!(statuses[0], 200);
+    assert!(statuses.contains(&429), "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 200 || *s == 429));
+}
+
+#[test]
+fn a_collector_on_an_address_other_than_loopback_needs_a_results_token_or_public_results() {
+    let output = Command::new(env!("CARGO_BIN_EXE_cohort"))
+        .args(["serve", "--listen", "0.0.0.0:0", "--rules"])
+        .arg(repo("experiments"))
+        .env_remove("COHORT_RESULTS_TOKEN")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("listening on 0.0.0.0:0 (not loopback) without a results token"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--public-results"), "{stderr}");
 }

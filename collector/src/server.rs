@@ -68,12 +68,22 @@ pub struct Config {
     pub hsts: bool,
     /// Connections at once, and the timeouts of every phase of a request.
     pub limits: Limits,
+    /// The token `GET /api/results` and `GET /api/experiments` need (`Authorization: Bearer`),
+    /// if any.
+    pub results_token: Option<String>,
+    /// Whether results may be read without a token on an address other than loopback.
+    pub public_results: bool,
 }
 
 struct AppState {
     store: Store,
     /// Origins besides the collector's own that may send events (`--allow-origin`).
     writers: Vec<String>,
+    /// SHA-256 of the results token, if one is set (compared digest to digest, so the time a
+    /// comparison takes tells nothing of the token).
+    results_token: Option<[u8; 32]>,
+    /// Reads of results and listings a client may make per second.
+    readers: DefaultKeyedRateLimiter<IpAddr>,
     catalog: Catalog,
     verifier: Verifier,
     secret: Vec<u8>,
@@ -104,6 +114,15 @@ pub fn catalog(rules: &Rules) -> Catalog {
 pub fn serve(config: Config) -> Result<(), String> {
     if let Some(dist) = &config.dist {
         site::check_dist(dist)?;
+    }
+    if !config.listen.ip().is_loopback() && config.results_token.is_none() && !config.public_results
+    {
+        return Err(format!(
+            "listening on {} (not loopback) without a results token would let anyone read every \
+             result: set one with --results-token (or $COHORT_RESULTS_TOKEN), or say \
+             --public-results",
+            config.listen
+        ));
     }
     let security = Arc::new(SecurityHeaders::new(config.dist.as_deref(), config.hsts)?);
     let catalog = catalog(&config.rules);
@@ -143,6 +162,11 @@ pub fn serve(config: Config) -> Result<(), String> {
         let state = Arc::new(AppState {
             store,
             writers: config.allow_origins.clone(),
+            results_token: config.results_token.as_deref().map(digest),
+            readers: RateLimiter::keyed(
+                Quota::per_second(NonZeroU32::new(RESULTS_PER_SECOND).expect("positive"))
+                    .allow_burst(NonZeroU32::new(2 * RESULTS_PER_SECOND).expect("positive")),
+            ),
             catalog,
             verifier: Verifier::new(config.rules),
             secret,
@@ -282,6 +306,7 @@ async fn forget_idle_clients(state: Shared) {
     loop {
         tokio::time::sleep(HOUSEKEEPING).await;
         prune(&state.limiter);
+        prune(&state.readers);
     }
 }
 
@@ -368,7 +393,55 @@ async fn whoami(
     response
 }
 
-async fn list_experiments(State(state): State<Shared>) -> Response {
+/// Reads of results and listings a client may make per second (bursts of twice as many).
+const RESULTS_PER_SECOND: u32 = 10;
+
+fn digest(token: &str) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(token.as_bytes()).into()
+}
+
+/// Why a read of results may not go on, as the answer to give: without the token when one is
+/// set, or past the client's rate. `None`: it may.
+fn refuse_read(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> Option<Response> {
+    if let Some(expected) = &state.results_token {
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        if given.map(digest).as_ref() != Some(expected) {
+            let why = if given.is_some() {
+                "the results token is not this collector's"
+            } else {
+                "this collector's results need a token (Authorization: Bearer ...)"
+            };
+            let mut response = error(StatusCode::UNAUTHORIZED, why);
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"cohort results\""),
+            );
+            return Some(response);
+        }
+    }
+    let ip = client_ip::client_ip(peer, headers, &state.trusted);
+    if state.readers.check_key(&ip).is_err() {
+        let mut response = error(StatusCode::TOO_MANY_REQUESTS, "too many reads: slow down");
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return Some(response);
+    }
+    None
+}
+
+async fn list_experiments(
+    State(state): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(refused) = refuse_read(&state, peer, &headers) {
+        return refused;
+    }
     let mut response = match experiments::list(state.verifier.rules(), &state.store).await {
         Ok(listing) => Json(listing).into_response(),
         Err(e) => {
@@ -390,7 +463,15 @@ struct ResultsQuery {
     experiment: String,
 }
 
-async fn results(State(state): State<Shared>, Query(q): Query<ResultsQuery>) -> Response {
+async fn results(
+    State(state): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<ResultsQuery>,
+) -> Response {
+    if let Some(refused) = refuse_read(&state, peer, &headers) {
+        return refused;
+    }
     let answer = state
         .store
         .results(state.verifier.rules(), &q.experiment)

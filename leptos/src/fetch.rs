@@ -23,6 +23,8 @@ pub struct Request<'a> {
     pub keepalive: bool,
     /// Give up after this long.
     pub deadline: Option<Duration>,
+    /// Send `Authorization: Bearer <token>` (a collector's results token).
+    pub bearer: Option<&'a str>,
 }
 
 /// A server's answer.
@@ -66,6 +68,15 @@ pub async fn fetch(url: &str, request: Request<'_>) -> Result<Reply, Failure> {
         init.set_method("POST");
         init.set_body(&JsValue::from_str(body));
     }
+    if let Some(token) = request.bearer {
+        let headers = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(
+            &headers,
+            &JsValue::from_str("Authorization"),
+            &JsValue::from_str(&format!("Bearer {token}")),
+        );
+        init.set_headers(&headers);
+    }
     if request.keepalive {
         // web-sys has no setter for `keepalive` yet.
         let _ = js_sys::Reflect::set(&init, &JsValue::from_str("keepalive"), &JsValue::TRUE);
@@ -105,14 +116,41 @@ pub async fn fetch(url: &str, request: Request<'_>) -> Result<Reply, Failure> {
     })
 }
 
-/// `GET url` and its JSON answer read with serde, or why not (no answer, a status that is
-/// not 2xx, or a body that is not a `T`), in words.
-pub async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> Result<T, String> {
-    let reply = fetch(url, Request::default())
-        .await
-        .map_err(|e| e.to_string())?;
-    if !reply.ok() {
-        return Err(format!("status {}", reply.status));
+/// Why [`get_json`] has no value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum GetError {
+    /// No answer.
+    NoAnswer(Failure),
+    /// The server answered a status that is not 2xx (401: a token is needed, or not this one).
+    Status(u16),
+    /// The answer was not what was expected.
+    Unexpected(String),
+}
+
+impl std::fmt::Display for GetError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GetError::NoAnswer(failure) => failure.fmt(f),
+            GetError::Status(status) => write!(f, "status {status}"),
+            GetError::Unexpected(why) => write!(f, "unexpected answer: {why}"),
+        }
     }
-    serde_json::from_str(&reply.text).map_err(|e| format!("unexpected answer: {e}"))
+}
+
+/// `GET url` (with `Authorization: Bearer <bearer>` if given) and its JSON answer read with
+/// serde, or why not.
+pub async fn get_json<T: serde::de::DeserializeOwned>(
+    url: &str,
+    bearer: Option<&str>,
+) -> Result<T, GetError> {
+    let request = Request {
+        bearer,
+        ..Request::default()
+    };
+    let reply = fetch(url, request).await.map_err(GetError::NoAnswer)?;
+    if !reply.ok() {
+        return Err(GetError::Status(reply.status));
+    }
+    serde_json::from_str(&reply.text).map_err(|e| GetError::Unexpected(e.to_string()))
 }

@@ -3,7 +3,7 @@
 //! has no collector or it does not answer, every experiment of the rules bundled into the
 //! page, with the users this browser's log exposed to it.
 
-use cohort_leptos::fetch::get_json;
+use cohort_leptos::fetch::{get_json, GetError};
 use cohort_leptos::{console, Rules};
 use cohort_protocol::{ExperimentSummary, Experiments};
 
@@ -17,6 +17,8 @@ pub struct Listing {
     pub source: String,
     /// Why the collector's list was not used, if it was asked for it.
     pub note: Option<String>,
+    /// Whether the collector asked for a results token (or refused the one given).
+    pub locked: bool,
 }
 
 impl Listing {
@@ -36,18 +38,37 @@ impl Listing {
     }
 }
 
-/// The collector's list if it answers, else the bundled rules' with `log`'s exposures.
-pub async fn load(collector: Option<&str>, rules: &Rules, log: &LocalLog) -> Listing {
+/// The collector's list if it answers (given `token`, if any), else the bundled rules' with
+/// `log`'s exposures.
+pub async fn load(
+    collector: Option<&str>,
+    token: Option<&str>,
+    rules: &Rules,
+    log: &LocalLog,
+) -> Listing {
     let mut note = None;
+    let mut locked = false;
     if let Some(base) = collector {
         let url = format!("{}/experiments", base.trim_end_matches('/'));
-        match get_json::<Experiments>(&url).await {
+        match get_json::<Experiments>(&url, token).await {
             Ok(listing) => {
                 return Listing {
                     experiments: listing.experiments,
                     source: format!("the collector at {base}"),
                     note: None,
+                    locked: false,
                 }
+            }
+            Err(GetError::Status(401)) => {
+                locked = true;
+                note = Some(match token {
+                    Some(_) => "That token is not this collector's: these are the experiments \
+                                this page was built with."
+                        .to_owned(),
+                    None => "The collector's results need its token: these are the experiments \
+                             this page was built with."
+                        .to_owned(),
+                });
             }
             Err(why) => {
                 console::warn(&format!(
@@ -64,6 +85,7 @@ pub async fn load(collector: Option<&str>, rules: &Rules, log: &LocalLog) -> Lis
         experiments: from_rules(rules, log),
         source: "this page's rules, with the users this browser's log exposed".to_owned(),
         note,
+        locked,
     }
 }
 
@@ -157,6 +179,7 @@ groups = [{ name = "Control", weight = 100 }]
                 .collect(),
             source: String::new(),
             note: None,
+            locked: false,
         };
         assert_eq!(listing(&[]).names(), "");
         assert_eq!(listing(&["a"]).names(), "a");

@@ -61,14 +61,21 @@ fn choose(listing: &Listing, requested: Option<&str>) -> Choice {
 }
 
 /// Loads the listing and the results of the experiment `requested` names (or the first),
-/// from the collector at `collector` if it answers, else from this browser's log and `rules`.
-pub async fn load(collector: Option<String>, requested: Option<String>, rules: &Rules) -> Loaded {
+/// from the collector at `collector` if it answers (given `token`, if any), else from this
+/// browser's log and `rules`. A collector that wants a token is not asked for results.
+pub async fn load(
+    collector: Option<String>,
+    token: Option<String>,
+    requested: Option<String>,
+    rules: &Rules,
+) -> Loaded {
     let log = LocalLog::new();
-    let collector = collector.as_deref();
-    let listing = listing::load(collector, rules, &log).await;
+    let token = token.as_deref();
+    let listing = listing::load(collector.as_deref(), token, rules, &log).await;
+    let collector = collector.as_deref().filter(|_| !listing.locked);
     let shown = match choose(&listing, requested.as_deref()) {
         Choice::Experiment(name) => Shown::Experiment {
-            results: source::load(collector, &name, rules, &log)
+            results: source::load(collector, token, &name, rules, &log)
                 .await
                 .map(Box::new),
             name,
@@ -99,6 +106,7 @@ mod tests {
                 .collect(),
             source: String::new(),
             note: None,
+            locked: false,
         }
     }
 

@@ -7,11 +7,15 @@
 //! also goes into the address) and on Refresh. Inside a `<Transition>` the previous results
 //! stay up (marked busy) while the next load runs; loads run one at a time and the latest
 //! one's answer is the one left shown, so a slow earlier answer never replaces a newer one.
+//!
+//! A collector that guards its results with a token answers 401: the page then asks for the
+//! token ([`TokenForm`]), keeps it for the tab, and loads again with it.
 
 use cohort_leptos::bundled_rules;
 use cohort_protocol::ExperimentSummary;
 use cohort_stats::Engine;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::address;
 use crate::loaded::{self, Loaded, Shown};
@@ -28,8 +32,14 @@ pub fn start() {
 #[component]
 fn ResultsPage(collector: Option<String>) -> impl IntoView {
     let requested = RwSignal::new(address::requested_experiment());
+    let token = RwSignal::new(address::kept_token());
     let page = LocalResource::new(move || {
-        loaded::load(collector.clone(), requested.get(), bundled_rules!())
+        loaded::load(
+            collector.clone(),
+            token.get(),
+            requested.get(),
+            bundled_rules!(),
+        )
     });
     let engine = RwSignal::new(Engine::Sequential);
     // Empty: every metric, stacked.
@@ -84,6 +94,7 @@ fn ResultsPage(collector: Option<String>) -> impl IntoView {
                     <a href="/">"← Back to the app"</a>
                 </div>
                 <ListingFacts page shown_name />
+                <TokenForm page token />
             </section>
             <div data-testid="results-body" aria-busy=move || updating.get().to_string()>
                 <Transition
@@ -123,6 +134,39 @@ fn ListingFacts(page: LocalResource<Loaded>, shown_name: Signal<Option<String>>)
                 {listing.note.clone().map(|n| view! { <p class="notice bad">{n}</p> })}
             }
         })
+    }
+}
+
+/// The collector's results token, asked for when the collector wants one (or refused the one
+/// given): kept for the tab, and the page loads again with it.
+#[component]
+fn TokenForm(page: LocalResource<Loaded>, token: RwSignal<Option<String>>) -> impl IntoView {
+    let locked = move || page.read().as_ref().is_some_and(|l| l.listing.locked);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(input) = ev
+            .target()
+            .and_then(|form| form.dyn_into::<web_sys::Element>().ok())
+            .and_then(|form| form.query_selector("input").ok().flatten())
+            .and_then(|input| input.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        let given = input.value().trim().to_owned();
+        if !given.is_empty() {
+            address::keep_token(&given);
+            token.set(Some(given));
+        }
+    };
+    view! {
+        <Show when=locked>
+            <form class="token" data-testid="token-form" on:submit=submit>
+                <label for="results-token">"The collector's results token"</label>
+                <input id="results-token" type="password" autocomplete="off" data-testid="token" />
+                <button type="submit">"Show results"</button>
+                <p class="hint">"Kept for this tab only."</p>
+            </form>
+        </Show>
     }
 }
 

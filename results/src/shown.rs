@@ -110,6 +110,7 @@ mod tests {
                 .collect(),
             source: String::new(),
             note: None,
+            locked: false,
         };
         assert_eq!(
             unknown_notice("nope", &listing),

@@ -23,6 +23,7 @@ pub struct Results {
 /// `log` with `rules`; an error when neither has the experiment.
 pub async fn load(
     collector: Option<&str>,
+    token: Option<&str>,
     experiment: &str,
     rules: &Rules,
     log: &LocalLog,
@@ -34,7 +35,7 @@ pub async fn load(
             base.trim_end_matches('/'),
             String::from(js_sys::encode_uri_component(experiment))
         );
-        match get_json::<ExperimentResults>(&url).await {
+        match get_json::<ExperimentResults>(&url, token).await {
             Ok(results) => {
                 return Ok(Results {
                     results,

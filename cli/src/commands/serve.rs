@@ -55,6 +55,14 @@ pub struct Args {
     /// Seconds for a batch's body to arrive and be stored (408 after it).
     #[arg(long, value_name = "SECONDS", default_value_t = Limits::default().request_timeout.as_secs_f64())]
     request_timeout: f64,
+    /// The token reading results needs (GET /api/results and /api/experiments, with
+    /// `Authorization: Bearer TOKEN`); also $COHORT_RESULTS_TOKEN.
+    #[arg(long, value_name = "TOKEN")]
+    results_token: Option<String>,
+    /// Let anyone read results on an address other than loopback (without it, such an address
+    /// needs --results-token).
+    #[arg(long)]
+    public_results: bool,
     /// Seconds that requests under way get to finish after Ctrl-C or SIGTERM.
     #[arg(long, value_name = "SECONDS", default_value_t = Limits::default().shutdown_deadline.as_secs_f64())]
     shutdown_deadline: f64,
@@ -79,6 +87,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
         rate_limit: args.rate_limit,
         hsts: args.hsts,
         limits,
+        results_token: args
+            .results_token
+            .or_else(|| std::env::var("COHORT_RESULTS_TOKEN").ok())
+            .filter(|t| !t.is_empty()),
+        public_results: args.public_results,
     })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -80,7 +80,7 @@ async fn post(endpoint: &str, body: &str) -> Answer {
     let request = Request {
         body: Some(body),
         keepalive: true,
-        deadline: None,
+        ..Request::default()
     };
     match fetch(endpoint, request).await {
         Ok(reply) => classify(reply.status, &reply.text),

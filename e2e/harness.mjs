@@ -60,7 +60,8 @@ export async function serve(options = {}) {
 /**
  * Starts the collector (`cohort serve`, built by scripts/test) on a free port with a fresh
  * database, serving dist/ too. `options.rules` and `options.dist` name another rules directory
- * and site (the example app's); `options.args` are more arguments for `cohort serve`.
+ * and site (the example app's); `options.args` are more arguments for `cohort serve`. Records
+ * from headless Chromium count like a person's unless `options.bots` is `"set apart"`.
  */
 export async function collector(options = {}) {
   const { spawn } = await import("node:child_process");
@@ -70,7 +71,9 @@ export async function collector(options = {}) {
   const child = spawn(
     join(ROOT, "target", "release", "cohort"),
     ["serve", "--listen", "127.0.0.1:0", "--db", join(dir, "e2e.db"), "--dist", options.dist ?? DIST,
-     "--rules", options.rules ?? join(ROOT, "experiments"), "--rate-limit", "1000", ...(options.args ?? [])],
+     "--rules", options.rules ?? join(ROOT, "experiments"), "--rate-limit", "1000",
+     // Headless Chromium says so in its User-Agent: keep its records unless a test asks.
+     ...(options.bots === "set apart" ? [] : ["--keep-bots"]), ...(options.args ?? [])],
     { env: { ...process.env, COHORT_SECRET: "e2e-secret-of-some-length" }, stdio: ["ignore", "pipe", "inherit"] },
   );
   const url = await new Promise((resolve, reject) => {

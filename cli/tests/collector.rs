@@ -1282,3 +1282,52 @@ fn a_collector_on_an_address_other_than_loopback_needs_a_results_token_or_public
     );
     assert!(stderr.contains("--public-results"), "{stderr}");
 }
+
+#[test]
+fn records_a_crawler_or_headless_browser_sends_are_stored_apart_unless_bots_are_kept() {
+    const GOOGLEBOT: &str =
+        "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
+    const HEADLESS: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like \
+                            Gecko) HeadlessChrome/156.0.0.0 Safari/537.36";
+    const PERSON: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like \
+                          Gecko) Chrome/156.0.0.0 Safari/537.36";
+    let post_as = |server: &Server, user_agent: &str, first: u32, user: usize| {
+        let body = batch(first, 3)["records"].as_array().unwrap()[2 * user..2 * user + 2].to_vec();
+        let response = Client::new()
+            .post(format!("{}/api/events", server.url))
+            .header("content-type", "application/json")
+            .header("user-agent", user_agent)
+            .body(json!({ "records": body }).to_string())
+            .send()
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        let ack: Value = response.json().unwrap();
+        (
+            ack["stored"].as_u64().unwrap(),
+            ack["excluded"].as_u64().unwrap(),
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("bots.db"), &[]);
+    assert_eq!(post_as(&server, GOOGLEBOT, 100, 0), (2, 2));
+    assert_eq!(post_as(&server, HEADLESS, 200, 1), (2, 2));
+    assert_eq!(post_as(&server, PERSON, 300, 2), (2, 0));
+    let results = server.results();
+    assert_eq!(
+        exposed(&results),
+        1,
+        "only the person is counted: {results}"
+    );
+    assert_eq!(
+        results["excluded"],
+        json!([
+            {"kind": "exposure", "reason": "sent by a crawler or a headless browser", "count": 2},
+            {"kind": "event", "reason": "sent by a crawler or a headless browser", "count": 2},
+        ])
+    );
+    drop(server);
+
+    let kept = Server::start(&dir.path().join("kept.db"), &["--keep-bots"]);
+    assert_eq!(post_as(&kept, GOOGLEBOT, 100, 0), (2, 0));
+    assert_eq!(exposed(&kept.results()), 1);
+}

@@ -73,6 +73,9 @@ pub struct Config {
     pub results_token: Option<String>,
     /// Whether results may be read without a token on an address other than loopback.
     pub public_results: bool,
+    /// Whether records sent by crawlers and headless browsers count like the others (else they
+    /// are stored apart, as `bot`).
+    pub keep_bots: bool,
 }
 
 struct AppState {
@@ -84,6 +87,8 @@ struct AppState {
     results_token: Option<[u8; 32]>,
     /// Reads of results and listings a client may make per second.
     readers: DefaultKeyedRateLimiter<IpAddr>,
+    /// The User-Agents of crawlers and headless browsers (none: bots are kept).
+    bots: Option<isbot::Bots>,
     catalog: Catalog,
     verifier: Verifier,
     secret: Vec<u8>,
@@ -163,6 +168,7 @@ pub fn serve(config: Config) -> Result<(), String> {
             store,
             writers: config.allow_origins.clone(),
             results_token: config.results_token.as_deref().map(digest),
+            bots: (!config.keep_bots).then(isbot::Bots::default),
             readers: RateLimiter::keyed(
                 Quota::per_second(NonZeroU32::new(RESULTS_PER_SECOND).expect("positive"))
                     .allow_burst(NonZeroU32::new(2 * RESULTS_PER_SECOND).expect("positive")),
@@ -279,6 +285,13 @@ async fn post_events(
             StatusCode::SERVICE_UNAVAILABLE,
             "the batch could not be checked; send it again",
         );
+    }
+    if let Some(user_agent) = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .filter(|ua| state.bots.as_ref().is_some_and(|bots| bots.is_bot(ua)))
+    {
+        verify::set_apart_as_bot(&mut sorted.accepted, user_agent);
     }
     match state
         .store

@@ -120,6 +120,32 @@ fn claims(record: &Record) -> Box<dyn Iterator<Item = (&str, &str)> + '_> {
     }
 }
 
+/// Why records sent by a crawler or a headless browser are kept out of results (Statsig and
+/// GrowthBook filter bots out of their results the same way).
+pub const BOT: &str = "sent by a crawler or a headless browser";
+
+/// Sets apart every record of a batch sent with `user_agent`, a crawler's or a headless
+/// browser's: stored, counted as excluded, left out of results. An exposure is counted under
+/// its experiment; an event under the first experiment it names, if any.
+pub fn set_apart_as_bot(accepted: &mut [Accepted], user_agent: &str) {
+    let shown: String = user_agent.chars().take(200).collect();
+    for record in accepted {
+        let experiment = match &record.record {
+            Record::Exposure { experiment, .. } => experiment.clone(),
+            Record::Event { groups, .. } => groups
+                .iter()
+                .next()
+                .map(|(e, _)| e.to_owned())
+                .unwrap_or_default(),
+        };
+        record.exclusion = Some(Exclusion {
+            experiment,
+            reason: BOT,
+            detail: format!("User-Agent {shown:?}"),
+        });
+    }
+}
+
 /// Accepts the records excluded only for claiming, in sticky experiments, the group of the
 /// user's first stored exposure: the group the page keeps them in after the rules changed.
 /// (A version bump re-assigns users on the page; the collector does not know when a version

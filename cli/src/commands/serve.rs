@@ -59,6 +59,10 @@ pub struct Args {
     /// `Authorization: Bearer TOKEN`); also $COHORT_RESULTS_TOKEN.
     #[arg(long, value_name = "TOKEN")]
     results_token: Option<String>,
+    /// Count records sent by crawlers and headless browsers like the others (by default they
+    /// are stored apart as `bot` and left out of results).
+    #[arg(long)]
+    keep_bots: bool,
     /// Let anyone read results on an address other than loopback (without it, such an address
     /// needs --results-token).
     #[arg(long)]
@@ -92,6 +96,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             .or_else(|| std::env::var("COHORT_RESULTS_TOKEN").ok())
             .filter(|t| !t.is_empty()),
         public_results: args.public_results,
+        keep_bots: args.keep_bots,
     })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -71,7 +71,7 @@ export async function collector(options = {}) {
   const child = spawn(
     join(ROOT, "target", "release", "cohort"),
     ["serve", "--listen", "127.0.0.1:0", "--db", join(dir, "e2e.db"), "--dist", options.dist ?? DIST,
-     "--rules", options.rules ?? join(ROOT, "experiments"), "--rate-limit", "1000",
+     "--rules", options.rules ?? join(ROOT, "experiments"), "--rate-limit", "1000", "--read-rate-limit", "1000",
      // Headless Chromium says so in its User-Agent: keep its records unless a test asks.
      ...(options.bots === "set apart" ? [] : ["--keep-bots"]), ...(options.args ?? [])],
     { env: { ...process.env, COHORT_SECRET: "e2e-secret-of-some-length" }, stdio: ["ignore", "pipe", "inherit"] },

@@ -79,7 +79,8 @@ struct Collector {
 
 impl Collector {
     fn start(db: &str) -> Collector {
-        let (child, url) = spawn_collector(db, &["--rate-limit", "100000"], None, Stdio::null());
+        let limits = ["--rate-limit", "100000", "--read-rate-limit", "100000"];
+        let (child, url) = spawn_collector(db, &limits, None, Stdio::null());
         Collector {
             child,
             url,
@@ -241,4 +242,42 @@ fn one_uuid_sent_in_upper_and_in_lower_case_is_stored_once() {
         (Some(0), Some(2)),
         "{again}"
     );
+}
+
+#[test]
+fn one_user_id_past_its_budget_of_records_a_minute_is_refused_and_others_are_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let collector = Collector::start(path(&dir.path().join("budget.db")));
+    let now = now_ms();
+    let (mut stored, mut refused) = (0, Vec::new());
+    for chunk in 0..3u64 {
+        let records: Vec<String> = (0..500u64)
+            .map(|k| {
+                let n = chunk * 500 + k;
+                // Every tenth record is another user's.
+                let user = if k % 10 == 9 { format!("other-{n}") } else { "flood".into() };
+                format!(
+                    r#"{{"event": {{"id": "{n:08x}-0000-4000-8000-00000000000b", "user_id": "{user}",
+                        "name": "cta_click", "time": {now}}}}}"#
+                )
+            })
+            .collect();
+        let body = format!(
+            r#"{{"records": [{}], "sent_at": {now}}}"#,
+            records.join(",")
+        );
+        let (status, answer) = collector.post(body);
+        assert_eq!(status, 200, "{answer}");
+        stored += answer["stored"].as_u64().unwrap();
+        refused.extend(answer["refused"].as_array().unwrap().clone());
+    }
+    // 1,350 of "flood"'s records: 1,200 stored, 150 refused; all 150 of the others stored.
+    assert_eq!(stored, 1_200 + 150);
+    assert_eq!(refused.len(), 150);
+    for refusal in &refused {
+        assert_eq!(
+            refusal["reason"],
+            "user \"flood\" sent more than 1200 records in a minute"
+        );
+    }
 }

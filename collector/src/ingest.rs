@@ -8,7 +8,7 @@
 
 use std::collections::HashSet;
 
-use cohort_protocol::{check_record, place, read_batch, Ack, Catalog, Refusal};
+use cohort_protocol::{check_record, place, read_batch, Ack, Catalog, Record, Refusal};
 
 use crate::store::Accepted;
 use crate::verify::Verifier;
@@ -20,12 +20,15 @@ pub struct Sorted {
     pub dropped: u64,
 }
 
-/// Reads and checks a body received at `received_at` (collector's clock, milliseconds).
+/// Reads and checks a body received at `received_at` (collector's clock, milliseconds). A
+/// record that passes every check is then weighed against its user's budget (`budget`: why
+/// not, if it is spent), and refused if it is over.
 pub fn sort(
     body: &[u8],
     catalog: &Catalog,
     verifier: &Verifier,
     received_at: i64,
+    mut budget: impl FnMut(&Record) -> Result<(), String>,
 ) -> Result<Sorted, String> {
     let incoming = read_batch(body).map_err(|e| e.to_string())?;
     let mut accepted = Vec::with_capacity(incoming.records.len());
@@ -47,7 +50,8 @@ pub fn sort(
                     Err(format!("id {} appears twice in the batch", record.id()))
                 }
             })
-            .and_then(|()| place(record.time(), incoming.sent_at, received_at));
+            .and_then(|()| place(record.time(), incoming.sent_at, received_at))
+            .and_then(|time| budget(&record).map(|()| time));
         match checked {
             Ok(time) => {
                 let exclusion = verifier.check(&record, time);

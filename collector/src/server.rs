@@ -33,7 +33,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use cohort::Rules;
-use cohort_protocol::{Catalog, MAX_BODY_BYTES};
+use cohort_protocol::{Catalog, Record, MAX_BODY_BYTES};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::Deserialize;
 use serde_json::json;
@@ -64,6 +64,8 @@ pub struct Config {
     pub secret_file: Option<PathBuf>,
     /// Batches a client may send per second (bursts of twice as many).
     pub rate_limit: u32,
+    /// Reads of results and listings a client may make per second (bursts of twice as many).
+    pub read_rate_limit: u32,
     /// Whether answers carry `Strict-Transport-Security` (the site is served over TLS).
     pub hsts: bool,
     /// Connections at once, and the timeouts of every phase of a request.
@@ -87,6 +89,8 @@ struct AppState {
     results_token: Option<[u8; 32]>,
     /// Reads of results and listings a client may make per second.
     readers: DefaultKeyedRateLimiter<IpAddr>,
+    /// Records a user ID may send per minute.
+    user_budget: DefaultKeyedRateLimiter<String>,
     /// The User-Agents of crawlers and headless browsers (none: bots are kept).
     bots: Option<isbot::Bots>,
     catalog: Catalog,
@@ -133,6 +137,9 @@ pub fn serve(config: Config) -> Result<(), String> {
     let catalog = catalog(&config.rules);
     let rate = NonZeroU32::new(config.rate_limit.max(1)).expect("at least 1");
     let burst = NonZeroU32::new(config.rate_limit.max(1).saturating_mul(2)).expect("at least 2");
+    let reads = NonZeroU32::new(config.read_rate_limit.max(1)).expect("at least 1");
+    let read_burst =
+        NonZeroU32::new(config.read_rate_limit.max(1).saturating_mul(2)).expect("at least 2");
     let mut api = Router::new()
         .route(
             "/api/events",
@@ -169,10 +176,11 @@ pub fn serve(config: Config) -> Result<(), String> {
             writers: config.allow_origins.clone(),
             results_token: config.results_token.as_deref().map(digest),
             bots: (!config.keep_bots).then(isbot::Bots::default),
-            readers: RateLimiter::keyed(
-                Quota::per_second(NonZeroU32::new(RESULTS_PER_SECOND).expect("positive"))
-                    .allow_burst(NonZeroU32::new(2 * RESULTS_PER_SECOND).expect("positive")),
+            user_budget: RateLimiter::keyed(
+                Quota::per_minute(NonZeroU32::new(USER_RECORDS_PER_MINUTE).expect("positive"))
+                    .allow_burst(NonZeroU32::new(USER_RECORDS_PER_MINUTE).expect("positive")),
             ),
+            readers: RateLimiter::keyed(Quota::per_second(reads).allow_burst(read_burst)),
             catalog,
             verifier: Verifier::new(config.rules),
             secret,
@@ -274,7 +282,17 @@ async fn post_events(
         return response;
     }
     let received_at = now_ms();
-    let mut sorted = match ingest::sort(&body, &state.catalog, &state.verifier, received_at) {
+    let budget = |record: &Record| {
+        let user = record.user_id().to_owned();
+        match state.user_budget.check_key(&user) {
+            Ok(()) => Ok(()),
+            Err(_) => Err(format!(
+                "user {user:?} sent more than {USER_RECORDS_PER_MINUTE} records in a minute"
+            )),
+        }
+    };
+    let sorted = ingest::sort(&body, &state.catalog, &state.verifier, received_at, budget);
+    let mut sorted = match sorted {
         Ok(sorted) => sorted,
         Err(reason) => return error(StatusCode::BAD_REQUEST, reason),
     };
@@ -320,10 +338,11 @@ async fn forget_idle_clients(state: Shared) {
         tokio::time::sleep(HOUSEKEEPING).await;
         prune(&state.limiter);
         prune(&state.readers);
+        prune(&state.user_budget);
     }
 }
 
-fn prune(limiter: &DefaultKeyedRateLimiter<IpAddr>) {
+fn prune<K: std::hash::Hash + Eq + Clone>(limiter: &DefaultKeyedRateLimiter<K>) {
     limiter.retain_recent();
     limiter.shrink_to_fit();
 }
@@ -406,8 +425,9 @@ async fn whoami(
     response
 }
 
-/// Reads of results and listings a client may make per second (bursts of twice as many).
-const RESULTS_PER_SECOND: u32 = 10;
+/// Records one user ID may send in a minute: a person's page logs a handful; a script posing
+/// as one user to skew results is refused past this, record by record, with the reason.
+const USER_RECORDS_PER_MINUTE: u32 = 1_200;
 
 fn digest(token: &str) -> [u8; 32] {
     use sha2::{Digest, Sha256};

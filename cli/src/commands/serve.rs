@@ -42,6 +42,9 @@ pub struct Args {
     /// Batches a client may send per second (bursts of twice as many).
     #[arg(long, default_value_t = 20)]
     rate_limit: u32,
+    /// Reads of results and listings a client may make per second (bursts of twice as many).
+    #[arg(long, default_value_t = 10)]
+    read_rate_limit: u32,
     /// Send Strict-Transport-Security: the site is served over HTTPS (by a proxy in front).
     #[arg(long)]
     hsts: bool,
@@ -89,6 +92,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         trusted_proxies: args.trusted_proxies,
         secret_file: args.secret_file,
         rate_limit: args.rate_limit,
+        read_rate_limit: args.read_rate_limit,
         hsts: args.hsts,
         limits,
         results_token: args

@@ -76,30 +76,49 @@ impl ThrowawayPostgres {
             port,
             as_postgres,
         };
-        let data = cluster.data();
-        run(cluster.command("initdb").arg("-D").arg(&data).args([
-            "-U",
-            "cohort",
-            "-A",
-            "trust",
-            "-E",
-            "UTF8",
-            "--locale=C",
-            "--no-sync",
-        ]))?;
-        let options = format!(
-            "-p {port} -c listen_addresses=127.0.0.1 -k {} -c max_connections=200 \
-             -c shared_buffers=128MB",
-            cluster.dir.path().display()
-        );
         run(cluster
+            .command("initdb")
+            .arg("-D")
+            .arg(cluster.data())
+            .args([
+                "-U",
+                "cohort",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+            ]))?;
+        cluster.resume()?;
+        Ok(cluster)
+    }
+
+    /// Stops the server (a fast shutdown: connections are cut), keeping its data, as a
+    /// database that goes away does.
+    pub fn stop(&self) -> Result<(), String> {
+        run(self
             .command("pg_ctl")
             .arg("-D")
-            .arg(&data)
+            .arg(self.data())
+            .args(["-m", "fast", "-w", "-t", "60", "stop"]))
+    }
+
+    /// Starts the server again on the same port and data.
+    pub fn resume(&self) -> Result<(), String> {
+        let options = format!(
+            "-p {} -c listen_addresses=127.0.0.1 -k {} -c max_connections=200 \
+             -c shared_buffers=128MB",
+            self.port,
+            self.dir.path().display()
+        );
+        run(self
+            .command("pg_ctl")
+            .arg("-D")
+            .arg(self.data())
             .args(["-o", &options, "-l"])
-            .arg(cluster.dir.path().join("server.log"))
-            .args(["-w", "-t", "60", "start"]))?;
-        Ok(cluster)
+            .arg(self.dir.path().join("server.log"))
+            .args(["-w", "-t", "60", "start"]))
     }
 
     fn data(&self) -> PathBuf {

@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -17,7 +17,7 @@ use cohort_collector::throwaway::ThrowawayPostgres;
 use reqwest::blocking::Client;
 use serde_json::{json, Value};
 
-use common::{repo, spawn_collector};
+use common::{listening_url, repo, spawn_collector};
 
 fn now_ms() -> i64 {
     SystemTime::now()
@@ -231,15 +231,7 @@ fn spawn_with_file_limit(db: &Path, kib: u64) -> (Child, String) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("cohort: listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
+    let url = listening_url(&mut child);
     (child, url)
 }
 

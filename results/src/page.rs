@@ -15,7 +15,6 @@ use cohort_leptos::bundled_rules;
 use cohort_protocol::ExperimentSummary;
 use cohort_stats::Engine;
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 
 use crate::address;
 use crate::loaded::{self, Loaded, Shown};
@@ -142,14 +141,10 @@ fn ListingFacts(page: LocalResource<Loaded>, shown_name: Signal<Option<String>>)
 #[component]
 fn TokenForm(page: LocalResource<Loaded>, token: RwSignal<Option<String>>) -> impl IntoView {
     let locked = move || page.read().as_ref().is_some_and(|l| l.listing.locked);
+    let input: NodeRef<leptos::html::Input> = NodeRef::new();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Some(input) = ev
-            .target()
-            .and_then(|form| form.dyn_into::<web_sys::Element>().ok())
-            .and_then(|form| form.query_selector("input").ok().flatten())
-            .and_then(|input| input.dyn_into::<web_sys::HtmlInputElement>().ok())
-        else {
+        let Some(input) = input.get() else {
             return;
         };
         let given = input.value().trim().to_owned();
@@ -162,7 +157,13 @@ fn TokenForm(page: LocalResource<Loaded>, token: RwSignal<Option<String>>) -> im
         <Show when=locked>
             <form class="token" data-testid="token-form" on:submit=submit>
                 <label for="results-token">"The collector's results token"</label>
-                <input id="results-token" type="password" autocomplete="off" data-testid="token" />
+                <input
+                    id="results-token"
+                    type="password"
+                    autocomplete="off"
+                    data-testid="token"
+                    node_ref=input
+                />
                 <button type="submit">"Show results"</button>
                 <p class="hint">"Kept for this tab only."</p>
             </form>

@@ -47,16 +47,20 @@ pub fn spawn_collector_with_rules(
         None => command.env_remove("COHORT_SECRET"),
     };
     let mut child = command.spawn().expect("cohort serve starts");
+    let url = listening_url(&mut child);
+    (child, url)
+}
+
+/// The base URL a starting `cohort serve` says it listens on (its first line on stdout).
+pub fn listening_url(child: &mut Child) -> String {
     let mut line = String::new();
     BufReader::new(child.stdout.as_mut().unwrap())
         .read_line(&mut line)
         .unwrap();
-    let url = line
-        .trim()
+    line.trim()
         .strip_prefix("cohort: listening on ")
         .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
-    (child, url)
+        .to_owned()
 }
 
 /// The group the repository's rules give `user` in the course's experiment.

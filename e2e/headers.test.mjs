@@ -57,7 +57,7 @@ for (const [name, options, pages] of [
         assert.match(headers["content-security-policy"], /frame-ancestors 'none'/);
         assert.equal(headers["content-type"], "text/html; charset=utf-8", path);
         assert.equal(headers["x-content-type-options"], "nosniff", path);
-        assert.equal(headers["referrer-policy"], "no-referrer", path);
+        assert.equal(headers["referrer-policy"], "same-origin", path);
         assert.deepEqual(violations, [], `${path}: ${violations.join("; ")}`);
         assert.deepEqual(csp, [], path);
       }

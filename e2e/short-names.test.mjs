@@ -43,6 +43,7 @@ const MAP = parseMap(`{
 "exports": [
   ["memory", "b"],
   ["__wbindgen_malloc", "$b"],
+  ["__wbindgen_malloc_more", "e"],
   ["__wbindgen_start", "c"],
   ["main", "d"]
  ]
@@ -54,8 +55,8 @@ test("imports, exports and the module are renamed wherever the glue names them, 
   assert.match(js, /^\s+a: function\(\) \{\n\s+const ret = Date\.now/m);
   assert.match(js, /^\s+"a": import0,$/m);
   assert.match(js, /wasm\.\$b\(arg\.length, 1\)/);
-  // A longer name that begins with an export's is not that export.
-  assert.match(js, /wasm\.__wbindgen_malloc_more/);
+  // A longer name that begins with an export's is that other export.
+  assert.match(js, /wasm\.e \?\? ptr/);
   assert.match(js, /wasm\.c\(\);/);
   assert.match(js, /wasm\.b\.buffer/);
   assert.doesNotMatch(js, /_42702744b2284b6f|_2c95c9de01293173|"\.\/page_bg\.js"/);
@@ -67,9 +68,39 @@ test("imports, exports and the module are renamed wherever the glue names them, 
       ("__wbg_now_2c95c9de01293173".length - 1) -
       ("./page_bg.js".length - 1) -
       ("__wbindgen_malloc".length - 2) -
+      ("__wbindgen_malloc_more".length - 1) -
       ("__wbindgen_start".length - 1) -
       ("memory".length - 1),
   );
+});
+
+test("a new name that is another export's old name is not renamed twice", () => {
+  const glue = `function __wbg_get_imports() {
+    const import0 = {
+        __wbg_now_2c95c9de01293173: function() {
+            return Date.now();
+        },
+    };
+    return {
+        "./page_bg.js": import0,
+    };
+}
+function f() {
+    return wasm.memory.buffer + wasm.a();
+}
+`;
+  const map = {
+    imports: [["./page_bg.js", "__wbg_now_2c95c9de01293173", "q"]],
+    exports: [["memory", "a"], ["a", "x"]],
+  };
+  const js = renameInGlue(glue, map, "a");
+  assert.match(js, /return wasm\.a\.buffer \+ wasm\.x\(\);/);
+  assert.match(js, /^\s+q: function\(\) \{/m);
+});
+
+test("a glue reading an export the Wasm does not have is refused by name", () => {
+  const map = { ...MAP, exports: MAP.exports.filter(([name]) => name !== "__wbindgen_malloc_more") };
+  assert.throws(() => renameInGlue(GLUE, map, "a"), /reads an export "__wbindgen_malloc_more" the Wasm does not have/);
 });
 
 test("a glue without one of the Wasm's imports, or with two modules, is refused by name", () => {

@@ -1058,7 +1058,7 @@ fn every_answer_has_the_security_headers_and_pages_a_policy_allowing_their_own_i
             );
             assert_eq!(
                 header(&answer, "referrer-policy").as_deref(),
-                Some("no-referrer"),
+                Some("same-origin"),
                 "{path}"
             );
             assert_eq!(

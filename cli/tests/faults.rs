@@ -105,22 +105,30 @@ fn each_once(acked: &[String], db: &str) {
     );
 }
 
+/// Reads `child`'s stderr as it comes (a pipe nobody reads fills, and then the collector's
+/// logging blocks it), for [`stop`].
+fn drain_stderr(child: &mut Child) -> std::thread::JoinHandle<String> {
+    let mut pipe = child.stderr.take().expect("stderr is piped");
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = pipe.read_to_string(&mut text);
+        text
+    })
+}
+
 /// Stops `child` and returns what it wrote to stderr.
-fn stop(mut child: Child) -> String {
+fn stop(mut child: Child, stderr: std::thread::JoinHandle<String>) -> String {
     let _ = child.kill();
-    let mut stderr = String::new();
-    if let Some(mut pipe) = child.stderr.take() {
-        let _ = pipe.read_to_string(&mut stderr);
-    }
     let _ = child.wait();
-    stderr
+    stderr.join().unwrap_or_default()
 }
 
 #[test]
 fn postgres_stopped_and_started_again_under_load_loses_nothing_acknowledged() {
     let cluster = ThrowawayPostgres::start().unwrap_or_else(|e| panic!("{e}"));
     let db = cluster.database("faults").unwrap();
-    let (child, url) = spawn_collector(&db, &["--rate-limit", "100000"], None, Stdio::piped());
+    let (mut child, url) = spawn_collector(&db, &["--rate-limit", "100000"], None, Stdio::piped());
+    let stderr = drain_stderr(&mut child);
     let acked = Arc::new(Mutex::new(Vec::new()));
     let unavailable = Arc::new(AtomicU64::new(0));
     let done = Arc::new(AtomicBool::new(false));
@@ -171,7 +179,7 @@ fn postgres_stopped_and_started_again_under_load_loses_nothing_acknowledged() {
     for client in clients {
         client.join().unwrap();
     }
-    let stderr = stop(child);
+    let stderr = stop(child, stderr);
     assert!(refused_while_down > 0, "503 while the database is down");
     assert!(
         acked_len() > stored_while_down,
@@ -185,7 +193,8 @@ fn postgres_stopped_and_started_again_under_load_loses_nothing_acknowledged() {
 fn a_sqlite_lock_held_past_the_busy_timeout_gives_503_and_the_batch_is_stored_once_after() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("lock.db");
-    let (child, url) = spawn_collector(&db, &[], None, Stdio::piped());
+    let (mut child, url) = spawn_collector(&db, &[], None, Stdio::piped());
+    let stderr = drain_stderr(&mut child);
     let http = Client::new();
     let next = AtomicU64::new(1);
     let (mut acked, first) = batch(&next, 5, 0);
@@ -205,7 +214,7 @@ fn a_sqlite_lock_held_past_the_busy_timeout_gives_503_and_the_batch_is_stored_on
         "sent again once the lock is gone"
     );
     acked.extend(ids);
-    let stderr = stop(child);
+    let stderr = stop(child, stderr);
     assert!(
         stderr.contains("could not be stored"),
         "the log says why: {stderr}"
@@ -239,7 +248,8 @@ fn spawn_with_file_limit(db: &Path, kib: u64) -> (Child, String) {
 fn a_full_disk_gives_503_and_loses_nothing_acknowledged() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("full.db");
-    let (child, url) = spawn_with_file_limit(&db, 2048);
+    let (mut child, url) = spawn_with_file_limit(&db, 2048);
+    let stderr = drain_stderr(&mut child);
     let http = Client::new();
     let next = AtomicU64::new(1);
     let mut acked = Vec::new();
@@ -257,7 +267,7 @@ fn a_full_disk_gives_503_and_loses_nothing_acknowledged() {
             other => panic!("answered {other:?}"),
         }
     }
-    let stderr = stop(child);
+    let stderr = stop(child, stderr);
     assert_eq!(
         full,
         3,

@@ -179,7 +179,7 @@ fn a_body_that_stalls_is_answered_408_after_the_request_timeout() {
 fn a_connection_past_the_maximum_gets_503_at_once_and_the_others_are_served() {
     let collector = Collector::start(&["--max-connections", "3", "--header-timeout", "30"]);
     // Three connections that say nothing hold every place.
-    let held: Vec<TcpStream> = (0..3).map(|_| collector.connect()).collect();
+    let mut held: Vec<TcpStream> = (0..3).map(|_| collector.connect()).collect();
     std::thread::sleep(Duration::from_millis(300));
     let mut extra = collector.connect();
     let (answer, closed) = until_closed(&mut extra, Duration::from_secs(10));
@@ -190,7 +190,7 @@ fn a_connection_past_the_maximum_gets_503_at_once_and_the_others_are_served() {
     assert!(answer.contains("too many connections"), "{answer}");
     assert!(closed.is_some(), "and closed, not left hanging");
     // One of the three speaks and is served; once it leaves, a new connection is served too.
-    let mut first = held.into_iter().next().unwrap();
+    let mut first = held.remove(0);
     write!(
         first,
         "GET /api/experiments HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n"
@@ -200,6 +200,7 @@ fn a_connection_past_the_maximum_gets_503_at_once_and_the_others_are_served() {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(collector.get_status("/api/experiments"), "HTTP/1.1 200 OK");
+    assert_eq!(held.len(), 2, "the two others still hold their places");
 }
 
 #[test]
@@ -222,7 +223,7 @@ fn a_stop_with_a_half_sent_request_open_exits_by_the_shutdown_deadline() {
 
 #[test]
 fn a_timeout_that_is_not_a_positive_number_of_seconds_is_refused_at_start() {
-    for bad in ["0", "-1", "nan", "inf"] {
+    for bad in ["0", "-1", "nan", "inf", "1e19", "86401"] {
         let output = Command::new(env!("CARGO_BIN_EXE_cohort"))
             .args([
                 "serve",

@@ -1,17 +1,20 @@
 //! The security headers every answer carries (OWASP's secure headers), and the site's
 //! Content-Security-Policy.
 //!
-//! Every answer: `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer` (a page's
-//! address may carry `?force`), `X-Frame-Options: DENY`, and with `--hsts`
+//! Every answer: `X-Content-Type-Options: nosniff`, `Referrer-Policy: same-origin` (a page's
+//! address may carry `?force`: other sites never see it, and the site's own requests keep
+//! their `Origin`, which the collector checks), `X-Frame-Options: DENY`, and with `--hsts`
 //! `Strict-Transport-Security`. HTML pages also get a strict policy: scripts from the site
 //! itself and, by their SHA-256, the inline loaders Trunk writes into the site's pages (read
-//! once at start), WebAssembly compiled from the site's own files (`'wasm-unsafe-eval'`),
+//! again whenever a page of the site changes, so a new build needs no restart), WebAssembly
+//! compiled from the site's own files (`'wasm-unsafe-eval'`),
 //! requests to the site's own origin only, no plugins, no framing, no `<base>` elsewhere; and
 //! `text/html` says its charset. Style attributes stay allowed: the pages set colours through
 //! them, and styles run no code.
 
-use std::path::Path;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue};
@@ -20,10 +23,12 @@ use axum::response::Response;
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
-/// The headers a collector adds, made once at start.
-#[derive(Debug, Clone)]
+/// The headers a collector adds.
+#[derive(Debug)]
 pub struct SecurityHeaders {
-    policy: HeaderValue,
+    dist: Option<PathBuf>,
+    /// The policy, and the pages it was made from.
+    policy: Mutex<(Pages, HeaderValue)>,
     hsts: bool,
 }
 
@@ -34,28 +39,63 @@ impl SecurityHeaders {
     /// into the policy), with `Strict-Transport-Security` when `hsts` (the site is served
     /// over TLS, by a proxy in front).
     pub fn new(dist: Option<&Path>, hsts: bool) -> Result<SecurityHeaders, String> {
-        let mut hashes = Vec::new();
-        if let Some(dist) = dist {
-            for page in
-                html_files(dist).map_err(|e| format!("cannot read {}: {e}", dist.display()))?
-            {
-                let html = std::fs::read_to_string(&page)
-                    .map_err(|e| format!("cannot read {}: {e}", page.display()))?;
-                for hash in inline_script_hashes(&html) {
-                    if !hashes.contains(&hash) {
-                        hashes.push(hash);
-                    }
+        let pages = match dist {
+            Some(dist) => {
+                pages(dist).map_err(|e| format!("cannot read {}: {e}", dist.display()))?
+            }
+            None => Vec::new(),
+        };
+        let made = policy_of(&pages)?;
+        Ok(SecurityHeaders {
+            dist: dist.map(Path::to_owned),
+            policy: Mutex::new((pages, made)),
+            hsts,
+        })
+    }
+
+    /// The Content-Security-Policy of the site's pages as they are now: made again when a
+    /// page was added, removed or rewritten (a new build); the one before if the site cannot
+    /// be read.
+    pub fn policy(&self) -> HeaderValue {
+        let mut kept = self.policy.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(now) = self.dist.as_deref().and_then(|d| pages(d).ok()) {
+            if now != kept.0 {
+                if let Ok(made) = policy_of(&now) {
+                    *kept = (now, made);
                 }
             }
         }
-        let policy = HeaderValue::from_str(&policy(&hashes)).map_err(|e| e.to_string())?;
-        Ok(SecurityHeaders { policy, hsts })
+        kept.1.clone()
     }
+}
 
-    /// The Content-Security-Policy of the site's pages.
-    pub fn policy(&self) -> &str {
-        self.policy.to_str().unwrap_or_default()
+/// The site's pages and when each was last written.
+type Pages = Vec<(PathBuf, Option<SystemTime>)>;
+
+/// The site's pages now.
+fn pages(dist: &Path) -> std::io::Result<Pages> {
+    Ok(html_files(dist)?
+        .into_iter()
+        .map(|page| {
+            let written = std::fs::metadata(&page).and_then(|m| m.modified()).ok();
+            (page, written)
+        })
+        .collect())
+}
+
+/// The policy allowing the inline scripts of `pages`.
+fn policy_of(pages: &Pages) -> Result<HeaderValue, String> {
+    let mut hashes = Vec::new();
+    for (page, _) in pages {
+        let html = std::fs::read_to_string(page)
+            .map_err(|e| format!("cannot read {}: {e}", page.display()))?;
+        for hash in inline_script_hashes(&html) {
+            if !hashes.contains(&hash) {
+                hashes.push(hash);
+            }
+        }
     }
+    HeaderValue::from_str(&policy(&hashes)).map_err(|e| e.to_string())
 }
 
 /// The policy allowing the inline scripts of `hashes` (`'sha256-...'`).
@@ -98,7 +138,7 @@ pub fn inline_script_hashes(html: &str) -> Vec<String> {
 }
 
 /// The `.html` files under `dir`, in any folder.
-fn html_files(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+fn html_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut found = Vec::new();
     let mut folders = vec![dir.to_path_buf()];
     while let Some(folder) = folders.pop() {
@@ -134,7 +174,7 @@ pub async fn apply(
     );
     out.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     out.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     if headers.hsts {
@@ -144,7 +184,7 @@ pub async fn apply(
         );
     }
     if html {
-        out.insert(header::CONTENT_SECURITY_POLICY, headers.policy.clone());
+        out.insert(header::CONTENT_SECURITY_POLICY, headers.policy());
         if out
             .get(header::CONTENT_TYPE)
             .is_some_and(|t| t == "text/html")
@@ -184,6 +224,33 @@ import init from '/x.js';
             hashes[1],
             "'sha256-a4ayc/80/OGda4BO/1o/V0etpOqiLx1JwB5S3beHW0s='"
         );
+    }
+
+    #[test]
+    fn a_rebuilt_page_gets_a_policy_with_its_new_loaders_hash_without_a_restart() {
+        let dist = tempfile::tempdir().unwrap();
+        let page = dist.path().join("index.html");
+        let write = |script: &str, seconds: u64| {
+            std::fs::write(&page, format!("<script type=\"module\">{script}</script>")).unwrap();
+            let file = std::fs::File::options().write(true).open(&page).unwrap();
+            let at = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(seconds);
+            file.set_modified(at).unwrap();
+        };
+        write("import '/app-1.js';", 1_000);
+        let headers = SecurityHeaders::new(Some(dist.path()), false).unwrap();
+        let first = inline_script_hashes("<script>import '/app-1.js';</script>").remove(0);
+        assert!(headers.policy().to_str().unwrap().contains(&first));
+        write("import '/app-2.js';", 2_000);
+        let second = inline_script_hashes("<script>import '/app-2.js';</script>").remove(0);
+        let now = headers.policy();
+        assert!(
+            now.to_str().unwrap().contains(&second),
+            "the new build's loader"
+        );
+        assert!(!now.to_str().unwrap().contains(&first), "not the old one's");
+        // A site that cannot be read keeps the policy it had.
+        drop(dist);
+        assert_eq!(headers.policy(), now);
     }
 
     #[test]

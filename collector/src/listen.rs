@@ -39,8 +39,8 @@ pub struct Limits {
 }
 
 impl Default for Limits {
-    /// 1,024 connections (a process's usual soft limit on open files is 1,024 too: keep the
-    /// two apart when raising this), 10 s for headers, 30 s for a batch, 10 s to stop.
+    /// 1,024 connections (lowered at start to what the limit on open files allows, see
+    /// [`connections_that_fit`]), 10 s for headers, 30 s for a batch, 10 s to stop.
     fn default() -> Limits {
         Limits {
             max_connections: 1024,
@@ -55,6 +55,32 @@ impl Default for Limits {
 const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n\
 retry-after: 1\r\nconnection: close\r\ncontent-length: 52\r\n\r\n\
 {\"error\": \"too many connections: try again shortly\"}";
+
+/// Raises this process's soft limit on open files to its hard limit, and returns how many
+/// connections fit under it with room for the store's files and the listener (none if the
+/// limit cannot be read). Connections past the limit would fail to be accepted at all, so
+/// they could not even be told 503.
+pub fn connections_that_fit() -> Option<usize> {
+    use rustix::process::{getrlimit, setrlimit, Resource};
+    let mut files = getrlimit(Resource::Nofile);
+    let below = match (files.current, files.maximum) {
+        (Some(soft), Some(hard)) => soft < hard,
+        (Some(_), None) => true,
+        (None, _) => false,
+    };
+    if below {
+        files.current = files.maximum;
+        let _ = setrlimit(Resource::Nofile, files);
+        files = getrlimit(Resource::Nofile);
+    }
+    let open = files.current?;
+    Some((open as usize).saturating_sub(RESERVED_FILES))
+}
+
+/// Files kept for other than connections: the store's (SQLite's database, WAL and shared
+/// memory on three connections, or PostgreSQL's pool), the listener, standard streams, and the
+/// sockets being turned away.
+const RESERVED_FILES: usize = 128;
 
 /// Serves `app` on `listener` within `limits` until `stop` resolves, then shuts down
 /// gracefully: the listener closes at once, requests under way get until the deadline.

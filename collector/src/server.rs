@@ -134,6 +134,17 @@ pub fn serve(config: Config) -> Result<(), String> {
         ));
     }
     let security = Arc::new(SecurityHeaders::new(config.dist.as_deref(), config.hsts)?);
+    let mut config = config;
+    if let Some(fit) = listen::connections_that_fit() {
+        if config.limits.max_connections > fit {
+            eprintln!(
+                "cohort: warning: {} connections do not fit under this process's limit on open \
+                 files; serving at most {fit} (raise the limit with ulimit -n)",
+                config.limits.max_connections
+            );
+            config.limits.max_connections = fit.max(1);
+        }
+    }
     let catalog = catalog(&config.rules);
     let rate = NonZeroU32::new(config.rate_limit.max(1)).expect("at least 1");
     let burst = NonZeroU32::new(config.rate_limit.max(1).saturating_mul(2)).expect("at least 2");
@@ -163,11 +174,12 @@ pub fn serve(config: Config) -> Result<(), String> {
             CorsLayer::new()
                 .allow_origin(AllowOrigin::list(origins))
                 .allow_methods([Method::GET, Method::POST])
-                .allow_headers([header::CONTENT_TYPE]),
+                .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION]),
         );
     }
     let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("cannot start: {e}"))?;
-    runtime.block_on(async move {
+    let deadline = config.limits.shutdown_deadline;
+    let served = runtime.block_on(async move {
         let stop = shutdown_signal()?;
         let store = Store::open(&config.db).await.map_err(|e| e.to_string())?;
         let secret = secret::load(config.secret_file.as_deref(), &store).await?;
@@ -221,7 +233,11 @@ pub fn serve(config: Config) -> Result<(), String> {
             );
         }
         Ok::<(), String>(())
-    })?;
+    });
+    // Work still running on the blocking threads (a results query, an insert waiting on a
+    // lock) gets what is left of the deadline, not forever.
+    runtime.shutdown_timeout(deadline);
+    served?;
     eprintln!("cohort: stopped; every acknowledged batch is on disk");
     Ok(())
 }
@@ -389,13 +405,21 @@ async fn health(State(state): State<Shared>) -> Response {
 
 /// Whether a browser page may send events here. A browser names the page's origin on every
 /// POST, `fetch` or beacon, and a `text/plain` one is sent without asking first (no CORS
-/// preflight), so CORS alone would let any site write events: a page of the collector's own
-/// origin (the `Origin`'s host and port are the request's `Host`) or of an `--allow-origin` may;
-/// a request without `Origin` is not a browser page's, and is judged by its records alone.
+/// preflight), so CORS alone would let any site write events. A page of the collector's own
+/// origin may (the browser says `Sec-Fetch-Site: same-origin`, which no page can forge, or the
+/// `Origin`'s host and port are the request's `Host`), and so may a page of an
+/// `--allow-origin`; a request without `Origin` is not a browser page's, and is judged by its
+/// records alone.
 fn origin_may_write(headers: &HeaderMap, allowed: &[String]) -> Result<(), String> {
     let Some(origin) = headers.get(header::ORIGIN) else {
         return Ok(());
     };
+    let same_site = headers
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes() == b"same-origin");
+    if same_site {
+        return Ok(());
+    }
     let origin = origin.to_str().unwrap_or_default();
     if allowed.iter().any(|a| a == origin) {
         return Ok(());
@@ -437,11 +461,22 @@ fn digest(token: &str) -> [u8; 32] {
 /// Why a read of results may not go on, as the answer to give: without the token when one is
 /// set, or past the client's rate. `None`: it may.
 fn refuse_read(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> Option<Response> {
+    // The rate first: a guess at the token costs a read like any other.
+    let ip = client_ip::client_ip(peer, headers, &state.trusted);
+    if state.readers.check_key(&ip).is_err() {
+        let mut response = error(StatusCode::TOO_MANY_REQUESTS, "too many reads: slow down");
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return Some(response);
+    }
     if let Some(expected) = &state.results_token {
         let given = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim());
         if given.map(digest).as_ref() != Some(expected) {
             let why = if given.is_some() {
                 "the results token is not this collector's"
@@ -455,14 +490,6 @@ fn refuse_read(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> Optio
             );
             return Some(response);
         }
-    }
-    let ip = client_ip::client_ip(peer, headers, &state.trusted);
-    if state.readers.check_key(&ip).is_err() {
-        let mut response = error(StatusCode::TOO_MANY_REQUESTS, "too many reads: slow down");
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        return Some(response);
     }
     None
 }
@@ -595,6 +622,28 @@ mod tests {
             !may(&[("origin", "https://cohort.example")]),
             "no Host to compare with"
         );
+        // The browser's own word that the page is of this origin: a beacon from a page whose
+        // referrer policy makes its Origin "null", or a proxy that rewrote Host.
+        let proxied = [
+            ("host", "10.0.0.5:3000"),
+            ("origin", "https://cohort.example"),
+        ];
+        assert!(!may(&proxied));
+        assert!(may(&[
+            proxied[0],
+            proxied[1],
+            ("sec-fetch-site", "same-origin")
+        ]));
+        assert!(may(&[
+            ("host", "a"),
+            ("origin", "null"),
+            ("sec-fetch-site", "same-origin")
+        ]));
+        assert!(!may(&[
+            ("host", "a"),
+            ("origin", "null"),
+            ("sec-fetch-site", "cross-site")
+        ]));
         let why = origin_may_write(
             &headers(&[("host", "a"), ("origin", "https://evil.example")]),
             &allowed,

@@ -163,6 +163,8 @@ impl Serialize for Groups {
 
 impl<'de> Deserialize<'de> for Groups {
     /// A JSON object of strings; an experiment named twice is an error, not a silent choice.
+    /// (The collector reads records through serde_json's `Value`, whose objects keep the last
+    /// of a repeated key: over HTTP the last group named counts.)
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Groups, D::Error> {
         struct GroupsVisitor;
         impl<'de> Visitor<'de> for GroupsVisitor {

@@ -30,8 +30,6 @@ const FEATURES = [
   "--enable-multivalue",
 ];
 
-const IDENT = "[A-Za-z0-9_$]";
-
 function escape(text) {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
@@ -47,28 +45,31 @@ export function renameInGlue(glue, map, module) {
   const modules = new Set(map.imports.map(([m]) => m));
   if (modules.size !== 1)
     throw new Error(`short-names: the glue imports from ${modules.size} modules; one was expected`);
-  for (const [, base, short] of map.imports) {
-    // A key of the import object: `    NAME: function(` (one per import).
-    const key = new RegExp(`(^\\s+)${escape(base)}(:\\s*function\\b)`, "m");
-    if (!key.test(js)) throw new Error(`short-names: the glue has no import "${base}"`);
-    js = js.replace(key, (_, indent, rest) => `${indent}${short}${rest}`);
+  // One pass each, looking every name up in the map: a new name may be another's old one.
+  const imports = new Map(map.imports.map(([, base, short]) => [base, short]));
+  const renamed = new Set();
+  js = js.replace(/^(\s+)([A-Za-z0-9_$]+)(:\s*function\b)/gm, (line, indent, name, rest) => {
+    if (!imports.has(name) || renamed.has(name)) return line;
+    renamed.add(name);
+    return `${indent}${imports.get(name)}${rest}`;
+  });
+  for (const [base] of imports) {
+    if (!renamed.has(base)) throw new Error(`short-names: the glue has no import "${base}"`);
   }
-  for (const [name, short] of map.exports) {
-    // Exports the glue never calls (Rust's own, or unused classes') have nothing to rename.
-    js = js.replace(new RegExp(`(?<=\\bwasm\\.)${escape(name)}(?!${IDENT})`, "g"), () => short);
-  }
+  const exports = new Map(map.exports);
+  const before = js;
+  js = js.replace(/\bwasm\.([A-Za-z0-9_$]+)/g, (read, name) => (exports.has(name) ? `wasm.${exports.get(name)}` : read));
   const [old] = modules;
   const key = new RegExp(`(^\\s+)"${escape(old)}"(:)`, "m");
   if (!key.test(js)) throw new Error(`short-names: the glue has no module "${old}"`);
   js = js.replace(key, (_, indent, colon) => `${indent}${JSON.stringify(module)}${colon}`);
-  // Nothing may be left under its old name.
-  for (const [, base] of map.imports) {
-    if (new RegExp(`(^\\s+)${escape(base)}:`, "m").test(js))
-      throw new Error(`short-names: the import "${base}" is defined twice in the glue`);
+  // Every export the glue reads is now one of the Wasm's new names.
+  const shorts = new Set(exports.values());
+  for (const [, name] of before.matchAll(/\bwasm\.([A-Za-z0-9_$]+)/g)) {
+    if (!exports.has(name)) throw new Error(`short-names: the glue reads an export "${name}" the Wasm does not have`);
   }
-  for (const [name] of map.exports) {
-    if (new RegExp(`\\bwasm\\.${escape(name)}(?!${IDENT})`).test(js))
-      throw new Error(`short-names: the export "${name}" is still read by its old name`);
+  for (const [, name] of js.matchAll(/\bwasm\.([A-Za-z0-9_$]+)/g)) {
+    if (!shorts.has(name)) throw new Error(`short-names: the export "${name}" is still read by its old name`);
   }
   return js;
 }

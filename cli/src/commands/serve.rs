@@ -77,7 +77,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<ExitCode> {
     let limits = Limits {
-        max_connections: args.max_connections.max(1),
+        max_connections: args.max_connections.clamp(1, 1_000_000),
         header_timeout: seconds("--header-timeout", args.header_timeout)?,
         request_timeout: seconds("--request-timeout", args.request_timeout)?,
         shutdown_deadline: seconds("--shutdown-deadline", args.shutdown_deadline)?,
@@ -107,8 +107,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
 
 /// A duration given in seconds: positive and finite (a fraction is fine).
 fn seconds(option: &str, value: f64) -> Result<Duration> {
+    const A_DAY: f64 = 86_400.0;
     Duration::try_from_secs_f64(value)
         .ok()
-        .filter(|d| !d.is_zero())
-        .ok_or_else(|| format!("{option} must be a positive number of seconds, not {value}").into())
+        .filter(|d| !d.is_zero() && value <= A_DAY)
+        .ok_or_else(|| {
+            format!("{option} must be a positive number of seconds, at most a day, not {value}")
+                .into()
+        })
 }

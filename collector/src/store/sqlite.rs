@@ -119,9 +119,10 @@ impl SqliteStore {
         Ok(done)
     }
 
-    /// Reads the records table (on the results connection).
+    /// Reads the records table (on the ingestion's connection, so that a long results query
+    /// never makes a collector look down).
     pub fn ping(&self) -> Result<(), StoreError> {
-        let conn = self.reader.lock().unwrap_or_else(|e| e.into_inner());
+        let conn = self.ingest_reader.lock().unwrap_or_else(|e| e.into_inner());
         conn.query_row(
             "SELECT COUNT(*) FROM (SELECT 1 FROM records LIMIT 1)",
             [],

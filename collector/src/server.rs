@@ -120,7 +120,7 @@ pub fn catalog(rules: &Rules) -> Catalog {
 
 /// Runs a collector until Ctrl-C or SIGTERM. The first line on stdout is
 /// `cohort: listening on http://ADDRESS`.
-pub fn serve(config: Config) -> Result<(), String> {
+pub fn serve(mut config: Config) -> Result<(), String> {
     if let Some(dist) = &config.dist {
         site::check_dist(dist)?;
     }
@@ -134,7 +134,6 @@ pub fn serve(config: Config) -> Result<(), String> {
         ));
     }
     let security = Arc::new(SecurityHeaders::new(config.dist.as_deref(), config.hsts)?);
-    let mut config = config;
     if let Some(fit) = listen::connections_that_fit() {
         if config.limits.max_connections > fit {
             eprintln!(
@@ -280,6 +279,23 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(json!({ "error": message.into() }))).into_response()
 }
 
+/// 429 with `Retry-After: 1`: the client is past its rate.
+fn slow_down(message: &str) -> Response {
+    let mut response = error(StatusCode::TOO_MANY_REQUESTS, message);
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    response
+}
+
+/// `response`, never kept by a cache (an answer about this client or about now).
+fn not_cached(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
 async fn post_events(
     State(state): State<Shared>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -291,11 +307,7 @@ async fn post_events(
     }
     let ip = client_ip::client_ip(peer, &headers, &state.trusted);
     if state.limiter.check_key(&ip).is_err() {
-        let mut response = error(StatusCode::TOO_MANY_REQUESTS, "too many batches: slow down");
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        return response;
+        return slow_down("too many batches: slow down");
     }
     let received_at = now_ms();
     let budget = |record: &Record| {
@@ -396,11 +408,8 @@ async fn health(State(state): State<Shared>) -> Response {
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    let mut response = (status, Json(health)).into_response();
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+    let response = (status, Json(health)).into_response();
+    not_cached(response)
 }
 
 /// Whether a browser page may send events here. A browser names the page's origin on every
@@ -441,12 +450,7 @@ async fn whoami(
     headers: HeaderMap,
 ) -> Response {
     let ip = client_ip::client_ip(peer, &headers, &state.trusted);
-    let mut response =
-        Json(json!({ "ip_hash": client_ip::ip_hash(&state.secret, ip) })).into_response();
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+    not_cached(Json(json!({ "ip_hash": client_ip::ip_hash(&state.secret, ip) })).into_response())
 }
 
 /// Records one user ID may send in a minute: a person's page logs a handful; a script posing
@@ -464,11 +468,7 @@ fn refuse_read(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> Optio
     // The rate first: a guess at the token costs a read like any other.
     let ip = client_ip::client_ip(peer, headers, &state.trusted);
     if state.readers.check_key(&ip).is_err() {
-        let mut response = error(StatusCode::TOO_MANY_REQUESTS, "too many reads: slow down");
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        return Some(response);
+        return Some(slow_down("too many reads: slow down"));
     }
     if let Some(expected) = &state.results_token {
         let given = headers
@@ -502,7 +502,7 @@ async fn list_experiments(
     if let Some(refused) = refuse_read(&state, peer, &headers) {
         return refused;
     }
-    let mut response = match experiments::list(state.verifier.rules(), &state.store).await {
+    let response = match experiments::list(state.verifier.rules(), &state.store).await {
         Ok(listing) => Json(listing).into_response(),
         Err(e) => {
             eprintln!("cohort: the experiments could not be read: {e}");
@@ -512,10 +512,7 @@ async fn list_experiments(
             )
         }
     };
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+    not_cached(response)
 }
 
 #[derive(Deserialize)]
@@ -536,7 +533,7 @@ async fn results(
         .store
         .results(state.verifier.rules(), &q.experiment)
         .await;
-    let mut response = match answer {
+    let response = match answer {
         Ok(Some(results)) => Json(results).into_response(),
         Ok(None) => error(
             StatusCode::NOT_FOUND,
@@ -550,10 +547,7 @@ async fn results(
             )
         }
     };
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+    not_cached(response)
 }
 
 #[cfg(test)]

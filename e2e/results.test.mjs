@@ -23,6 +23,8 @@ let pricing;
 let delays = [];
 let numbered = false;
 let served = 0;
+// When set, the stand-in answers as a collector whose database could not compute this metric.
+let failing = null;
 
 /** The group name `rules` give each of `users` in `experiment` (`cohort eval`; for a user the
  *  experiment does not allocate, the name of the rule that left them out). */
@@ -84,6 +86,12 @@ before(async () => {
         const answer = await fetch(`${backend.url}/api/results${url.search}`);
         let body = await answer.text();
         if (numbered && answer.ok) body = JSON.stringify({ ...JSON.parse(body), dropped_by_clients: number });
+        if (failing && answer.ok) {
+          const results = JSON.parse(body);
+          results.metrics = results.metrics.filter((m) => m.metric.name !== failing);
+          results.unavailable = [{ metric: failing, reason: "the database could not compute it (ERROR: value out of range: overflow)" }];
+          body = JSON.stringify(results);
+        }
         setTimeout(() => {
           res.writeHead(answer.status, { "content-type": "application/json" });
           res.end(body);
@@ -182,6 +190,29 @@ test("refreshing past a slow answer ends on the newest answer, and an older one 
     assert.equal(await page.getAttribute("[data-testid=results-body]", "aria-busy"), "false");
   } finally {
     numbered = false;
+    await page.close();
+  }
+});
+
+test("a metric the collector could not compute is named with why, and the other metrics are shown", async () => {
+  const page = await browser.newPage();
+  failing = "clicks";
+  try {
+    await page.goto(`${site.url}/results/`);
+    await page.waitForSelector("[data-testid=metric-card]");
+    assert.equal(
+      await page.textContent("[data-testid=unavailable]"),
+      "Metric clicks is not shown: the database could not compute it (ERROR: value out of range: overflow).",
+    );
+    const metrics = await page.$$eval("[data-testid=metric-card]", (cards) => cards.map((c) => c.dataset.metric));
+    assert.deepEqual(metrics, ["signup", "tasks_completed", "tasks_added"]);
+    // The next answer has every metric: the notice goes.
+    failing = null;
+    await page.click("[data-testid=refresh]");
+    await page.waitForFunction(() => document.querySelectorAll("[data-testid=metric-card]").length === 4);
+    assert.equal(await page.$("[data-testid=unavailable]"), null);
+  } finally {
+    failing = null;
     await page.close();
   }
 });

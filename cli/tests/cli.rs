@@ -606,6 +606,46 @@ paused_banner  disabled          0  Control, Banner  clicks (primary)
 }
 
 #[test]
+fn results_name_a_metric_the_database_cannot_compute_and_print_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, rules) = (dir.path().join("c.db"), dir.path().join("rules.toml"));
+    std::fs::write(&rules, LISTED_RULES).unwrap();
+    listed_database(&db);
+    // Values far past the collector's bound, written behind its back: the sums overflow.
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch(
+            "INSERT INTO records (id, kind, user_id, name, value, time, client_time, record, received_at)
+             VALUES ('x1', 'event', 'a', 'cta_click', 1e300, 1795651200001, 0, '{}', 0)",
+        )
+        .unwrap();
+    let out = cohort()
+        .arg("results")
+        .arg("--db")
+        .arg(&db)
+        .arg("--rules")
+        .arg(&rules)
+        .args(["--experiment", "checkout_copy"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    assert!(
+        out.contains(
+            "Metric clicks is not shown: the database could not compute it (the sums of group \"Control\" are out of range"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("\nsignup (primary): conversion of visited_signup"),
+        "{out}"
+    );
+    assert!(!out.contains("\nclicks: count"), "{out}");
+}
+
+#[test]
 fn results_without_an_experiment_says_when_the_rules_have_none() {
     let dir = tempfile::tempdir().unwrap();
     let (db, rules) = (dir.path().join("c.db"), dir.path().join("rules.toml"));

@@ -3,7 +3,8 @@
 //! writer or many at once; a batch stored whole or not at all; forged records kept apart;
 //! results computed in SQL equal to the same records counted in memory; experiments listed with
 //! their exposed users; gate exposures beside experiments' without changing their results;
-//! records read back in time order, and exported as Parquet by day.
+//! a metric the database cannot compute named while the others are served; records read back
+//! in time order, and exported as Parquet by day.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -283,6 +284,73 @@ async fn dropped_claims_count_once_and_extreme_values_stay_finite(backend: &dyn 
     let expected = 200.0 * (3.0 * MAX_EVENT_VALUE).powi(2);
     assert!((control.stats.sum_squares / expected - 1.0).abs() < 1e-12);
     assert_eq!(control.stats.sum, 0.0);
+}
+
+/// A metric whose figures the database cannot compute (values written behind the collector's
+/// back, past its bound: PostgreSQL overflows, SQLite sums to infinity) is named with why, and
+/// the experiment's other metrics are served with the figures they had.
+async fn a_metric_the_database_cannot_compute_is_named_and_the_others_served(
+    backend: &dyn Backend,
+) {
+    let store = backend.store().await;
+    store
+        .insert(
+            vec![
+                exposure("u1", "a", "e", "Red", T0),
+                exposure("u2", "b", "e", "Control", T0),
+                exposure("u3", "c", "e", "Blue", T0),
+                event("u4", "a", "visited_signup", T0 + 10, None),
+                event("u5", "b", "cta_click", T0 + 10, None),
+                event("u6", "b", "cta_click", T0 + 20, None),
+                event("u7", "c", "purchase", T0 + 30, Some(5.0)),
+            ],
+            0,
+            T0,
+        )
+        .await
+        .unwrap();
+    let before = store.results(&rules(), "e").await.unwrap().unwrap();
+    assert!(before.unavailable.is_empty(), "{:?}", before.unavailable);
+    backend
+        .execute(&format!(
+            "INSERT INTO records (id, kind, user_id, name, value, time, client_time, record, received_at)
+             VALUES ('big1', 'event', 'a', 'purchase', 1e300, {t}, {t}, '{{}}', {t}),
+                    ('big2', 'event', 'b', 'purchase', -1e300, {t}, {t}, '{{}}', {t})",
+            t = T0 + 40
+        ))
+        .await;
+    let after = store.results(&rules(), "e").await.unwrap().unwrap();
+    let unavailable: Vec<&str> = after
+        .unavailable
+        .iter()
+        .map(|u| u.metric.as_str())
+        .collect();
+    assert_eq!(unavailable, ["revenue"]);
+    assert!(
+        after.unavailable[0]
+            .reason
+            .starts_with("the database could not compute it ("),
+        "{}",
+        after.unavailable[0].reason
+    );
+    let served: Vec<&str> = after
+        .metrics
+        .iter()
+        .map(|m| m.metric.name.as_str())
+        .collect();
+    assert_eq!(served, ["signup", "clicks", "quick_clicks"]);
+    for metric in &after.metrics {
+        let was = before
+            .metrics
+            .iter()
+            .find(|m| m.metric.name == metric.metric.name)
+            .unwrap();
+        assert_eq!(metric.groups, was.groups, "{}", metric.metric.name);
+    }
+    assert_eq!(after.total_users, 3);
+    // The listing does not sum values: it is whole.
+    let listing = experiments::list(&rules(), &store).await.unwrap();
+    assert_eq!(listing.experiments[0].exposures, 3);
 }
 
 /// Forged records are stored, counted apart, and change nobody's group.
@@ -726,6 +794,7 @@ async fn suite(fresh: impl Fn(&str) -> Box<dyn Backend>, trigger: &str) {
     records_are_stored_once(&*fresh("once")).await;
     forged_records_are_kept_apart(&*fresh("forged")).await;
     dropped_claims_count_once_and_extreme_values_stay_finite(&*fresh("dropped")).await;
+    a_metric_the_database_cannot_compute_is_named_and_the_others_served(&*fresh("part")).await;
     sql_aggregates_equal_counting_in_memory(&*fresh("aggregates")).await;
     experiments_are_listed_with_their_exposed_users(&*fresh("listing")).await;
     gate_exposures_leave_experiment_results_alone(&*fresh("gates")).await;
@@ -753,6 +822,7 @@ async fn postgres() {
         "once",
         "forged",
         "dropped",
+        "part",
         "aggregates",
         "listing",
         "gates",

@@ -82,9 +82,16 @@ fn ResultsView(results: Results, engine: Engine, metric: String) -> impl IntoVie
         .cloned()
         .map(|m| view! { <MetricCard metric=m control=control.clone() alpha engine /> })
         .collect_view();
+    // Metrics the collector could not compute this time: named, with why, above the others.
+    let unavailable = results
+        .unavailable
+        .iter()
+        .map(|part| view! { <p class="notice bad" data-testid="unavailable">{part.sentence()}</p> })
+        .collect_view();
     view! {
         <Summary results source note />
         <p class="notice engine-note" data-testid="engine-note">{engine_note(engine)}</p>
+        {unavailable}
         {cards}
     }
 }

@@ -143,6 +143,32 @@ pub struct ExperimentResults {
     pub dropped_by_clients: u64,
     #[serde(default)]
     pub excluded: Vec<Excluded>,
+    /// Metrics that could not be computed this time, with why: left out of `metrics` (and of
+    /// the corrections), while the others are served.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unavailable: Vec<UnavailableMetric>,
+}
+
+/// A metric an answer leaves out because its figures could not be computed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnavailableMetric {
+    /// The metric's name.
+    pub metric: String,
+    /// Why, in a sentence.
+    pub reason: String,
+}
+
+impl UnavailableMetric {
+    /// What the answer leaves out and why, for people.
+    ///
+    /// ```
+    /// # use cohort_stats::UnavailableMetric;
+    /// let part = UnavailableMetric { metric: "revenue".into(), reason: "the query timed out".into() };
+    /// assert_eq!(part.sentence(), "Metric revenue is not shown: the query timed out.");
+    /// ```
+    pub fn sentence(&self) -> String {
+        format!("Metric {} is not shown: {}.", self.metric, self.reason)
+    }
 }
 
 /// What an analysis needs: the groups (control first, with their configured shares), each
@@ -247,6 +273,7 @@ pub fn analyze(input: ExperimentInput<'_>) -> ExperimentResults {
         metrics,
         dropped_by_clients: 0,
         excluded: Vec::new(),
+        unavailable: Vec::new(),
     }
 }
 

@@ -5,7 +5,9 @@
 use cohort::rules::Metric;
 use cohort::{Rules, SpecKind};
 
-use crate::analysis::{analyze, ExperimentInput, ExperimentResults, MetricInfo, Settings};
+use crate::analysis::{
+    analyze, ExperimentInput, ExperimentResults, MetricInfo, Settings, UnavailableMetric,
+};
 use crate::moments::ArmStats;
 use crate::tally::Tally;
 
@@ -33,13 +35,14 @@ pub fn planned_groups(rules: &Rules, experiment: &str) -> Option<Vec<(String, f6
 
 /// Analyses `experiment`: `groups` are the groups counted (the planned ones first, in order,
 /// then any others), `exposed` their users, and `arms(metric)` each group's statistics for a
-/// metric, in the same order.
+/// metric, in the same order, or why they could not be had (the metric is then listed in
+/// [`ExperimentResults::unavailable`] and the others analysed without it).
 pub fn analyze_experiment(
     rules: &Rules,
     experiment: &str,
     groups: &[String],
     exposed: Vec<u64>,
-    arms: impl Fn(&Metric) -> Vec<ArmStats>,
+    arms: impl Fn(&Metric) -> Result<Vec<ArmStats>, String>,
 ) -> Option<ExperimentResults> {
     let planned = planned_groups(rules, experiment)?;
     let settings = rules.experiment_settings(experiment);
@@ -50,12 +53,18 @@ pub fn analyze_experiment(
             (g.clone(), weight)
         })
         .collect();
-    let metrics = rules
-        .experiment_metrics(experiment)
-        .into_iter()
-        .map(|m| (MetricInfo::from(m), arms(m)))
-        .collect();
-    Some(analyze(ExperimentInput {
+    let mut metrics = Vec::new();
+    let mut unavailable = Vec::new();
+    for metric in rules.experiment_metrics(experiment) {
+        match arms(metric) {
+            Ok(stats) => metrics.push((MetricInfo::from(metric), stats)),
+            Err(reason) => unavailable.push(UnavailableMetric {
+                metric: metric.name.clone(),
+                reason,
+            }),
+        }
+    }
+    let mut results = analyze(ExperimentInput {
         experiment,
         groups,
         exposed,
@@ -65,7 +74,9 @@ pub fn analyze_experiment(
             sequential_tuning: settings.sequential_tuning,
             target_lift: settings.target_lift,
         },
-    }))
+    });
+    results.unavailable = unavailable;
+    Some(results)
 }
 
 /// A tally over `experiment`'s planned groups (empty when it has none).
@@ -81,7 +92,7 @@ pub fn tally_for(rules: &Rules, experiment: &str) -> Tally {
 /// Analyses `experiment` from a tally of its records.
 pub fn analyze_tally(rules: &Rules, experiment: &str, tally: &Tally) -> Option<ExperimentResults> {
     analyze_experiment(rules, experiment, tally.groups(), tally.exposed(), |m| {
-        tally.arms(m)
+        Ok(tally.arms(m))
     })
 }
 

@@ -34,7 +34,7 @@ pub mod verdict;
 
 pub use analysis::{
     analyze, Engine, Excluded, ExperimentInput, ExperimentResults, MetricInfo, MetricResults,
-    Settings,
+    Settings, UnavailableMetric,
 };
 pub use moments::ArmStats;
 pub use srm::{chi_square_fit, chi_square_independence, ChiSquare, SRM_THRESHOLD};

@@ -168,6 +168,10 @@ pub fn report(results: &ExperimentResults, engine: Engine) -> String {
             results.dropped_by_clients
         ));
     }
+    for part in &results.unavailable {
+        out.push_str(&part.sentence());
+        out.push('\n');
+    }
     for metric in &results.metrics {
         out.push('\n');
         out.push_str(&metric_table(results, metric, engine));

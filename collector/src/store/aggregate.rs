@@ -13,6 +13,8 @@
 use cohort::rules::{Metric, MetricKind};
 use cohort_stats::ArmStats;
 
+use super::StoreError;
+
 /// Users exposed to each group of experiment `$1`.
 pub const EXPOSED: &str = "\
 SELECT grp, COUNT(*) AS users
@@ -65,8 +67,9 @@ pub const DROPPED: &str = "SELECT CAST(COALESCE(SUM(dropped), 0) AS BIGINT) FROM
 pub struct Figures {
     /// [`EXPOSED`]: each group's exposed users.
     pub exposed: Vec<(String, u64)>,
-    /// [`METRIC`], for each of the experiment's metrics in order.
-    pub metrics: Vec<Vec<GroupRow>>,
+    /// [`METRIC`], for each of the experiment's metrics in order: its rows, or why the
+    /// database could not give them (that metric alone is then left out of the answer).
+    pub metrics: Vec<Result<Vec<GroupRow>, StoreError>>,
     /// [`EXCLUDED`].
     pub excluded: Vec<cohort_stats::Excluded>,
     /// [`DROPPED`].
@@ -83,6 +86,26 @@ pub struct GroupRow {
     pub count_squares: f64,
     pub value_sum: f64,
     pub value_squares: f64,
+}
+
+/// `rows` as an answer may use them: every figure a finite number, or why not. The collector
+/// bounds the values it stores ([`cohort_protocol::MAX_EVENT_VALUE`]), but a database also
+/// holds what was written behind its back (an import, an older version, a hand edit), and a
+/// sum of squares over such values leaves the range of a double: SQLite then sums to infinity
+/// (or to NULL, read as NaN), where PostgreSQL raises an error of its own.
+pub fn finite(rows: Vec<GroupRow>) -> Result<Vec<GroupRow>, StoreError> {
+    let out_of_range = rows.iter().find(|r| {
+        ![r.count_sum, r.count_squares, r.value_sum, r.value_squares]
+            .iter()
+            .all(|x| x.is_finite())
+    });
+    match out_of_range {
+        Some(row) => Err(StoreError(format!(
+            "the sums of group {:?} are out of range: a stored value is too large",
+            row.group
+        ))),
+        None => Ok(rows),
+    }
 }
 
 impl GroupRow {

@@ -80,7 +80,7 @@ fn raw_json<S: serde::Serializer>(text: &str, serializer: S) -> Result<S::Ok, S:
 }
 
 /// Why the store failed.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreError(pub String);
 
 impl std::fmt::Display for StoreError {
@@ -243,7 +243,9 @@ impl Store {
 
     /// The results of `experiment` under `rules` (`None` if the rules have no such
     /// experiment): every metric, computed by the database from the records that are not
-    /// excluded, with the counts of those that are and of what pages dropped.
+    /// excluded, with the counts of those that are and of what pages dropped. A metric the
+    /// database cannot compute is named in [`ExperimentResults::unavailable`] with why, and
+    /// the others are served; the answer fails as a whole only when the database does.
     pub async fn results(
         &self,
         rules: &Rules,
@@ -272,16 +274,26 @@ impl Store {
         let metrics = rules.experiment_metrics(experiment);
         let mut results = analyze_experiment(rules, experiment, &groups, users, |metric| {
             let index = metrics.iter().position(|m| m.name == metric.name);
-            let rows = index.map(|i| &metric_rows[i]);
-            groups
+            let rows = match index.map(|i| &metric_rows[i]) {
+                Some(Err(e)) => {
+                    eprintln!(
+                        "cohort: experiment {experiment:?}, metric {:?} could not be computed: {e}",
+                        metric.name
+                    );
+                    return Err(format!("the database could not compute it ({e})"));
+                }
+                Some(Ok(rows)) => Some(rows),
+                None => None,
+            };
+            Ok(groups
                 .iter()
                 .map(|g| {
                     rows.and_then(|rows| rows.iter().find(|r| r.group == *g))
                         .map_or_else(|| empty(metric), |r| r.arm(metric))
                 })
-                .collect::<Vec<ArmStats>>()
+                .collect::<Vec<ArmStats>>())
         })
-        .expect("the experiment has a plan");
+        .ok_or_else(|| StoreError(format!("experiment {experiment:?} has no plan")))?;
         results.excluded = excluded;
         results.dropped_by_clients = dropped;
         Ok(Some(results))

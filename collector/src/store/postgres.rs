@@ -172,7 +172,7 @@ impl PostgresStore {
     /// The raw numbers of an experiment's results (see [`aggregate`]), from one snapshot.
     pub async fn raw(&self, experiment: &str, metrics: &[Metric]) -> Result<Figures, StoreError> {
         let mut client = self.client().await?;
-        let tx = client
+        let mut tx = client
             .build_transaction()
             .isolation_level(IsolationLevel::RepeatableRead)
             .read_only(true)
@@ -189,23 +189,41 @@ impl PostgresStore {
             .map(|row| (row.get::<_, String>(0), row.get::<_, i64>(1) as u64))
             .collect();
         let statement = tx.prepare(aggregate::METRIC).await?;
+        // Each metric is a part of its own, behind a savepoint: one whose query fails (an
+        // overflow over values written behind the collector's back) is named, the others
+        // served. Only a failure of the connection fails the whole answer.
         let mut per_metric = Vec::with_capacity(metrics.len());
         for metric in metrics {
-            let rows = tx
+            let part = tx.savepoint("metric").await?;
+            let rows = part
                 .query(&statement, &[&experiment, &metric.event, &metric.window_ms])
-                .await?
+                .await;
+            let rows = match rows {
+                Ok(rows) => {
+                    part.commit().await?;
+                    rows
+                }
+                Err(e) => {
+                    part.rollback().await?;
+                    per_metric.push(Err(StoreError::from(e)));
+                    continue;
+                }
+            };
+            let real =
+                |row: &tokio_postgres::Row, i| row.get::<_, Option<f64>>(i).unwrap_or(f64::NAN);
+            let rows = rows
                 .iter()
                 .map(|row| GroupRow {
                     group: row.get(0),
                     users: row.get::<_, i64>(1) as u64,
                     converted: row.get::<_, i64>(2) as u64,
-                    count_sum: row.get(3),
-                    count_squares: row.get(4),
-                    value_sum: row.get(5),
-                    value_squares: row.get(6),
+                    count_sum: real(row, 3),
+                    count_squares: real(row, 4),
+                    value_sum: real(row, 5),
+                    value_squares: real(row, 6),
                 })
                 .collect();
-            per_metric.push(rows);
+            per_metric.push(aggregate::finite(rows));
         }
         let excluded = tx
             .query(aggregate::EXCLUDED, &[&experiment])

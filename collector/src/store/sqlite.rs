@@ -179,6 +179,7 @@ impl SqliteStore {
                     Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)? as u64))
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
+            // Each metric is a part of its own: one that fails is named, the others served.
             let mut per_metric = Vec::with_capacity(metrics.len());
             let mut statement = conn.prepare_cached(aggregate::METRIC)?;
             for metric in metrics {
@@ -186,19 +187,23 @@ impl SqliteStore {
                     .query_map(
                         named_params! {"$1": experiment, "$2": metric.event, "$3": metric.window_ms},
                         |row| {
+                            // NULL where a sum is not a number (+inf and -inf summed).
+                            let real = |i: usize| -> rusqlite::Result<f64> {
+                                Ok(row.get::<_, Option<f64>>(i)?.unwrap_or(f64::NAN))
+                            };
                             Ok(GroupRow {
                                 group: row.get(0)?,
                                 users: row.get::<_, i64>(1)? as u64,
                                 converted: row.get::<_, i64>(2)? as u64,
-                                count_sum: row.get(3)?,
-                                count_squares: row.get(4)?,
-                                value_sum: row.get(5)?,
-                                value_squares: row.get(6)?,
+                                count_sum: real(3)?,
+                                count_squares: real(4)?,
+                                value_sum: real(5)?,
+                                value_squares: real(6)?,
                             })
                         },
-                    )?
-                    .collect::<rusqlite::Result<Vec<_>>>()?;
-                per_metric.push(rows);
+                    )
+                    .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>());
+                per_metric.push(rows.map_err(StoreError::from).and_then(aggregate::finite));
             }
             let excluded = conn
                 .prepare_cached(aggregate::EXCLUDED)?

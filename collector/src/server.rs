@@ -210,8 +210,7 @@ pub fn serve(mut config: Config) -> Result<(), String> {
             .with_state(state.clone())
             .merge(site::routes(config.dist))
             .layer(middleware::from_fn_with_state(security, headers::apply));
-        let listener = tokio::net::TcpListener::bind(config.listen)
-            .await
+        let listener = listen::bind(config.listen)
             .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
         let address = listener.local_addr().map_err(|e| e.to_string())?;
         println!("cohort: listening on http://{address}");

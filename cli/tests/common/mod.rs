@@ -1,6 +1,8 @@
 //! Starting the collector for a test (`cohort serve` on a free port of 127.0.0.1), and the
 //! groups the repository's rules give users.
 
+pub mod traffic;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -628,20 +628,20 @@ fn the_listing_answers_503_while_the_store_fails_and_the_log_says_why() {
     assert_eq!(server.post(batch(0, 3).to_string()).0, 200);
     // Take the table away from outside, as a broken database would.
     let conn = rusqlite::Connection::open(&db).unwrap();
-    conn.execute_batch("ALTER TABLE first_exposures RENAME TO mislaid;")
+    conn.execute_batch("ALTER TABLE group_users RENAME TO mislaid;")
         .unwrap();
     assert_eq!(
         server.get("/api/experiments"),
         (503, json!({"error": "the experiments could not be read"}))
     );
-    conn.execute_batch("ALTER TABLE mislaid RENAME TO first_exposures;")
+    conn.execute_batch("ALTER TABLE mislaid RENAME TO group_users;")
         .unwrap();
     let (status, listing) = server.get("/api/experiments");
     assert_eq!(status, 200, "answered once the store works: {listing}");
     assert_eq!(listing["experiments"][0]["exposures"], 3);
     let (_, logs) = server.terminate();
     assert!(
-        logs.contains("cohort: the experiments could not be read: no such table: first_exposures"),
+        logs.contains("cohort: the experiments could not be read: no such table: group_users"),
         "{logs}"
     );
 }

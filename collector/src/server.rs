@@ -181,6 +181,10 @@ pub fn serve(mut config: Config) -> Result<(), String> {
     let served = runtime.block_on(async move {
         let stop = shutdown_signal()?;
         let store = Store::open(&config.db).await.map_err(|e| e.to_string())?;
+        store
+            .keep(&config.rules)
+            .await
+            .map_err(|e| format!("cannot keep the results in {}: {e}", store.describe()))?;
         let secret = secret::load(config.secret_file.as_deref(), &store).await?;
         let state = Arc::new(AppState {
             store,

@@ -353,6 +353,126 @@ async fn a_metric_the_database_cannot_compute_is_named_and_the_others_served(
     assert_eq!(listing.experiments[0].exposures, 3);
 }
 
+/// A random stream of records for `users`: exposures to both experiments in random groups
+/// (some earlier than others, some forged), events of every metric's name at the edges of
+/// the window and around the exposures (integer values, so that every sum is exact in
+/// either order), every record possibly twice.
+fn random_stream(rng: &mut StdRng, users: usize, tag: &str) -> Vec<Accepted> {
+    let offsets = [-HOUR, -1, 0, 1, HOUR - 1, HOUR, HOUR + 1, 2 * HOUR, DAY];
+    let mut records = Vec::new();
+    let mut n = 0;
+    let mut id = |records: &Vec<Accepted>| {
+        n += 1;
+        format!("{tag}-{n}-{}", records.len())
+    };
+    for u in 0..users {
+        let user = format!("{tag}-u{u}");
+        for _ in 0..rng.random_range(0..4) {
+            let (experiment, groups): (&str, &[&str]) = if rng.random_bool(0.7) {
+                ("e", &["Control", "Red", "Blue"])
+            } else {
+                ("other", &["Control", "Red"])
+            };
+            let group = groups[rng.random_range(0..groups.len())];
+            let time = T0 + offsets[rng.random_range(0..offsets.len())];
+            let mut record = exposure(&id(&records), &user, experiment, group, time);
+            if rng.random_bool(0.1) {
+                record = forged(record);
+            }
+            records.push(record);
+        }
+        for _ in 0..rng.random_range(0..6) {
+            let name =
+                ["visited_signup", "cta_click", "purchase", "unmeasured"][rng.random_range(0..4)];
+            let time = T0 + offsets[rng.random_range(0..offsets.len())];
+            let value = rng
+                .random_bool(0.8)
+                .then(|| rng.random_range(-50..500) as f64);
+            let mut record = event(&id(&records), &user, name, time, value);
+            if rng.random_bool(0.05) {
+                record = forged(record);
+            }
+            records.push(record);
+        }
+    }
+    let again: Vec<Accepted> = records
+        .iter()
+        .filter(|_| rng.random_bool(0.2))
+        .cloned()
+        .collect();
+    records.extend(again);
+    // Out of order: shuffled.
+    for i in (1..records.len()).rev() {
+        records.swap(i, rng.random_range(0..=i));
+    }
+    records
+}
+
+/// Both experiments' results as kept and as recomputed from the records: the same, figure
+/// for figure.
+async fn assert_kept_equals_recomputed(store: &Store, when: &str) {
+    for experiment in ["e", "other"] {
+        let kept = store.results(&rules(), experiment).await.unwrap().unwrap();
+        let recomputed = store
+            .results_recomputed(&rules(), experiment)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(kept, recomputed, "{experiment}, {when}");
+    }
+}
+
+/// The results kept as records arrive equal a recomputation from the records, whatever the
+/// order, duplication and batching of the records, with two stores writing at once (two
+/// collectors on one database), and after a store that kept nothing yet builds them.
+async fn kept_results_equal_a_recomputation(backend: &dyn Backend) {
+    let mut rng = StdRng::seed_from_u64(17);
+    // Records stored before anything was kept (a database from before), then built.
+    let early = random_stream(&mut rng, 40, "early");
+    let store = backend.store().await;
+    store.insert(early, 0, T0).await.unwrap();
+    store.keep(&rules()).await.unwrap();
+    assert_kept_equals_recomputed(&store, "built from the stored records").await;
+    // Two stores on the same database, each writing its own stream in random batches.
+    let other = backend.store().await;
+    other.keep(&rules()).await.unwrap();
+    let store = std::sync::Arc::new(store);
+    let other = std::sync::Arc::new(other);
+    for round in 0..4 {
+        let mut writers = Vec::new();
+        for (w, writer) in [store.clone(), other.clone()].into_iter().enumerate() {
+            let mut records = random_stream(&mut rng, 60, &format!("r{round}w{w}"));
+            // Some of the other writer's users too: the same users from both at once.
+            records.extend(random_stream(&mut rng, 10, &format!("r{round}shared")));
+            let sizes: Vec<usize> = (0..records.len())
+                .map(|_| rng.random_range(1..40))
+                .collect();
+            writers.push(tokio::spawn(async move {
+                let mut rest = records.as_slice();
+                let mut i = 0;
+                while !rest.is_empty() {
+                    let (batch, next) = rest.split_at(sizes[i].min(rest.len()));
+                    writer.insert(batch.to_vec(), 0, T0).await.unwrap();
+                    rest = next;
+                    i += 1;
+                }
+            }));
+        }
+        for writer in writers {
+            writer.await.unwrap();
+        }
+        assert_kept_equals_recomputed(&store, &format!("after round {round}")).await;
+    }
+    let results = store.results(&rules(), "e").await.unwrap().unwrap();
+    assert!(results.total_users > 100, "{}", results.total_users);
+    let clicks = results
+        .metrics
+        .iter()
+        .find(|m| m.metric.name == "quick_clicks")
+        .unwrap();
+    assert!(clicks.groups.iter().any(|g| g.stats.sum > 0.0));
+}
+
 /// Forged records are stored, counted apart, and change nobody's group.
 async fn forged_records_are_kept_apart(backend: &dyn Backend) {
     let store = backend.store().await;
@@ -795,6 +915,7 @@ async fn suite(fresh: impl Fn(&str) -> Box<dyn Backend>, trigger: &str) {
     forged_records_are_kept_apart(&*fresh("forged")).await;
     dropped_claims_count_once_and_extreme_values_stay_finite(&*fresh("dropped")).await;
     a_metric_the_database_cannot_compute_is_named_and_the_others_served(&*fresh("part")).await;
+    kept_results_equal_a_recomputation(&*fresh("kept")).await;
     sql_aggregates_equal_counting_in_memory(&*fresh("aggregates")).await;
     experiments_are_listed_with_their_exposed_users(&*fresh("listing")).await;
     gate_exposures_leave_experiment_results_alone(&*fresh("gates")).await;
@@ -823,6 +944,7 @@ async fn postgres() {
         "forged",
         "dropped",
         "part",
+        "kept",
         "aggregates",
         "listing",
         "gates",
@@ -873,6 +995,8 @@ async fn a_version_2_sqlite_database_is_migrated() {
         .unwrap();
     }
     let store = Store::open(path.to_str().unwrap()).await.unwrap();
+    store.keep(&rules()).await.unwrap();
+    assert_kept_equals_recomputed(&store, "migrated").await;
     assert_eq!(
         exposed(&store, "e").await,
         [("Control".into(), 0), ("Red".into(), 0), ("Blue".into(), 1)]
@@ -888,5 +1012,5 @@ async fn a_version_2_sqlite_database_is_migrated() {
         .unwrap()
         .query_row("PRAGMA user_version", [], |row| row.get(0))
         .unwrap();
-    assert_eq!(version, 3);
+    assert_eq!(version, 4);
 }

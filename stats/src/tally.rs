@@ -47,7 +47,9 @@ impl Tally {
             }
         };
         let log = self.users.entry(user.to_owned()).or_default();
-        if log.first.is_none_or(|(_, t)| time < t) {
+        // The earliest; at the same millisecond, the least group name (as the collector).
+        let earlier = |(i, t): (usize, i64)| (time, group) < (t, self.groups[i].as_str());
+        if log.first.is_none_or(earlier) {
             log.first = Some((index, time));
         }
     }

@@ -37,11 +37,21 @@ pub struct Args {
     /// answers it) instead of a table.
     #[arg(long)]
     json: bool,
+    /// Recompute every figure from the stored records instead of reading those the
+    /// collectors keep as records arrive (the reference they are tested against; slow on a
+    /// large database).
+    #[arg(long)]
+    recompute: bool,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
     let rules = load_reporting(&args.rules, options(true))?;
     let (runtime, store) = crate::store::open(&args.db)?;
+    if !args.recompute {
+        runtime
+            .block_on(store.use_kept(&rules))
+            .map_err(|e| format!("cannot read {}: {e}", store.describe()))?;
+    }
     let Some(experiment) = &args.experiment else {
         let listing = runtime
             .block_on(cohort_collector::experiments::list(&rules, &store))
@@ -57,7 +67,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     };
     let results = runtime
-        .block_on(store.results(&rules, experiment))
+        .block_on(async {
+            if args.recompute {
+                store.results_recomputed(&rules, experiment).await
+            } else {
+                store.results(&rules, experiment).await
+            }
+        })
         .map_err(|e| format!("cannot read the results from {}: {e}", store.describe()))?
         .ok_or_else(|| format!("no experiment named \"{experiment}\" in the rules"))?;
     let engine = Engine::parse(&args.engine).unwrap_or(Engine::Sequential);

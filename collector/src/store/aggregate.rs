@@ -3,8 +3,8 @@
 //! user ever reaches the collector. The README prints them for data engineers to run on an
 //! export in their warehouse.
 //!
-//! A user belongs to the group of their first exposure (`first_exposures`, kept up to date as
-//! records arrive, without excluded ones). An event counts for a metric when it is the
+//! A user belongs to the group of their first exposure (the earliest not excluded, and of
+//! those at the same millisecond the least group name). An event counts for a metric when it is the
 //! metric's event, not excluded, at or after that first exposure (and within the metric's
 //! window, if it has one). Per user, a conversion metric's value is 1 if the user did the
 //! event, a count metric's the number of events, a sum metric's the total of their values;
@@ -15,22 +15,45 @@ use cohort_stats::ArmStats;
 
 use super::StoreError;
 
-/// Users exposed to each group of experiment `$1`.
-pub const EXPOSED: &str = "\
-SELECT grp, COUNT(*) AS users
-FROM first_exposures
-WHERE experiment = $1
-GROUP BY grp";
+/// Each user's first exposure to experiment `$1`, from the records alone: the earliest
+/// not excluded, and of those at the same millisecond the least group name.
+macro_rules! firsts {
+    () => {
+        "WITH earliest AS (
+    SELECT user_id, MIN(time) AS time
+    FROM records
+    WHERE kind = 'exposure' AND excluded IS NULL AND experiment = $1
+    GROUP BY user_id
+), firsts AS (
+    SELECT r.user_id, MIN(r.grp) AS grp, r.time
+    FROM records r
+    JOIN earliest x ON x.user_id = r.user_id AND x.time = r.time
+    WHERE r.kind = 'exposure' AND r.excluded IS NULL AND r.experiment = $1
+    GROUP BY r.user_id, r.time
+)
+"
+    };
+}
+
+/// Users exposed to each group of experiment `$1`, recomputed from the records.
+pub const EXPOSED: &str = concat!(
+    firsts!(),
+    "SELECT grp, COUNT(*) AS users
+FROM firsts
+GROUP BY grp"
+);
 
 /// Users exposed to experiment `$1`, whatever their group: the listing's count (one range of
 /// `first_exposures`' key).
 pub const EXPOSED_USERS: &str = "SELECT COUNT(*) FROM first_exposures WHERE experiment = $1";
 
 /// Each group's users and the sums of one metric's per-user values, for experiment `$1`,
-/// event `$2` and window `$3` (milliseconds, or NULL for none). (SQLite binds these by name:
-/// it numbers `$n` parameters in the order they first appear.)
-pub const METRIC: &str = "\
-SELECT grp,
+/// event `$2` and window `$3` (milliseconds, or NULL for none), recomputed from the records
+/// alone. (SQLite binds these by name: it numbers `$n` parameters in the order they first
+/// appear.)
+pub const METRIC: &str = concat!(
+    firsts!(),
+    "SELECT grp,
        COUNT(*) AS users,
        CAST(SUM(CASE WHEN events > 0 THEN 1 ELSE 0 END) AS BIGINT) AS converted,
        CAST(SUM(events) AS DOUBLE PRECISION) AS count_sum,
@@ -41,15 +64,30 @@ FROM (
     SELECT f.grp AS grp,
            COUNT(e.id) AS events,
            COALESCE(SUM(e.value), 0) AS total
-    FROM first_exposures f
+    FROM firsts f
     LEFT JOIN records e
            ON e.kind = 'event' AND e.excluded IS NULL AND e.name = $2
           AND e.user_id = f.user_id AND e.time >= f.time
           AND (CAST($3 AS BIGINT) IS NULL OR e.time < f.time + CAST($3 AS BIGINT))
-    WHERE f.experiment = $1
-    GROUP BY f.experiment, f.user_id, f.grp
+    GROUP BY f.user_id, f.grp
 ) per_user
-GROUP BY grp";
+GROUP BY grp"
+);
+
+/// Users exposed to each group of experiment `$1`, as kept ([`super::incremental`]).
+pub const EXPOSED_KEPT: &str =
+    "SELECT grp, users FROM group_users WHERE experiment = $1 AND users <> 0";
+
+/// Users exposed to experiment `$1`, as kept.
+pub const EXPOSED_USERS_KEPT: &str =
+    "SELECT CAST(COALESCE(SUM(users), 0) AS BIGINT) FROM group_users WHERE experiment = $1";
+
+/// Each group's sums for a measure (`$1` experiment, `$2` event, `$3` window or 0), as kept:
+/// a few rows, whatever the number of users.
+pub const METRIC_KEPT: &str = "\
+SELECT grp, converted, count_sum, count_squares, value_sum, value_squares
+FROM group_values
+WHERE experiment = $1 AND event = $2 AND window_ms = $3";
 
 /// Records kept out of experiment `$1`'s results, by kind and reason.
 pub const EXCLUDED: &str = "\
@@ -86,6 +124,30 @@ pub struct GroupRow {
     pub count_squares: f64,
     pub value_sum: f64,
     pub value_squares: f64,
+}
+
+/// A kept measure's rows: one per exposed group, with its users, and its sums (zero for a
+/// group none of whose users has a counted event).
+pub fn with_users(
+    mut sums: std::collections::HashMap<String, GroupRow>,
+    exposed: &[(String, u64)],
+) -> Vec<GroupRow> {
+    exposed
+        .iter()
+        .map(|(group, users)| {
+            let mut row = sums.remove(group).unwrap_or_else(|| GroupRow {
+                group: group.clone(),
+                users: 0,
+                converted: 0,
+                count_sum: 0.0,
+                count_squares: 0.0,
+                value_sum: 0.0,
+                value_squares: 0.0,
+            });
+            row.users = *users;
+            row
+        })
+        .collect()
 }
 
 /// `rows` as an answer may use them: every figure a finite number, or why not. The collector

@@ -4,13 +4,15 @@
 //! - a record is stored once by its ID (`ON CONFLICT DO NOTHING`), so a retried batch is not
 //!   counted twice, by one collector or several;
 //! - what a batch brings is committed in one transaction, and acknowledged only after;
-//! - each user's first exposure to each experiment (or gate) is kept up to date as records
-//!   arrive (`first_exposures`), records whose groups are not the rules' are stored apart;
-//! - results are computed by the database: one query per metric reduces the records to a
-//!   few numbers per group ([`aggregate`]), so the collector's memory does not grow with the
-//!   data.
+//! - each user's first exposure to each experiment (or gate), and what every metric needs per
+//!   user and per group, are kept up to date as records arrive, in the batch's transaction
+//!   ([`incremental`]); records whose groups are not the rules' are stored apart;
+//! - a results answer reads a few rows per group and metric, whatever the number of users;
+//!   the full recomputation from the records ([`aggregate`]) is the reference it is tested
+//!   against, and the collector's memory does not grow with the data.
 
 pub mod aggregate;
+pub mod incremental;
 mod postgres;
 mod schema;
 mod sqlite;
@@ -222,9 +224,47 @@ impl Store {
         }
     }
 
+    /// Keeps the results of every metric of every experiment of `rules` as records arrive
+    /// from now on ([`incremental`]): those not kept before are built from the stored records
+    /// first (a line each in the log), those kept before and no longer in the rules are
+    /// forgotten. Collectors sharing a database share their rules.
+    pub async fn keep(&self, rules: &Rules) -> Result<(), StoreError> {
+        let measures = incremental::measures(rules);
+        match self {
+            Store::Sqlite(s) => {
+                let s = s.clone();
+                tokio::task::spawn_blocking(move || s.keep(measures))
+                    .await
+                    .map_err(|e| StoreError(e.to_string()))?
+            }
+            Store::Postgres(p) => p.keep(measures).await,
+        }
+    }
+
+    /// Reads, without writing, what the database keeps of `rules`' results (for a command
+    /// that reads results beside running collectors, which keep them): what is not kept is
+    /// recomputed.
+    pub async fn use_kept(&self, rules: &Rules) -> Result<(), StoreError> {
+        let measures = incremental::measures(rules);
+        match self {
+            Store::Sqlite(s) => {
+                let s = s.clone();
+                tokio::task::spawn_blocking(move || s.use_kept(measures))
+                    .await
+                    .map_err(|e| StoreError(e.to_string()))?
+            }
+            Store::Postgres(p) => p.use_kept(measures).await,
+        }
+    }
+
     /// The raw numbers of `experiment`'s results: exposed users per group, each metric's
-    /// rows, the excluded counts and what pages dropped.
-    async fn raw(&self, rules: &Rules, experiment: &str) -> Result<Figures, StoreError> {
+    /// rows, the excluded counts and what pages dropped; as kept, or recomputed.
+    async fn raw(
+        &self,
+        rules: &Rules,
+        experiment: &str,
+        recompute: bool,
+    ) -> Result<Figures, StoreError> {
         let metrics: Vec<cohort::rules::Metric> = rules
             .experiment_metrics(experiment)
             .into_iter()
@@ -233,11 +273,11 @@ impl Store {
         match self {
             Store::Sqlite(s) => {
                 let (s, experiment) = (s.clone(), experiment.to_owned());
-                tokio::task::spawn_blocking(move || s.raw(&experiment, &metrics))
+                tokio::task::spawn_blocking(move || s.raw(&experiment, &metrics, recompute))
                     .await
                     .map_err(|e| StoreError(e.to_string()))?
             }
-            Store::Postgres(p) => p.raw(experiment, &metrics).await,
+            Store::Postgres(p) => p.raw(experiment, &metrics, recompute).await,
         }
     }
 
@@ -246,10 +286,32 @@ impl Store {
     /// excluded, with the counts of those that are and of what pages dropped. A metric the
     /// database cannot compute is named in [`ExperimentResults::unavailable`] with why, and
     /// the others are served; the answer fails as a whole only when the database does.
+    ///
+    /// The figures are those kept as records arrive (see [`Store::keep`]; a metric not kept
+    /// is recomputed).
     pub async fn results(
         &self,
         rules: &Rules,
         experiment: &str,
+    ) -> Result<Option<ExperimentResults>, StoreError> {
+        self.analyse(rules, experiment, false).await
+    }
+
+    /// As [`Store::results`], every figure recomputed from the stored records: the reference
+    /// the kept figures are tested against (`cohort results --recompute`).
+    pub async fn results_recomputed(
+        &self,
+        rules: &Rules,
+        experiment: &str,
+    ) -> Result<Option<ExperimentResults>, StoreError> {
+        self.analyse(rules, experiment, true).await
+    }
+
+    async fn analyse(
+        &self,
+        rules: &Rules,
+        experiment: &str,
+        recompute: bool,
     ) -> Result<Option<ExperimentResults>, StoreError> {
         let Some(planned) = cohort_stats::experiment::planned_groups(rules, experiment) else {
             return Ok(None);
@@ -259,7 +321,7 @@ impl Store {
             metrics: metric_rows,
             excluded,
             dropped,
-        } = self.raw(rules, experiment).await?;
+        } = self.raw(rules, experiment, recompute).await?;
         // The planned groups in order, then any others the records name.
         let mut groups: Vec<String> = planned.iter().map(|(g, _)| g.clone()).collect();
         for (g, _) in &exposed {

@@ -1,12 +1,13 @@
 //! The PostgreSQL store (tokio-postgres with a deadpool pool): several collectors may share one
 //! database. A batch is one transaction: its records inserted in one statement
 //! (`UNNEST` arrays, `ON CONFLICT (id) DO NOTHING RETURNING id`, so a record sent to two
-//! collectors is stored once), then the first exposures it changes, in key order (so that
-//! concurrent batches cannot deadlock on each other's rows); it is acknowledged after the
-//! commit, which PostgreSQL makes durable (`synchronous_commit`). A transaction that loses a
-//! deadlock or serialization race is run again.
+//! collectors is stored once), then the kept results it changes ([`super::incremental`]),
+//! under an advisory lock the collectors take in turn and in key order; it is acknowledged
+//! after the commit, which PostgreSQL makes durable (`synchronous_commit`). A transaction
+//! that loses a deadlock or serialization race is run again.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 
 use cohort::rules::Metric;
 use cohort_stats::Excluded;
@@ -16,6 +17,7 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{IsolationLevel, NoTls};
 
 use super::aggregate::{self, Figures, GroupRow};
+use super::incremental::{self, Event, First, Kept, Measure, NewExposure, Step, UserValue};
 use super::schema;
 use super::{Accepted, Inserted, Row, StoreError, StoredRecord};
 
@@ -23,11 +25,19 @@ use super::{Accepted, Inserted, Row, StoreError, StoredRecord};
 /// starting at once.
 const SCHEMA_LOCK: i64 = 0x636f_686f_7274;
 
+/// The key of the advisory lock a transaction holds while it brings the kept results up to
+/// date: collectors sharing the database take turns, so that each sees the others' committed
+/// records (an event stored by one while another stores its user's first exposure is counted
+/// by whichever comes second).
+const RESULTS_LOCK: i64 = 0x636f_686f_7275;
+
 /// An open PostgreSQL store.
 pub struct PostgresStore {
     pool: Pool,
     /// The URL without its password, for messages.
     shown: String,
+    /// The measures whose results are kept as records arrive.
+    kept: Arc<RwLock<Arc<Kept>>>,
 }
 
 impl PostgresStore {
@@ -69,7 +79,118 @@ impl PostgresStore {
             ))
             .await
             .map_err(|e| StoreError(format!("cannot prepare {shown}: {}", StoreError::from(e))))?;
-        Ok(PostgresStore { pool, shown })
+        Ok(PostgresStore {
+            pool,
+            shown,
+            kept: Arc::default(),
+        })
+    }
+
+    fn kept(&self) -> Arc<Kept> {
+        self.kept.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// As [`super::SqliteStore::use_kept`].
+    pub async fn use_kept(&self, measures: Vec<Measure>) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        let users: bool = client
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM group_users)
+                    OR NOT EXISTS (SELECT 1 FROM first_exposures)",
+                &[],
+            )
+            .await?
+            .get(0);
+        let stored: Vec<Measure> = client
+            .query("SELECT experiment, event, window_ms FROM measures", &[])
+            .await?
+            .iter()
+            .map(|row| Measure {
+                experiment: row.get(0),
+                event: row.get(1),
+                window_ms: row.get(2),
+            })
+            .collect();
+        let mut kept = Kept::new(
+            measures
+                .into_iter()
+                .filter(|m| stored.contains(m))
+                .collect(),
+        );
+        kept.users = users;
+        *self.kept.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(kept);
+        Ok(())
+    }
+
+    /// As [`super::SqliteStore::keep`], under the results lock.
+    pub async fn keep(&self, measures: Vec<Measure>) -> Result<(), StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&RESULTS_LOCK])
+            .await?;
+        let unbuilt: bool = tx
+            .query_one(
+                "SELECT NOT EXISTS (SELECT 1 FROM group_users)
+                    AND EXISTS (SELECT 1 FROM first_exposures)",
+                &[],
+            )
+            .await?
+            .get(0);
+        if unbuilt {
+            let started = std::time::Instant::now();
+            let groups = tx.execute(schema::GROUP_USERS_BUILD, &[]).await?;
+            eprintln!(
+                "cohort: counted the users of {groups} group(s) from the first exposures in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+        }
+        let stored: Vec<Measure> = tx
+            .query("SELECT experiment, event, window_ms FROM measures", &[])
+            .await?
+            .iter()
+            .map(|row| Measure {
+                experiment: row.get(0),
+                event: row.get(1),
+                window_ms: row.get(2),
+            })
+            .collect();
+        for old in stored.iter().filter(|m| !measures.contains(m)) {
+            for table in ["measures", "user_values", "group_values"] {
+                tx.execute(
+                    &format!(
+                        "DELETE FROM {table} WHERE experiment = $1 AND event = $2 AND window_ms = $3"
+                    ),
+                    &[&old.experiment, &old.event, &old.window_ms],
+                )
+                .await?;
+            }
+        }
+        for new in measures.iter().filter(|m| !stored.contains(m)) {
+            let started = std::time::Instant::now();
+            let p: [&(dyn ToSql + Sync); 3] = [&new.experiment, &new.event, &new.window_ms];
+            let users = tx.execute(schema::USER_VALUES_BUILD, &p).await?;
+            tx.execute(schema::GROUP_VALUES_BUILD, &p).await?;
+            tx.execute(
+                "INSERT INTO measures (experiment, event, window_ms) VALUES ($1, $2, $3)",
+                &p,
+            )
+            .await?;
+            eprintln!(
+                "cohort: results of {} on {}{} kept from now on: built from the stored records \
+                 ({users} user(s) with events) in {:.1} s",
+                new.experiment,
+                new.event,
+                if new.window_ms > 0 {
+                    format!(" within {} ms", new.window_ms)
+                } else {
+                    String::new()
+                },
+                started.elapsed().as_secs_f64()
+            );
+        }
+        tx.commit().await?;
+        *self.kept.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(Kept::new(measures));
+        Ok(())
     }
 
     pub fn describe(&self) -> &str {
@@ -122,7 +243,7 @@ impl PostgresStore {
         let mut client = self.client().await?;
         let mut attempt = 0;
         loop {
-            match insert_once(&mut client, records, dropped, received_at).await {
+            match insert_once(&mut client, &self.kept(), records, dropped, received_at).await {
                 Err(e)
                     if attempt < 5
                         && matches!(
@@ -159,7 +280,13 @@ impl PostgresStore {
             .read_only(true)
             .start()
             .await?;
-        let statement = tx.prepare(aggregate::EXPOSED_USERS).await?;
+        let statement = tx
+            .prepare(if self.kept().users {
+                aggregate::EXPOSED_USERS_KEPT
+            } else {
+                aggregate::EXPOSED_USERS
+            })
+            .await?;
         let mut counts = Vec::with_capacity(experiments.len());
         for experiment in experiments {
             let count: i64 = tx.query_one(&statement, &[experiment]).await?.get(0);
@@ -169,8 +296,15 @@ impl PostgresStore {
         Ok(counts)
     }
 
-    /// The raw numbers of an experiment's results (see [`aggregate`]), from one snapshot.
-    pub async fn raw(&self, experiment: &str, metrics: &[Metric]) -> Result<Figures, StoreError> {
+    /// The raw numbers of an experiment's results (see [`aggregate`]), from one snapshot: as
+    /// kept, or (with `recompute`, and for metrics not kept) recomputed from the records.
+    pub async fn raw(
+        &self,
+        experiment: &str,
+        metrics: &[Metric],
+        recompute: bool,
+    ) -> Result<Figures, StoreError> {
+        let kept = self.kept();
         let mut client = self.client().await?;
         let mut tx = client
             .build_transaction()
@@ -178,26 +312,44 @@ impl PostgresStore {
             .read_only(true)
             .start()
             .await?;
-        // The aggregation reads whole tables: hash or merge joins are right for it. Right
+        // The recomputation reads whole tables: hash or merge joins are right for it. Right
         // after a bulk load, before autovacuum has analysed the tables, the planner may pick a
         // nested loop that rescans the events for every user (minutes instead of seconds).
         tx.batch_execute("SET LOCAL enable_nestloop = off").await?;
-        let exposed = tx
-            .query(aggregate::EXPOSED, &[&experiment])
+        let exposed: Vec<(String, u64)> = tx
+            .query(
+                if recompute || !kept.users {
+                    aggregate::EXPOSED
+                } else {
+                    aggregate::EXPOSED_KEPT
+                },
+                &[&experiment],
+            )
             .await?
             .iter()
             .map(|row| (row.get::<_, String>(0), row.get::<_, i64>(1) as u64))
             .collect();
-        let statement = tx.prepare(aggregate::METRIC).await?;
         // Each metric is a part of its own, behind a savepoint: one whose query fails (an
         // overflow over values written behind the collector's back) is named, the others
         // served. Only a failure of the connection fails the whole answer.
         let mut per_metric = Vec::with_capacity(metrics.len());
         for metric in metrics {
+            let measure = Measure::new(experiment, &metric.event, metric.window_ms);
+            let is_kept = !recompute && kept.contains(&measure);
             let part = tx.savepoint("metric").await?;
-            let rows = part
-                .query(&statement, &[&experiment, &metric.event, &metric.window_ms])
-                .await;
+            let rows = if is_kept {
+                part.query(
+                    aggregate::METRIC_KEPT,
+                    &[&measure.experiment, &measure.event, &measure.window_ms],
+                )
+                .await
+            } else {
+                part.query(
+                    aggregate::METRIC,
+                    &[&experiment, &metric.event, &metric.window_ms],
+                )
+                .await
+            };
             let rows = match rows {
                 Ok(rows) => {
                     part.commit().await?;
@@ -211,18 +363,37 @@ impl PostgresStore {
             };
             let real =
                 |row: &tokio_postgres::Row, i| row.get::<_, Option<f64>>(i).unwrap_or(f64::NAN);
-            let rows = rows
-                .iter()
-                .map(|row| GroupRow {
-                    group: row.get(0),
-                    users: row.get::<_, i64>(1) as u64,
-                    converted: row.get::<_, i64>(2) as u64,
-                    count_sum: real(row, 3),
-                    count_squares: real(row, 4),
-                    value_sum: real(row, 5),
-                    value_squares: real(row, 6),
-                })
-                .collect();
+            let rows = if is_kept {
+                let sums = rows
+                    .iter()
+                    .map(|row| {
+                        let group: String = row.get(0);
+                        let sums = GroupRow {
+                            group: group.clone(),
+                            users: 0,
+                            converted: row.get::<_, i64>(1) as u64,
+                            count_sum: row.get::<_, i64>(2) as f64,
+                            count_squares: row.get::<_, i64>(3) as f64,
+                            value_sum: real(row, 4),
+                            value_squares: real(row, 5),
+                        };
+                        (group, sums)
+                    })
+                    .collect();
+                aggregate::with_users(sums, &exposed)
+            } else {
+                rows.iter()
+                    .map(|row| GroupRow {
+                        group: row.get(0),
+                        users: row.get::<_, i64>(1) as u64,
+                        converted: row.get::<_, i64>(2) as u64,
+                        count_sum: real(row, 3),
+                        count_squares: real(row, 4),
+                        value_sum: real(row, 5),
+                        value_squares: real(row, 6),
+                    })
+                    .collect()
+            };
             per_metric.push(aggregate::finite(rows));
         }
         let excluded = tx
@@ -291,6 +462,7 @@ impl PostgresStore {
 /// One attempt at storing a batch.
 async fn insert_once(
     client: &mut deadpool_postgres::Object,
+    kept: &Kept,
     records: &[Accepted],
     dropped: u64,
     received_at: i64,
@@ -350,43 +522,35 @@ async fn insert_once(
         duplicates: (records.len() - new.len()) as u64,
         excluded: 0,
     };
-    // The first exposures the new records bring, one per user and experiment (the
-    // earliest), in key order.
-    let mut firsts: BTreeMap<(&str, &str), (&str, i64)> = BTreeMap::new();
-    let new: std::collections::HashSet<&str> = new.iter().map(String::as_str).collect();
+    // Each new ID once: a batch may carry the same record twice.
+    let mut new: std::collections::HashSet<&str> = new.iter().map(String::as_str).collect();
+    let mut exposures = Vec::new();
+    let mut events = Vec::new();
     for row in &rows {
-        if !new.contains(row.id) {
+        if !new.remove(row.id) {
             continue;
         }
         if row.excluded.is_some() {
             done.excluded += 1;
             continue;
         }
-        if let (Some(experiment), Some(group)) = (row.experiment, row.group) {
-            let entry = firsts
-                .entry((experiment, row.user_id))
-                .or_insert((group, row.time));
-            if row.time < entry.1 {
-                *entry = (group, row.time);
-            }
+        match (row.experiment, row.group, row.name) {
+            (Some(experiment), Some(group), _) => exposures.push(NewExposure {
+                experiment,
+                user: row.user_id,
+                group,
+                time: row.time,
+            }),
+            (_, _, Some(name)) => events.push(Event {
+                user: row.user_id,
+                name,
+                time: row.time,
+                value: row.value,
+            }),
+            _ => {}
         }
     }
-    if !firsts.is_empty() {
-        let experiments: Vec<&str> = firsts.keys().map(|(e, _)| *e).collect();
-        let users: Vec<&str> = firsts.keys().map(|(_, u)| *u).collect();
-        let groups: Vec<&str> = firsts.values().map(|(g, _)| *g).collect();
-        let times: Vec<i64> = firsts.values().map(|(_, t)| *t).collect();
-        tx.execute(
-            &format!(
-                "INSERT INTO first_exposures (experiment, user_id, grp, time)
-                 SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::int8[])
-                 {}",
-                schema::FIRST_EXPOSURE_UPSERT
-            ),
-            &[&experiments, &users, &groups, &times],
-        )
-        .await?;
-    }
+    keep_results(&tx, kept, &exposures, &events).await?;
     if let Some(dropped) = super::dropped_to_count(dropped, done.stored) {
         tx.execute(
             "INSERT INTO client_drops (received_at, dropped) VALUES ($1, $2)",
@@ -415,4 +579,219 @@ fn describe(config: &tokio_postgres::Config) -> String {
         config.get_user().unwrap_or(""),
         config.get_dbname().unwrap_or("")
     )
+}
+
+/// Brings the kept results up to date with a batch's new records (already inserted), in its
+/// transaction, under the results lock ([`incremental`]).
+async fn keep_results(
+    tx: &tokio_postgres::Transaction<'_>,
+    kept: &Kept,
+    exposures: &[NewExposure<'_>],
+    events: &[Event<'_>],
+) -> Result<(), tokio_postgres::Error> {
+    let users: Vec<&str> = incremental::users(kept, exposures, events)
+        .into_iter()
+        .collect();
+    if users.is_empty() {
+        return Ok(());
+    }
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&RESULTS_LOCK])
+        .await?;
+    let old_first: HashMap<(String, String), First> = tx
+        .query(
+            "SELECT experiment, user_id, grp, time FROM first_exposures WHERE user_id = ANY($1)",
+            &[&users],
+        )
+        .await?
+        .iter()
+        .map(|row| {
+            (
+                (row.get(0), row.get(1)),
+                First {
+                    group: row.get(2),
+                    time: row.get(3),
+                },
+            )
+        })
+        .collect();
+    let step = Step::new(kept, old_first, exposures, events);
+    let (history_users, names) = step.history_users();
+    let stored = if history_users.is_empty() {
+        Vec::new()
+    } else {
+        tx.query(
+            "SELECT user_id, name, time, value FROM records
+             WHERE kind = 'event' AND excluded IS NULL
+               AND name = ANY($2) AND user_id = ANY($1)",
+            &[&history_users, &names],
+        )
+        .await?
+    };
+    let history: Vec<Event<'_>> = stored
+        .iter()
+        .map(|row| Event {
+            user: row.get(0),
+            name: row.get(1),
+            time: row.get(2),
+            value: row.get(3),
+        })
+        .collect();
+    let value_users = step.value_users();
+    let mut old_values = HashMap::new();
+    if !value_users.is_empty() {
+        let rows = tx
+            .query(
+                "SELECT user_id, experiment, event, window_ms, events, total FROM user_values
+                 WHERE user_id = ANY($1)",
+                &[&value_users],
+            )
+            .await?;
+        for row in &rows {
+            let measure = Measure {
+                experiment: row.get(1),
+                event: row.get(2),
+                window_ms: row.get(3),
+            };
+            if let Some(i) = kept.index_of(&measure) {
+                let value = UserValue {
+                    events: row.get(4),
+                    total: row.get(5),
+                };
+                old_values.insert((i, row.get::<_, String>(0)), value);
+            }
+        }
+    }
+    let changes = step.finish(&history, &old_values);
+    // Each table in one statement (arrays unnested), rows in key order.
+    if !changes.first.is_empty() {
+        let experiments: Vec<&str> = changes.first.iter().map(|(e, _, _)| e.as_str()).collect();
+        let users: Vec<&str> = changes.first.iter().map(|(_, u, _)| u.as_str()).collect();
+        let groups: Vec<&str> = changes
+            .first
+            .iter()
+            .map(|(_, _, f)| f.group.as_str())
+            .collect();
+        let times: Vec<i64> = changes.first.iter().map(|(_, _, f)| f.time).collect();
+        tx.execute(
+            "INSERT INTO first_exposures (experiment, user_id, grp, time)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::int8[])
+             ON CONFLICT (experiment, user_id) DO UPDATE SET grp = excluded.grp, time = excluded.time",
+            &[&experiments, &users, &groups, &times],
+        )
+        .await?;
+    }
+    if !changes.group_users.is_empty() {
+        let experiments: Vec<&str> = changes
+            .group_users
+            .keys()
+            .map(|(e, _)| e.as_str())
+            .collect();
+        let groups: Vec<&str> = changes
+            .group_users
+            .keys()
+            .map(|(_, g)| g.as_str())
+            .collect();
+        let users: Vec<i64> = changes.group_users.values().copied().collect();
+        tx.execute(
+            "INSERT INTO group_users (experiment, grp, users)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::int8[])
+             ON CONFLICT (experiment, grp) DO UPDATE SET users = group_users.users + excluded.users",
+            &[&experiments, &groups, &users],
+        )
+        .await?;
+    }
+    let measure = |i: &usize| &kept.list()[*i];
+    let (gone, set): (Vec<_>, Vec<_>) = changes
+        .user_values
+        .iter()
+        .partition(|(_, value)| value.events == 0);
+    if !gone.is_empty() {
+        let users: Vec<&str> = gone.iter().map(|((_, u), _)| u.as_str()).collect();
+        let experiments: Vec<&str> = gone
+            .iter()
+            .map(|((i, _), _)| measure(i).experiment.as_str())
+            .collect();
+        let events: Vec<&str> = gone
+            .iter()
+            .map(|((i, _), _)| measure(i).event.as_str())
+            .collect();
+        let windows: Vec<i64> = gone
+            .iter()
+            .map(|((i, _), _)| measure(i).window_ms)
+            .collect();
+        tx.execute(
+            "DELETE FROM user_values v
+             USING UNNEST($1::text[], $2::text[], $3::text[], $4::int8[]) AS g(u, e, n, w)
+             WHERE v.user_id = g.u AND v.experiment = g.e AND v.event = g.n AND v.window_ms = g.w",
+            &[&users, &experiments, &events, &windows],
+        )
+        .await?;
+    }
+    if !set.is_empty() {
+        let users: Vec<&str> = set.iter().map(|((_, u), _)| u.as_str()).collect();
+        let experiments: Vec<&str> = set
+            .iter()
+            .map(|((i, _), _)| measure(i).experiment.as_str())
+            .collect();
+        let events: Vec<&str> = set
+            .iter()
+            .map(|((i, _), _)| measure(i).event.as_str())
+            .collect();
+        let windows: Vec<i64> = set.iter().map(|((i, _), _)| measure(i).window_ms).collect();
+        let counts: Vec<i64> = set.iter().map(|(_, v)| v.events).collect();
+        let totals: Vec<f64> = set.iter().map(|(_, v)| v.total).collect();
+        tx.execute(
+            "INSERT INTO user_values (user_id, experiment, event, window_ms, events, total)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::int8[], $5::int8[],
+                                  $6::float8[])
+             ON CONFLICT (user_id, experiment, event, window_ms)
+             DO UPDATE SET events = excluded.events, total = excluded.total",
+            &[&users, &experiments, &events, &windows, &counts, &totals],
+        )
+        .await?;
+    }
+    if !changes.group_values.is_empty() {
+        let rows = &changes.group_values;
+        let experiments: Vec<&str> = rows
+            .keys()
+            .map(|(i, _)| measure(i).experiment.as_str())
+            .collect();
+        let events: Vec<&str> = rows
+            .keys()
+            .map(|(i, _)| measure(i).event.as_str())
+            .collect();
+        let windows: Vec<i64> = rows.keys().map(|(i, _)| measure(i).window_ms).collect();
+        let groups: Vec<&str> = rows.keys().map(|(_, g)| g.as_str()).collect();
+        let converted: Vec<i64> = rows.values().map(|d| d.converted).collect();
+        let count_sum: Vec<i64> = rows.values().map(|d| d.count_sum).collect();
+        let count_squares: Vec<i64> = rows.values().map(|d| d.count_squares).collect();
+        let value_sum: Vec<f64> = rows.values().map(|d| d.value_sum).collect();
+        let value_squares: Vec<f64> = rows.values().map(|d| d.value_squares).collect();
+        tx.execute(
+            "INSERT INTO group_values
+                 (experiment, event, window_ms, grp, converted, count_sum, count_squares,
+                  value_sum, value_squares)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::int8[], $4::text[], $5::int8[],
+                                  $6::int8[], $7::int8[], $8::float8[], $9::float8[])
+             ON CONFLICT (experiment, event, window_ms, grp) DO UPDATE SET
+                 converted = group_values.converted + excluded.converted,
+                 count_sum = group_values.count_sum + excluded.count_sum,
+                 count_squares = group_values.count_squares + excluded.count_squares,
+                 value_sum = group_values.value_sum + excluded.value_sum,
+                 value_squares = group_values.value_squares + excluded.value_squares",
+            &[
+                &experiments,
+                &events,
+                &windows,
+                &groups,
+                &converted,
+                &count_sum,
+                &count_squares,
+                &value_sum,
+                &value_squares,
+            ],
+        )
+        .await?;
+    }
+    Ok(())
 }

@@ -4,14 +4,16 @@
 //! checked), and one reads results and listings, so that however long results take, they never
 //! hold up a batch (WAL readers do not block the writer or each other).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use cohort::rules::Metric;
 use cohort_stats::Excluded;
 use rusqlite::{named_params, params, Connection, OptionalExtension};
 
 use super::aggregate::{self, Figures, GroupRow};
+use super::incremental::{self, Event, First, Kept, Measure, NewExposure, Step, UserValue};
 use super::schema;
 use super::{Accepted, Inserted, Row, StoreError, StoredRecord};
 
@@ -24,6 +26,8 @@ pub struct SqliteStore {
     ingest_reader: Arc<Mutex<Connection>>,
     /// For results and listings.
     reader: Arc<Mutex<Connection>>,
+    /// The measures whose results are kept as records arrive.
+    kept: Arc<RwLock<Arc<Kept>>>,
 }
 
 fn connect(path: &Path) -> Result<Connection, StoreError> {
@@ -52,7 +56,111 @@ impl SqliteStore {
             writer: Arc::new(Mutex::new(writer)),
             ingest_reader: Arc::new(Mutex::new(connect(path)?)),
             reader: Arc::new(Mutex::new(connect(path)?)),
+            kept: Arc::default(),
         })
+    }
+
+    fn kept(&self) -> Arc<Kept> {
+        self.kept.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Reads what the database keeps (for a command that reads results while collectors
+    /// keep them): of `measures`, those kept; and whether the users per group are.
+    pub fn use_kept(&self, measures: Vec<Measure>) -> Result<(), StoreError> {
+        let conn = self.reader.lock().unwrap_or_else(|e| e.into_inner());
+        let users: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM group_users)
+                OR NOT EXISTS (SELECT 1 FROM first_exposures)",
+            [],
+            |row| row.get(0),
+        )?;
+        let stored: Vec<Measure> = conn
+            .prepare("SELECT experiment, event, window_ms FROM measures")?
+            .query_map([], |row| {
+                Ok(Measure {
+                    experiment: row.get(0)?,
+                    event: row.get(1)?,
+                    window_ms: row.get(2)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut kept = Kept::new(
+            measures
+                .into_iter()
+                .filter(|m| stored.contains(m))
+                .collect(),
+        );
+        kept.users = users;
+        *self.kept.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(kept);
+        Ok(())
+    }
+
+    /// Keeps the results of `measures` as records arrive from now on: builds those not kept
+    /// before from the stored records (and the users per group, for a database from before
+    /// they were kept), and forgets those kept before that are not among them.
+    pub fn keep(&self, measures: Vec<Measure>) -> Result<(), StoreError> {
+        let mut conn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let unbuilt: bool = tx.query_row(
+            "SELECT NOT EXISTS (SELECT 1 FROM group_users)
+                AND EXISTS (SELECT 1 FROM first_exposures)",
+            [],
+            |row| row.get(0),
+        )?;
+        if unbuilt {
+            let started = std::time::Instant::now();
+            let groups = tx.execute(schema::GROUP_USERS_BUILD, [])?;
+            eprintln!(
+                "cohort: counted the users of {groups} group(s) from the first exposures in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+        }
+        let stored: Vec<Measure> = tx
+            .prepare("SELECT experiment, event, window_ms FROM measures")?
+            .query_map([], |row| {
+                Ok(Measure {
+                    experiment: row.get(0)?,
+                    event: row.get(1)?,
+                    window_ms: row.get(2)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        for old in stored.iter().filter(|m| !measures.contains(m)) {
+            let p = named_params! {"$1": old.experiment, "$2": old.event, "$3": old.window_ms};
+            for table in ["measures", "user_values", "group_values"] {
+                tx.execute(
+                    &format!(
+                        "DELETE FROM {table} WHERE experiment = $1 AND event = $2 AND window_ms = $3"
+                    ),
+                    p,
+                )?;
+            }
+        }
+        for new in measures.iter().filter(|m| !stored.contains(m)) {
+            let started = std::time::Instant::now();
+            let p = named_params! {"$1": new.experiment, "$2": new.event, "$3": new.window_ms};
+            let users = tx.execute(schema::USER_VALUES_BUILD, p)?;
+            tx.execute(schema::GROUP_VALUES_BUILD, p)?;
+            tx.execute(
+                "INSERT INTO measures (experiment, event, window_ms) VALUES ($1, $2, $3)",
+                p,
+            )?;
+            eprintln!(
+                "cohort: results of {} on {}{} kept from now on: built from the stored records \
+                 ({users} user(s) with events) in {:.1} s",
+                new.experiment,
+                new.event,
+                if new.window_ms > 0 {
+                    format!(" within {} ms", new.window_ms)
+                } else {
+                    String::new()
+                },
+                started.elapsed().as_secs_f64()
+            );
+        }
+        tx.commit()?;
+        *self.kept.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(Kept::new(measures));
+        Ok(())
     }
 
     pub fn path(&self) -> &Path {
@@ -77,11 +185,8 @@ impl SqliteStore {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
                  ON CONFLICT (id) DO NOTHING",
             )?;
-            let mut first = tx.prepare_cached(&format!(
-                "INSERT INTO first_exposures (experiment, user_id, grp, time)
-                 VALUES (?1, ?2, ?3, ?4) {}",
-                schema::FIRST_EXPOSURE_UPSERT
-            ))?;
+            let mut exposures = Vec::new();
+            let mut events = Vec::new();
             for accepted in records {
                 let row = Row::of(accepted);
                 let new = insert.execute(params![
@@ -104,10 +209,25 @@ impl SqliteStore {
                 if new == 1 && accepted.exclusion.is_some() {
                     done.excluded += 1;
                 }
-                if new == 1 && row.kind == "exposure" && row.excluded.is_none() {
-                    first.execute(params![row.experiment, row.user_id, row.group, row.time])?;
+                if new == 1 && row.excluded.is_none() {
+                    match (row.experiment, row.group, row.name) {
+                        (Some(experiment), Some(group), _) => exposures.push(NewExposure {
+                            experiment,
+                            user: row.user_id,
+                            group,
+                            time: row.time,
+                        }),
+                        (_, _, Some(name)) => events.push(Event {
+                            user: row.user_id,
+                            name,
+                            time: row.time,
+                            value: row.value,
+                        }),
+                        _ => {}
+                    }
                 }
             }
+            keep_results(&tx, &self.kept(), &exposures, &events)?;
             if let Some(dropped) = super::dropped_to_count(dropped, done.stored) {
                 tx.execute(
                     "INSERT INTO client_drops (received_at, dropped) VALUES (?1, ?2)",
@@ -150,10 +270,15 @@ impl SqliteStore {
 
     /// The users exposed to each of `experiments`, from one read transaction.
     pub fn exposed_users(&self, experiments: &[String]) -> Result<Vec<u64>, StoreError> {
+        let kept = self.kept();
         let conn = self.reader.lock().unwrap_or_else(|e| e.into_inner());
         conn.execute_batch("BEGIN")?;
         let result = (|| {
-            let mut statement = conn.prepare_cached(aggregate::EXPOSED_USERS)?;
+            let mut statement = conn.prepare_cached(if kept.users {
+                aggregate::EXPOSED_USERS_KEPT
+            } else {
+                aggregate::EXPOSED_USERS
+            })?;
             experiments
                 .iter()
                 .map(|experiment| {
@@ -167,42 +292,38 @@ impl SqliteStore {
         Ok(result?)
     }
 
-    /// The raw numbers of an experiment's results (see [`aggregate`]).
-    pub fn raw(&self, experiment: &str, metrics: &[Metric]) -> Result<Figures, StoreError> {
+    /// The raw numbers of an experiment's results (see [`aggregate`]): as kept, or (with
+    /// `recompute`, and for metrics not kept) recomputed from the records.
+    pub fn raw(
+        &self,
+        experiment: &str,
+        metrics: &[Metric],
+        recompute: bool,
+    ) -> Result<Figures, StoreError> {
+        let kept = self.kept();
         let conn = self.reader.lock().unwrap_or_else(|e| e.into_inner());
         // One read transaction: every figure from the same snapshot.
         conn.execute_batch("BEGIN")?;
         let result = (|| {
             let exposed = conn
-                .prepare_cached(aggregate::EXPOSED)?
+                .prepare_cached(if recompute || !kept.users {
+                    aggregate::EXPOSED
+                } else {
+                    aggregate::EXPOSED_KEPT
+                })?
                 .query_map(named_params! {"$1": experiment}, |row| {
                     Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)? as u64))
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             // Each metric is a part of its own: one that fails is named, the others served.
             let mut per_metric = Vec::with_capacity(metrics.len());
-            let mut statement = conn.prepare_cached(aggregate::METRIC)?;
             for metric in metrics {
-                let rows = statement
-                    .query_map(
-                        named_params! {"$1": experiment, "$2": metric.event, "$3": metric.window_ms},
-                        |row| {
-                            // NULL where a sum is not a number (+inf and -inf summed).
-                            let real = |i: usize| -> rusqlite::Result<f64> {
-                                Ok(row.get::<_, Option<f64>>(i)?.unwrap_or(f64::NAN))
-                            };
-                            Ok(GroupRow {
-                                group: row.get(0)?,
-                                users: row.get::<_, i64>(1)? as u64,
-                                converted: row.get::<_, i64>(2)? as u64,
-                                count_sum: real(3)?,
-                                count_squares: real(4)?,
-                                value_sum: real(5)?,
-                                value_squares: real(6)?,
-                            })
-                        },
-                    )
-                    .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>());
+                let measure = Measure::new(experiment, &metric.event, metric.window_ms);
+                let rows = if !recompute && kept.contains(&measure) {
+                    kept_rows(&conn, &measure, &exposed)
+                } else {
+                    recomputed_rows(&conn, experiment, metric)
+                };
                 per_metric.push(rows.map_err(StoreError::from).and_then(aggregate::finite));
             }
             let excluded = conn
@@ -261,6 +382,186 @@ impl SqliteStore {
 }
 
 /// Creates the tables, or brings an older database up to date.
+/// A kept measure's rows, one per exposed group (those without events too).
+fn kept_rows(
+    conn: &Connection,
+    measure: &Measure,
+    exposed: &[(String, u64)],
+) -> rusqlite::Result<Vec<GroupRow>> {
+    let mut statement = conn.prepare_cached(aggregate::METRIC_KEPT)?;
+    let mut sums: HashMap<String, GroupRow> = HashMap::new();
+    let mut rows = statement.query(named_params! {
+        "$1": measure.experiment, "$2": measure.event, "$3": measure.window_ms
+    })?;
+    while let Some(row) = rows.next()? {
+        let group: String = row.get(0)?;
+        sums.insert(
+            group.clone(),
+            GroupRow {
+                group,
+                users: 0,
+                converted: row.get::<_, i64>(1)? as u64,
+                count_sum: row.get::<_, i64>(2)? as f64,
+                count_squares: row.get::<_, i64>(3)? as f64,
+                value_sum: row.get(4)?,
+                value_squares: row.get(5)?,
+            },
+        );
+    }
+    Ok(aggregate::with_users(sums, exposed))
+}
+
+/// A metric's rows recomputed from the records ([`aggregate::METRIC`]).
+fn recomputed_rows(
+    conn: &Connection,
+    experiment: &str,
+    metric: &Metric,
+) -> rusqlite::Result<Vec<GroupRow>> {
+    let mut statement = conn.prepare_cached(aggregate::METRIC)?;
+    let rows = statement.query_map(
+        named_params! {"$1": experiment, "$2": metric.event, "$3": metric.window_ms},
+        |row| {
+            // NULL where a sum is not a number (+inf and -inf summed).
+            let real = |i: usize| -> rusqlite::Result<f64> {
+                Ok(row.get::<_, Option<f64>>(i)?.unwrap_or(f64::NAN))
+            };
+            Ok(GroupRow {
+                group: row.get(0)?,
+                users: row.get::<_, i64>(1)? as u64,
+                converted: row.get::<_, i64>(2)? as u64,
+                count_sum: real(3)?,
+                count_squares: real(4)?,
+                value_sum: real(5)?,
+                value_squares: real(6)?,
+            })
+        },
+    )?;
+    rows.collect()
+}
+
+/// The JSON array of `items`, for `json_each` (SQLite's way to bind a list).
+fn json_list(items: &[&str]) -> String {
+    serde_json::to_string(items).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// Brings the kept results up to date with a batch's new records (already inserted), in its
+/// transaction ([`incremental`]).
+fn keep_results(
+    tx: &Connection,
+    kept: &Kept,
+    exposures: &[NewExposure<'_>],
+    events: &[Event<'_>],
+) -> rusqlite::Result<()> {
+    let users: Vec<&str> = incremental::users(kept, exposures, events)
+        .into_iter()
+        .collect();
+    if users.is_empty() {
+        return Ok(());
+    }
+    let old_first: HashMap<(String, String), First> = tx
+        .prepare_cached(
+            "SELECT experiment, user_id, grp, time FROM first_exposures
+             WHERE user_id IN (SELECT value FROM json_each($1))",
+        )?
+        .query_map(named_params! {"$1": json_list(&users)}, |row| {
+            Ok((
+                (row.get(0)?, row.get(1)?),
+                First {
+                    group: row.get(2)?,
+                    time: row.get(3)?,
+                },
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let step = Step::new(kept, old_first, exposures, events);
+    let (history_users, names) = step.history_users();
+    let stored: Vec<(String, String, i64, Option<f64>)> = if history_users.is_empty() {
+        Vec::new()
+    } else {
+        tx.prepare_cached(
+            "SELECT user_id, name, time, value FROM records
+             WHERE kind = 'event' AND excluded IS NULL
+               AND name IN (SELECT value FROM json_each($2))
+               AND user_id IN (SELECT value FROM json_each($1))",
+        )?
+        .query_map(
+            named_params! {"$1": json_list(&history_users), "$2": json_list(&names)},
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+        )?
+        .collect::<rusqlite::Result<_>>()?
+    };
+    let history: Vec<Event<'_>> = stored
+        .iter()
+        .map(|(user, name, time, value)| Event {
+            user,
+            name,
+            time: *time,
+            value: *value,
+        })
+        .collect();
+    let value_users = step.value_users();
+    let mut old_values = HashMap::new();
+    if !value_users.is_empty() {
+        let mut statement = tx.prepare_cached(
+            "SELECT user_id, experiment, event, window_ms, events, total FROM user_values
+             WHERE user_id IN (SELECT value FROM json_each($1))",
+        )?;
+        let mut rows = statement.query(named_params! {"$1": json_list(&value_users)})?;
+        while let Some(row) = rows.next()? {
+            let measure = Measure {
+                experiment: row.get(1)?,
+                event: row.get(2)?,
+                window_ms: row.get(3)?,
+            };
+            if let Some(i) = kept.index_of(&measure) {
+                let value = UserValue {
+                    events: row.get(4)?,
+                    total: row.get(5)?,
+                };
+                old_values.insert((i, row.get::<_, String>(0)?), value);
+            }
+        }
+    }
+    let changes = step.finish(&history, &old_values);
+    let mut statement = tx.prepare_cached(schema::FIRST_EXPOSURE_SET)?;
+    for (experiment, user, first) in &changes.first {
+        statement.execute(
+            named_params! {"$1": experiment, "$2": user, "$3": first.group, "$4": first.time},
+        )?;
+    }
+    let mut statement = tx.prepare_cached(schema::GROUP_USERS_ADD)?;
+    for ((experiment, group), users) in &changes.group_users {
+        statement.execute(named_params! {"$1": experiment, "$2": group, "$3": users})?;
+    }
+    let (mut set, mut delete) = (
+        tx.prepare_cached(schema::USER_VALUE_SET)?,
+        tx.prepare_cached(schema::USER_VALUE_DELETE)?,
+    );
+    for ((i, user), value) in &changes.user_values {
+        let m = &kept.list()[*i];
+        if value.events == 0 {
+            delete.execute(named_params! {
+                "$1": user, "$2": m.experiment, "$3": m.event, "$4": m.window_ms
+            })?;
+        } else {
+            set.execute(named_params! {
+                "$1": user, "$2": m.experiment, "$3": m.event, "$4": m.window_ms,
+                "$5": value.events, "$6": value.total
+            })?;
+        }
+    }
+    let mut statement = tx.prepare_cached(schema::GROUP_VALUES_ADD)?;
+    for ((i, group), d) in &changes.group_values {
+        let m = &kept.list()[*i];
+        statement.execute(named_params! {
+            "$1": m.experiment, "$2": m.event, "$3": m.window_ms, "$4": group,
+            "$5": d.converted, "$6": d.count_sum, "$7": d.count_squares,
+            "$8": d.value_sum, "$9": d.value_squares
+        })?;
+    }
+    Ok(())
+}
+
 fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     // IMMEDIATE: the write lock is taken before the version is read, so a collector writing
     // meanwhile (or a second process migrating) waits on the busy timeout instead of making

@@ -210,6 +210,7 @@ pub fn serve(mut config: Config) -> Result<(), String> {
             tokio::spawn(watch_free_space(folder, free));
         }
         tokio::spawn(forget_idle_clients(state.clone()));
+        tokio::spawn(fold_kept_sums(state.clone()));
         let app = api
             .with_state(state.clone())
             .merge(site::routes(config.dist))
@@ -370,6 +371,17 @@ async fn forget_idle_clients(state: Shared) {
         prune(&state.limiter);
         prune(&state.readers);
         prune(&state.user_budget);
+    }
+}
+
+/// Folds the rows of changes PostgreSQL keeps for the results every few seconds
+/// ([`Store::fold`]): they stay few however long nobody reads the results.
+async fn fold_kept_sums(state: Shared) {
+    loop {
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        if let Err(e) = state.store.fold(state.verifier.rules()).await {
+            eprintln!("cohort: the kept results could not be folded (tried again soon): {e}");
+        }
     }
 }
 

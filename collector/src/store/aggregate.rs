@@ -74,9 +74,14 @@ FROM (
 GROUP BY grp"
 );
 
-/// Users exposed to each group of experiment `$1`, as kept ([`super::incremental`]).
-pub const EXPOSED_KEPT: &str =
-    "SELECT grp, users FROM group_users WHERE experiment = $1 AND users <> 0";
+/// Users exposed to each group of experiment `$1`, as kept ([`super::incremental`]; the rows
+/// of a group added up, as PostgreSQL keeps changes in rows of their own).
+pub const EXPOSED_KEPT: &str = "\
+SELECT grp, CAST(SUM(users) AS BIGINT)
+FROM group_users
+WHERE experiment = $1
+GROUP BY grp
+HAVING SUM(users) <> 0";
 
 /// Users exposed to experiment `$1`, as kept.
 pub const EXPOSED_USERS_KEPT: &str =
@@ -85,9 +90,15 @@ pub const EXPOSED_USERS_KEPT: &str =
 /// Each group's sums for a measure (`$1` experiment, `$2` event, `$3` window or 0), as kept:
 /// a few rows, whatever the number of users.
 pub const METRIC_KEPT: &str = "\
-SELECT grp, converted, count_sum, count_squares, value_sum, value_squares
+SELECT grp,
+       CAST(SUM(converted) AS BIGINT),
+       CAST(SUM(count_sum) AS BIGINT),
+       CAST(SUM(count_squares) AS BIGINT),
+       CAST(SUM(value_sum) AS DOUBLE PRECISION),
+       CAST(SUM(value_squares) AS DOUBLE PRECISION)
 FROM group_values
-WHERE experiment = $1 AND event = $2 AND window_ms = $3";
+WHERE experiment = $1 AND event = $2 AND window_ms = $3
+GROUP BY grp";
 
 /// Records kept out of experiment `$1`'s results, by kind and reason.
 pub const EXCLUDED: &str = "\

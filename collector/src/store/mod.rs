@@ -241,6 +241,18 @@ impl Store {
         }
     }
 
+    /// Folds the kept sums of every experiment of `rules` that PostgreSQL keeps as rows of
+    /// changes (see [`PostgresStore::fold`]); nothing to do on SQLite. A collector runs it
+    /// from time to time, so that the rows stay few however long nobody reads the results.
+    pub async fn fold(&self, rules: &Rules) -> Result<(), StoreError> {
+        if let Store::Postgres(p) = self {
+            for (spec, _) in rules.experiments() {
+                p.fold(&spec.name).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Reads, without writing, what the database keeps of `rules`' results (for a command
     /// that reads results beside running collectors, which keep them): what is not kept is
     /// recomputed.

@@ -31,6 +31,10 @@ const SCHEMA_LOCK: i64 = 0x636f_686f_7274;
 /// by whichever comes second).
 const RESULTS_LOCK: i64 = 0x636f_686f_7275;
 
+/// How many rows of changes an experiment's kept sums may have before [`PostgresStore::fold`]
+/// folds them (a results answer adds them up).
+const FOLD_PAST: i64 = 512;
+
 /// An open PostgreSQL store.
 pub struct PostgresStore {
     pool: Pool,
@@ -43,9 +47,14 @@ pub struct PostgresStore {
 impl PostgresStore {
     /// Connects to `url` and creates the tables if they are missing.
     pub async fn open(url: &str) -> Result<PostgresStore, StoreError> {
-        let config: tokio_postgres::Config = url
+        let mut config: tokio_postgres::Config = url
             .parse()
             .map_err(|e| StoreError(format!("bad PostgreSQL URL: {e}")))?;
+        // Statements are prepared once per connection and run for its life: a plan chosen
+        // while the tables were empty (a scan of every row) would stay as they grow. Custom
+        // plans are made with the tables' size at each run.
+        let options = config.get_options().unwrap_or_default();
+        config.options(format!("{options} -c plan_cache_mode=force_custom_plan").trim());
         let shown = describe(&config);
         let manager = Manager::from_config(
             config,
@@ -88,6 +97,45 @@ impl PostgresStore {
 
     fn kept(&self) -> Arc<Kept> {
         self.kept.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Folds experiment `experiment`'s rows of changes in `group_users` and `group_values`
+    /// into one row per key, once there are more than [`FOLD_PAST`] (rows committed meanwhile
+    /// are left for the next time: a transaction deletes only what it sees).
+    pub async fn fold(&self, experiment: &str) -> Result<(), StoreError> {
+        let mut client = self.client().await?;
+        let rows: i64 = client
+            .query_one(
+                "SELECT (SELECT COUNT(*) FROM group_users WHERE experiment = $1)
+                      + (SELECT COUNT(*) FROM group_values WHERE experiment = $1)",
+                &[&experiment],
+            )
+            .await?
+            .get(0);
+        if rows <= FOLD_PAST {
+            return Ok(());
+        }
+        let tx = client.transaction().await?;
+        tx.execute(
+            "WITH gone AS (DELETE FROM group_users WHERE experiment = $1 RETURNING grp, users)
+             INSERT INTO group_users (experiment, grp, users)
+             SELECT $1, grp, SUM(users) FROM gone GROUP BY grp",
+            &[&experiment],
+        )
+        .await?;
+        tx.execute(
+            "WITH gone AS (DELETE FROM group_values WHERE experiment = $1 RETURNING *)
+             INSERT INTO group_values
+                 (experiment, event, window_ms, grp, converted, count_sum, count_squares,
+                  value_sum, value_squares)
+             SELECT experiment, event, window_ms, grp, SUM(converted), SUM(count_sum),
+                    SUM(count_squares), SUM(value_sum), SUM(value_squares)
+             FROM gone GROUP BY experiment, event, window_ms, grp",
+            &[&experiment],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// As [`super::SqliteStore::use_kept`].
@@ -305,6 +353,9 @@ impl PostgresStore {
         recompute: bool,
     ) -> Result<Figures, StoreError> {
         let kept = self.kept();
+        if !recompute && kept.users {
+            self.fold(experiment).await?;
+        }
         let mut client = self.client().await?;
         let mut tx = client
             .build_transaction()
@@ -500,7 +551,8 @@ async fn insert_once(
     ];
     let new: Vec<String> = tx
         .query(
-            "INSERT INTO records
+            &tx.prepare_cached(
+                "INSERT INTO records
              (id, kind, user_id, experiment, grp, name, value, time, client_time, excluded,
               note, record, received_at)
              SELECT u.*, $13::int8
@@ -511,6 +563,8 @@ async fn insert_once(
                        excluded, note, record)
              ON CONFLICT (id) DO NOTHING
              RETURNING id",
+            )
+            .await?,
             &params,
         )
         .await?
@@ -553,7 +607,8 @@ async fn insert_once(
     keep_results(&tx, kept, &exposures, &events).await?;
     if let Some(dropped) = super::dropped_to_count(dropped, done.stored) {
         tx.execute(
-            "INSERT INTO client_drops (received_at, dropped) VALUES ($1, $2)",
+            &tx.prepare_cached("INSERT INTO client_drops (received_at, dropped) VALUES ($1, $2)")
+                .await?,
             &[&received_at, &dropped],
         )
         .await?;
@@ -584,7 +639,7 @@ fn describe(config: &tokio_postgres::Config) -> String {
 /// Brings the kept results up to date with a batch's new records (already inserted), in its
 /// transaction, under the results lock ([`incremental`]).
 async fn keep_results(
-    tx: &tokio_postgres::Transaction<'_>,
+    tx: &deadpool_postgres::Transaction<'_>,
     kept: &Kept,
     exposures: &[NewExposure<'_>],
     events: &[Event<'_>],
@@ -595,14 +650,28 @@ async fn keep_results(
     if users.is_empty() {
         return Ok(());
     }
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&RESULTS_LOCK])
-        .await?;
-    let old_first: HashMap<(String, String), First> = tx
-        .query(
-            "SELECT experiment, user_id, grp, time FROM first_exposures WHERE user_id = ANY($1)",
-            &[&users],
-        )
-        .await?
+    // Sent together (the server runs them in turn): the users' locks, then what is stored
+    // of them.
+    let (lock, firsts, values) = tokio::try_join!(
+        tx.prepare_cached(
+            "SELECT pg_advisory_xact_lock(hashtextextended(u, 0))
+             FROM (SELECT u FROM UNNEST($1::text[]) AS u ORDER BY hashtextextended(u, 0)) AS users",
+        ),
+        tx.prepare_cached(
+            "SELECT experiment, user_id, grp, time FROM first_exposures WHERE user_id = ANY($1)"
+        ),
+        tx.prepare_cached(
+            "SELECT user_id, experiment, event, window_ms, events, total FROM user_values
+             WHERE user_id = ANY($1)",
+        ),
+    )?;
+    let params: [&(dyn ToSql + Sync); 1] = [&users];
+    let (_, firsts, values) = tokio::try_join!(
+        tx.execute(&lock, &params),
+        tx.query(&firsts, &params),
+        tx.query(&values, &params),
+    )?;
+    let old_first: HashMap<(String, String), First> = firsts
         .iter()
         .map(|row| {
             (
@@ -614,15 +683,33 @@ async fn keep_results(
             )
         })
         .collect();
+    let mut old_values = HashMap::new();
+    for row in &values {
+        let measure = Measure {
+            experiment: row.get(1),
+            event: row.get(2),
+            window_ms: row.get(3),
+        };
+        if let Some(i) = kept.index_of(&measure) {
+            let value = UserValue {
+                events: row.get(4),
+                total: row.get(5),
+            };
+            old_values.insert((i, row.get::<_, String>(0)), value);
+        }
+    }
     let step = Step::new(kept, old_first, exposures, events);
     let (history_users, names) = step.history_users();
     let stored = if history_users.is_empty() {
         Vec::new()
     } else {
         tx.query(
-            "SELECT user_id, name, time, value FROM records
+            &tx.prepare_cached(
+                "SELECT user_id, name, time, value FROM records
              WHERE kind = 'event' AND excluded IS NULL
                AND name = ANY($2) AND user_id = ANY($1)",
+            )
+            .await?,
             &[&history_users, &names],
         )
         .await?
@@ -636,33 +723,9 @@ async fn keep_results(
             value: row.get(3),
         })
         .collect();
-    let value_users = step.value_users();
-    let mut old_values = HashMap::new();
-    if !value_users.is_empty() {
-        let rows = tx
-            .query(
-                "SELECT user_id, experiment, event, window_ms, events, total FROM user_values
-                 WHERE user_id = ANY($1)",
-                &[&value_users],
-            )
-            .await?;
-        for row in &rows {
-            let measure = Measure {
-                experiment: row.get(1),
-                event: row.get(2),
-                window_ms: row.get(3),
-            };
-            if let Some(i) = kept.index_of(&measure) {
-                let value = UserValue {
-                    events: row.get(4),
-                    total: row.get(5),
-                };
-                old_values.insert((i, row.get::<_, String>(0)), value);
-            }
-        }
-    }
     let changes = step.finish(&history, &old_values);
-    // Each table in one statement (arrays unnested), rows in key order.
+    // Each table in one statement (arrays unnested), rows in key order; the groups' sums as
+    // rows of changes (see [`schema`]), which no other transaction waits on.
     if !changes.first.is_empty() {
         let experiments: Vec<&str> = changes.first.iter().map(|(e, _, _)| e.as_str()).collect();
         let users: Vec<&str> = changes.first.iter().map(|(_, u, _)| u.as_str()).collect();
@@ -672,10 +735,9 @@ async fn keep_results(
             .map(|(_, _, f)| f.group.as_str())
             .collect();
         let times: Vec<i64> = changes.first.iter().map(|(_, _, f)| f.time).collect();
-        tx.execute(
-            "INSERT INTO first_exposures (experiment, user_id, grp, time)
+        tx.execute(&tx.prepare_cached("INSERT INTO first_exposures (experiment, user_id, grp, time)
              SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::int8[])
-             ON CONFLICT (experiment, user_id) DO UPDATE SET grp = excluded.grp, time = excluded.time",
+             ON CONFLICT (experiment, user_id) DO UPDATE SET grp = excluded.grp, time = excluded.time").await?,
             &[&experiments, &users, &groups, &times],
         )
         .await?;
@@ -693,9 +755,11 @@ async fn keep_results(
             .collect();
         let users: Vec<i64> = changes.group_users.values().copied().collect();
         tx.execute(
-            "INSERT INTO group_users (experiment, grp, users)
-             SELECT * FROM UNNEST($1::text[], $2::text[], $3::int8[])
-             ON CONFLICT (experiment, grp) DO UPDATE SET users = group_users.users + excluded.users",
+            &tx.prepare_cached(
+                "INSERT INTO group_users (experiment, grp, users)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::int8[])",
+            )
+            .await?,
             &[&experiments, &groups, &users],
         )
         .await?;
@@ -720,9 +784,12 @@ async fn keep_results(
             .map(|((i, _), _)| measure(i).window_ms)
             .collect();
         tx.execute(
-            "DELETE FROM user_values v
+            &tx.prepare_cached(
+                "DELETE FROM user_values v
              USING UNNEST($1::text[], $2::text[], $3::text[], $4::int8[]) AS g(u, e, n, w)
              WHERE v.user_id = g.u AND v.experiment = g.e AND v.event = g.n AND v.window_ms = g.w",
+            )
+            .await?,
             &[&users, &experiments, &events, &windows],
         )
         .await?;
@@ -741,11 +808,14 @@ async fn keep_results(
         let counts: Vec<i64> = set.iter().map(|(_, v)| v.events).collect();
         let totals: Vec<f64> = set.iter().map(|(_, v)| v.total).collect();
         tx.execute(
-            "INSERT INTO user_values (user_id, experiment, event, window_ms, events, total)
+            &tx.prepare_cached(
+                "INSERT INTO user_values (user_id, experiment, event, window_ms, events, total)
              SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::int8[], $5::int8[],
                                   $6::float8[])
              ON CONFLICT (user_id, experiment, event, window_ms)
              DO UPDATE SET events = excluded.events, total = excluded.total",
+            )
+            .await?,
             &[&users, &experiments, &events, &windows, &counts, &totals],
         )
         .await?;
@@ -768,17 +838,14 @@ async fn keep_results(
         let value_sum: Vec<f64> = rows.values().map(|d| d.value_sum).collect();
         let value_squares: Vec<f64> = rows.values().map(|d| d.value_squares).collect();
         tx.execute(
-            "INSERT INTO group_values
+            &tx.prepare_cached(
+                "INSERT INTO group_values
                  (experiment, event, window_ms, grp, converted, count_sum, count_squares,
                   value_sum, value_squares)
              SELECT * FROM UNNEST($1::text[], $2::text[], $3::int8[], $4::text[], $5::int8[],
-                                  $6::int8[], $7::int8[], $8::float8[], $9::float8[])
-             ON CONFLICT (experiment, event, window_ms, grp) DO UPDATE SET
-                 converted = group_values.converted + excluded.converted,
-                 count_sum = group_values.count_sum + excluded.count_sum,
-                 count_squares = group_values.count_squares + excluded.count_squares,
-                 value_sum = group_values.value_sum + excluded.value_sum,
-                 value_squares = group_values.value_squares + excluded.value_squares",
+                                  $6::int8[], $7::int8[], $8::float8[], $9::float8[])",
+            )
+            .await?,
             &[
                 &experiments,
                 &events,

@@ -47,12 +47,6 @@ CREATE TABLE IF NOT EXISTS client_drops (
     dropped BIGINT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS first_exposures_user ON first_exposures (user_id);
-CREATE TABLE IF NOT EXISTS group_users (
-    experiment TEXT NOT NULL,
-    grp TEXT NOT NULL,
-    users BIGINT NOT NULL,
-    PRIMARY KEY (experiment, grp)
-);
 CREATE TABLE IF NOT EXISTS measures (
     experiment TEXT NOT NULL,
     event TEXT NOT NULL,
@@ -67,6 +61,17 @@ CREATE TABLE IF NOT EXISTS user_values (
     events BIGINT NOT NULL,
     total {real} NOT NULL,
     PRIMARY KEY (user_id, experiment, event, window_ms)
+);";
+
+/// The kept sums per group: `group_users` and `group_values`. In SQLite, one row per key,
+/// updated in place (one writer at a time). In PostgreSQL, rows of changes that a reader adds
+/// up (`SUM ... GROUP BY`), so that collectors committing at once never wait on each other's
+/// row locks; [`super::PostgresStore`] folds them into one row per key from time to time.
+const GROUP_TABLES: &str = "
+CREATE TABLE IF NOT EXISTS group_users (
+    experiment TEXT NOT NULL,
+    grp TEXT NOT NULL,
+    users BIGINT NOT NULL{key_users}
 );
 CREATE TABLE IF NOT EXISTS group_values (
     experiment TEXT NOT NULL,
@@ -77,18 +82,29 @@ CREATE TABLE IF NOT EXISTS group_values (
     count_sum BIGINT NOT NULL,
     count_squares BIGINT NOT NULL,
     value_sum {real} NOT NULL,
-    value_squares {real} NOT NULL,
-    PRIMARY KEY (experiment, event, window_ms, grp)
+    value_squares {real} NOT NULL{key_values}
 );";
 
 /// The tables for SQLite.
 pub fn sqlite() -> String {
-    TABLES.replace("{real}", "REAL")
+    let groups = GROUP_TABLES
+        .replace("{key_users}", ",\n    PRIMARY KEY (experiment, grp)")
+        .replace(
+            "{key_values}",
+            ",\n    PRIMARY KEY (experiment, event, window_ms, grp)",
+        );
+    (TABLES.to_owned() + &groups).replace("{real}", "REAL")
 }
 
 /// The tables for PostgreSQL.
 pub fn postgres() -> String {
-    TABLES.replace("{real}", "DOUBLE PRECISION")
+    let groups = GROUP_TABLES
+        .replace("{key_users}", "")
+        .replace("{key_values}", "")
+        + "
+CREATE INDEX IF NOT EXISTS group_users_key ON group_users (experiment, grp);
+CREATE INDEX IF NOT EXISTS group_values_key ON group_values (experiment, event, window_ms, grp);";
+    (TABLES.to_owned() + &groups).replace("{real}", "DOUBLE PRECISION")
 }
 
 /// Keeps a user's first exposure: a new row, or an earlier time (and its group) than the one

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use cohort_collector::throwaway::ThrowawayPostgres;
+use cohort_throwaway_postgres::ThrowawayPostgres;
 use reqwest::blocking::Client;
 
 use common::traffic::{batch, drain_stderr, each_once, send, stop};

@@ -11,8 +11,8 @@ use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use cohort_collector::throwaway::ThrowawayPostgres;
 use cohort_protocol::MAX_DROPPED;
+use cohort_throwaway_postgres::ThrowawayPostgres;
 use reqwest::blocking::Client;
 use serde_json::Value;
 

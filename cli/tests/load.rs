@@ -37,7 +37,7 @@ fn collector_throughput_and_latency() {
 #[test]
 #[ignore = "a load test: scripts/bench runs it in release"]
 fn two_collectors_on_postgres_throughput_and_latency() {
-    let cluster = cohort_collector::throwaway::ThrowawayPostgres::start().unwrap();
+    let cluster = cohort_throwaway_postgres::ThrowawayPostgres::start().unwrap();
     let db = cluster.database("load").unwrap();
     let servers: Vec<_> = (0..2)
         .map(|_| {

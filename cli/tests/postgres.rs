@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use cohort_collector::throwaway::ThrowawayPostgres;
+use cohort_throwaway_postgres::ThrowawayPostgres;
 use serde_json::{json, Value};
 
 use common::{group_of, spawn_collector};

@@ -13,8 +13,8 @@ use std::process::Command;
 use std::time::Instant;
 
 use cohort_collector::store::{Accepted, Store};
-use cohort_collector::throwaway::ThrowawayPostgres;
 use cohort_protocol::{Groups, Record};
+use cohort_throwaway_postgres::ThrowawayPostgres;
 
 const PEAK_BUDGET_BYTES: u64 = 100 * 1024 * 1024;
 const BATCH: usize = 10_000;

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use cohort_collector::throwaway::ThrowawayPostgres;
+use cohort_throwaway_postgres::ThrowawayPostgres;
 use reqwest::blocking::Client;
 
 use common::spawn_collector;

@@ -13,12 +13,12 @@ use std::pin::Pin;
 use cohort::{CompileOptions, Rules};
 use cohort_collector::experiments;
 use cohort_collector::store::{Accepted, Inserted, Store};
-use cohort_collector::throwaway::ThrowawayPostgres;
 use cohort_collector::verify::Exclusion;
 use cohort_protocol::{
     ExperimentStatus, ExperimentSummary, Groups, Record, MAX_DROPPED, MAX_EVENT_VALUE,
 };
 use cohort_stats::experiment::{analyze_tally, tally_for};
+use cohort_throwaway_postgres::ThrowawayPostgres;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 

@@ -620,6 +620,57 @@ fn experiments_are_listed_in_rules_order_with_their_exposed_users() {
     );
 }
 
+/// A GET of `path` with `If-None-Match: tag`: the status, the body and the `ETag`.
+fn get_if_changed(server: &Server, path: &str, tag: Option<&str>) -> (u16, String, String) {
+    let mut request = Client::new().get(format!("{}{path}", server.url));
+    if let Some(tag) = tag {
+        request = request.header("if-none-match", tag);
+    }
+    let response = request.send().unwrap();
+    let status = response.status().as_u16();
+    let etag = response
+        .headers()
+        .get("etag")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, etag, response.text().unwrap())
+}
+
+#[test]
+fn results_asked_again_with_their_etag_are_304_until_a_batch_stores_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("c.db"), &[]);
+    assert_eq!(server.post(batch(0, 3).to_string()).0, 200);
+    for path in [
+        "/api/results?experiment=button_color_v3",
+        "/api/experiments",
+    ] {
+        let (status, tag, body) = get_if_changed(&server, path, None);
+        assert_eq!(status, 200, "{body}");
+        assert!(tag.starts_with('"') && tag.ends_with('"'), "{tag}");
+        let (status, again, body) = get_if_changed(&server, path, Some(&tag));
+        assert_eq!(
+            (status, again.as_str(), body.as_str()),
+            (304, tag.as_str(), "")
+        );
+        // A batch of records already stored changes nothing.
+        assert_eq!(server.post(batch(0, 3).to_string()).0, 200);
+        assert_eq!(get_if_changed(&server, path, Some(&tag)).0, 304);
+        // New records: the figures are answered again, with a new tag.
+        assert_eq!(
+            server
+                .post(batch(100 + path.len() as u32 * 10, 2).to_string())
+                .0,
+            200
+        );
+        let (status, newer, body) = get_if_changed(&server, path, Some(&tag));
+        assert_eq!(status, 200, "{body}");
+        assert_ne!(newer, tag);
+    }
+    let results = server.results();
+    assert_eq!(results["total_users"], 3, "{results}");
+}
+
 #[test]
 fn the_listing_answers_503_while_the_store_fails_and_the_log_says_why() {
     let dir = tempfile::tempdir().unwrap();

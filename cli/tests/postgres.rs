@@ -220,3 +220,42 @@ fn two_collectors_share_one_database_and_a_kill_loses_nothing() {
     survivor.kill().unwrap();
     survivor.wait().unwrap();
 }
+
+/// A page watching one collector's results learns of records another collector stored: the
+/// first collector's tag moves (PostgreSQL's `LISTEN`/`NOTIFY`) within two seconds.
+#[test]
+fn a_collector_tags_its_results_anew_when_another_one_stores_records() {
+    let cluster = ThrowawayPostgres::start().unwrap_or_else(|e| panic!("{e}"));
+    let db = cluster.database("watched").unwrap();
+    let (mut watched, watched_url) = spawn_collector(&db, &[], None, Stdio::null());
+    let (mut writer, writer_url) = spawn_collector(&db, &[], None, Stdio::null());
+    let http = reqwest::blocking::Client::new();
+    let results = format!("{watched_url}/api/results?experiment=button_color_v3");
+    let ask = |tag: &str| {
+        let response = http
+            .get(&results)
+            .header("if-none-match", tag)
+            .send()
+            .unwrap();
+        let etag = response.headers()["etag"].to_str().unwrap().to_owned();
+        (response.status().as_u16(), etag)
+    };
+    let (_, tag) = ask("none");
+    assert_eq!(ask(&tag).0, 304);
+    let (_, body) = batch(0, 0, now_ms());
+    assert!(send(&http, &writer_url, &body).is_some());
+    let sent = std::time::Instant::now();
+    let mut status = 304;
+    while status == 304 && sent.elapsed() < Duration::from_secs(2) {
+        std::thread::sleep(Duration::from_millis(50));
+        status = ask(&tag).0;
+    }
+    assert_eq!(
+        status, 200,
+        "the watched collector's answer changed within 2 s"
+    );
+    for child in [&mut watched, &mut writer] {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}

@@ -5,6 +5,7 @@
 //!
 //! - [`server`]: the HTTP API (axum) and the built site beside it ([`site`]), every answer
 //!   with the security headers of [`headers`];
+//! - [`changes`]: the version results answers are tagged with, for pages that watch them;
 //! - [`health`]: `GET /api/health`, and warnings when free space runs low;
 //! - [`listen`]: connections within limits on every phase, and a graceful stop with a deadline;
 //! - [`ingest`]: a batch read record by record; [`verify`]: records against the rules;
@@ -17,6 +18,7 @@
 //! The throwaway PostgreSQL its tests start is a crate of its own
 //! (`tools/throwaway-postgres`), outside this library.
 
+pub mod changes;
 pub mod client_ip;
 pub mod experiments;
 pub mod export;

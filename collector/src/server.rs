@@ -40,6 +40,7 @@ use serde_json::json;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::timeout::TimeoutLayer;
 
+use crate::changes::Changes;
 use crate::headers::{self, SecurityHeaders};
 use crate::health;
 use crate::listen::{self, Limits};
@@ -82,6 +83,8 @@ pub struct Config {
 
 struct AppState {
     store: Store,
+    /// The version results answers are tagged with.
+    changes: Arc<Changes>,
     /// Origins besides the collector's own that may send events (`--allow-origin`).
     writers: Vec<String>,
     /// SHA-256 of the results token, if one is set (compared digest to digest, so the time a
@@ -173,7 +176,12 @@ pub fn serve(mut config: Config) -> Result<(), String> {
             CorsLayer::new()
                 .allow_origin(AllowOrigin::list(origins))
                 .allow_methods([Method::GET, Method::POST])
-                .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION]),
+                .allow_headers([
+                    header::CONTENT_TYPE,
+                    header::AUTHORIZATION,
+                    header::IF_NONE_MATCH,
+                ])
+                .expose_headers([header::ETAG]),
         );
     }
     let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("cannot start: {e}"))?;
@@ -186,8 +194,12 @@ pub fn serve(mut config: Config) -> Result<(), String> {
             .await
             .map_err(|e| format!("cannot keep the results in {}: {e}", store.describe()))?;
         let secret = secret::load(config.secret_file.as_deref(), &store).await?;
+        let changes = Arc::new(Changes::default());
+        let elsewhere = changes.clone();
+        store.on_change_elsewhere(Arc::new(move || elsewhere.bump()));
         let state = Arc::new(AppState {
             store,
+            changes,
             writers: config.allow_origins.clone(),
             results_token: config.results_token.as_deref().map(digest),
             bots: (!config.keep_bots).then(isbot::Bots::default),
@@ -293,6 +305,27 @@ fn slow_down(message: &str) -> Response {
 }
 
 /// `response`, never kept by a cache (an answer about this client or about now).
+/// The current version's tag, unless the request's `If-None-Match` names it (nothing
+/// stored since: the answer would be the same).
+fn changed_since(state: &AppState, headers: &HeaderMap) -> Option<HeaderValue> {
+    (!state.changes.unchanged(headers.get(header::IF_NONE_MATCH))).then(|| state.changes.etag())
+}
+
+/// `304 Not Modified`, with the tag.
+fn not_modified(state: &AppState) -> Response {
+    let mut response = StatusCode::NOT_MODIFIED.into_response();
+    response
+        .headers_mut()
+        .insert(header::ETAG, state.changes.etag());
+    not_cached(response)
+}
+
+/// `response` with `tag` as its `ETag`: the version read before its figures were.
+fn tagged(mut response: Response, tag: HeaderValue) -> Response {
+    response.headers_mut().insert(header::ETAG, tag);
+    response
+}
+
 fn not_cached(mut response: Response) -> Response {
     response
         .headers_mut()
@@ -348,7 +381,12 @@ async fn post_events(
         .insert(sorted.accepted, sorted.dropped, received_at)
         .await
     {
-        Ok(inserted) => Json(ingest::ack(inserted, sorted.refused)).into_response(),
+        Ok(inserted) => {
+            if inserted.stored > 0 {
+                state.changes.bump();
+            }
+            Json(ingest::ack(inserted, sorted.refused)).into_response()
+        }
         Err(e) => {
             eprintln!("cohort: a batch could not be stored: {e}");
             error(
@@ -517,8 +555,11 @@ async fn list_experiments(
     if let Some(refused) = refuse_read(&state, peer, &headers) {
         return refused;
     }
+    let Some(tag) = changed_since(&state, &headers) else {
+        return not_modified(&state);
+    };
     let response = match experiments::list(state.verifier.rules(), &state.store).await {
-        Ok(listing) => Json(listing).into_response(),
+        Ok(listing) => tagged(Json(listing).into_response(), tag),
         Err(e) => {
             eprintln!("cohort: the experiments could not be read: {e}");
             error(
@@ -544,12 +585,15 @@ async fn results(
     if let Some(refused) = refuse_read(&state, peer, &headers) {
         return refused;
     }
+    let Some(tag) = changed_since(&state, &headers) else {
+        return not_modified(&state);
+    };
     let answer = state
         .store
         .results(state.verifier.rules(), &q.experiment)
         .await;
     let response = match answer {
-        Ok(Some(results)) => Json(results).into_response(),
+        Ok(Some(results)) => tagged(Json(results).into_response(), tag),
         Ok(None) => error(
             StatusCode::NOT_FOUND,
             format!("no experiment {:?}", q.experiment),

@@ -136,6 +136,15 @@ impl Store {
         }
     }
 
+    /// Calls `changed` whenever another collector sharing the database stores new records
+    /// (PostgreSQL; see [`postgres::listen`]). A SQLite file has one collector, which knows
+    /// its own.
+    pub fn on_change_elsewhere(&self, changed: std::sync::Arc<dyn Fn() + Send + Sync>) {
+        if let Store::Postgres(p) = self {
+            postgres::listen(p.url(), changed);
+        }
+    }
+
     /// Whether the database answers a read now (for `GET /api/health`).
     pub async fn ping(&self) -> Result<(), StoreError> {
         match self {

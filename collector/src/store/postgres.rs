@@ -31,6 +31,43 @@ const SCHEMA_LOCK: i64 = 0x636f_686f_7274;
 /// by whichever comes second).
 const RESULTS_LOCK: i64 = 0x636f_686f_7275;
 
+/// What a batch that stores new records tells the collectors listening on the database.
+const NOTIFY: &str = "NOTIFY cohort_records";
+
+/// Calls `changed` whenever a batch that stores new records commits, by any collector on the
+/// database at `url` (PostgreSQL's `LISTEN`), for as long as the process runs. While the
+/// listening connection is down (and it is made again every second), `changed` is called
+/// every second: a reader then asks again rather than take old figures for current ones.
+pub fn listen(url: &str, changed: std::sync::Arc<dyn Fn() + Send + Sync>) {
+    let Ok(config) = url.parse::<tokio_postgres::Config>() else {
+        return;
+    };
+    tokio::spawn(async move {
+        loop {
+            if let Ok((client, mut connection)) = config.connect(NoTls).await {
+                let notified = changed.clone();
+                let messages = tokio::spawn(async move {
+                    while let Some(Ok(message)) =
+                        std::future::poll_fn(|cx| connection.poll_message(cx)).await
+                    {
+                        if matches!(message, tokio_postgres::AsyncMessage::Notification(_)) {
+                            notified();
+                        }
+                    }
+                });
+                if client.batch_execute("LISTEN cohort_records").await.is_ok() {
+                    changed();
+                    let _ = messages.await;
+                } else {
+                    messages.abort();
+                }
+            }
+            changed();
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+    });
+}
+
 /// How many rows of changes an experiment's kept sums may have before [`PostgresStore::fold`]
 /// folds them (a results answer adds them up).
 const FOLD_PAST: i64 = 512;
@@ -40,6 +77,8 @@ pub struct PostgresStore {
     pool: Pool,
     /// The URL without its password, for messages.
     shown: String,
+    /// The URL, for the listening connection.
+    url: String,
     /// The measures whose results are kept as records arrive.
     kept: Arc<RwLock<Arc<Kept>>>,
 }
@@ -91,6 +130,7 @@ impl PostgresStore {
         Ok(PostgresStore {
             pool,
             shown,
+            url: url.to_owned(),
             kept: Arc::default(),
         })
     }
@@ -239,6 +279,10 @@ impl PostgresStore {
         tx.commit().await?;
         *self.kept.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(Kept::new(measures));
         Ok(())
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     pub fn describe(&self) -> &str {
@@ -605,6 +649,10 @@ async fn insert_once(
         }
     }
     keep_results(&tx, kept, &exposures, &events).await?;
+    if done.stored > 0 {
+        // Told to every collector listening once this commits (see `listen`).
+        tx.execute(&tx.prepare_cached(NOTIFY).await?, &[]).await?;
+    }
     if let Some(dropped) = super::dropped_to_count(dropped, done.stored) {
         tx.execute(
             &tx.prepare_cached("INSERT INTO client_drops (received_at, dropped) VALUES ($1, $2)")

@@ -25,6 +25,8 @@ let numbered = false;
 let served = 0;
 // When set, the stand-in answers as a collector whose database could not compute this metric.
 let failing = null;
+// When set, the stand-in's /api/results drops every connection, as an unreachable collector.
+let unreachable = false;
 
 /** The group name `rules` give each of `users` in `experiment` (`cohort eval`; for a user the
  *  experiment does not allocate, the name of the rule that left them out). */
@@ -81,9 +83,22 @@ before(async () => {
         res.end(await answer.text());
       },
       "/api/results": async (req, res, url) => {
+        if (unreachable) {
+          req.socket.destroy();
+          return;
+        }
+        // The page's watch (a conditional GET every second) goes straight through, uncounted.
+        const tag = req.headers["if-none-match"];
+        if (tag) {
+          const answer = await fetch(`${backend.url}/api/results${url.search}`, { headers: { "if-none-match": tag } });
+          res.writeHead(answer.status, { "content-type": "application/json", etag: answer.headers.get("etag") ?? "" });
+          res.end(answer.status === 304 ? "" : await answer.text());
+          return;
+        }
         const delay = delays.shift() ?? 0;
         const number = ++served;
         const answer = await fetch(`${backend.url}/api/results${url.search}`);
+        const etag = answer.headers.get("etag");
         let body = await answer.text();
         if (numbered && answer.ok) body = JSON.stringify({ ...JSON.parse(body), dropped_by_clients: number });
         if (failing && answer.ok) {
@@ -93,7 +108,10 @@ before(async () => {
           body = JSON.stringify(results);
         }
         setTimeout(() => {
-          res.writeHead(answer.status, { "content-type": "application/json" });
+          // A changed answer (numbered, or a metric taken out) gets no tag: the watch then
+          // finds it changed at once and loads it again, as it would a collector's.
+          const tagged = etag && !numbered && !failing ? { etag } : {};
+          res.writeHead(answer.status, { "content-type": "application/json", ...tagged });
           res.end(body);
         }, delay);
       },
@@ -286,6 +304,40 @@ test("an unknown ?experiment= shows a notice naming the experiments there are, a
   // The picker asks for a choice rather than pretending one was made.
   assert.equal(await page.inputValue("[data-testid=experiment]"), "");
   await page.close();
+});
+
+test("new records show on the open page within 2 s without a reload; an unreachable collector is said, its figures kept and marked", async () => {
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${site.url}/results/`);
+    await page.waitForSelector("[data-testid=metric-card]");
+    await page.waitForFunction(() => /^Live: checked at /.test(document.querySelector("[data-testid=live]")?.textContent ?? ""));
+    const before = Number((await page.textContent("[data-testid=total-users]")).replace(/,/g, ""));
+    const users = Array.from({ length: 5 }, (_, i) => `live-user-${i}`);
+    const groups = await groupsOf(users);
+    const now = Date.now();
+    await post(backend.url, users.map((user, i) => ({ exposure: { id: uuid(), user_id: user, experiment: "button_color_v3", group: groups[i], rule_id: "r", time: now } })));
+    const sent = Date.now();
+    await page.waitForFunction(
+      (want) => document.querySelector("[data-testid=total-users]")?.textContent.replace(/,/g, "") === String(want),
+      before + 5,
+      { timeout: 2000 },
+    );
+    console.log(`# the open page showed the new users ${Date.now() - sent} ms after they were stored`);
+    // The collector stops answering: said within seconds, the figures kept and marked.
+    unreachable = true;
+    await page.waitForFunction(() => /not answering/.test(document.querySelector("[data-testid=live]")?.textContent ?? ""), null, { timeout: 5000 });
+    assert.match(await page.textContent("[data-testid=live]"), /The figures below are as of \d\d:\d\d:\d\d, not current/);
+    assert.match(await page.getAttribute("[data-testid=results-body]", "class"), /\bstale\b/);
+    assert.equal(await page.textContent("[data-testid=total-users]"), String(before + 5));
+    // Back: current again.
+    unreachable = false;
+    await page.waitForFunction(() => /^Live: checked at /.test(document.querySelector("[data-testid=live]")?.textContent ?? ""), null, { timeout: 5000 });
+    assert.doesNotMatch((await page.getAttribute("[data-testid=results-body]", "class")) ?? "", /\bstale\b/);
+  } finally {
+    unreachable = false;
+    await page.close();
+  }
 });
 
 test("the page fits and reads at desktop and phone widths, with no accessibility violation", async () => {

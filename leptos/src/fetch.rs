@@ -25,6 +25,9 @@ pub struct Request<'a> {
     pub deadline: Option<Duration>,
     /// Send `Authorization: Bearer <token>` (a collector's results token).
     pub bearer: Option<&'a str>,
+    /// Send `If-None-Match: <tag>`: a server whose answer has not changed since the one
+    /// tagged so answers `304` with no body.
+    pub if_none_match: Option<&'a str>,
 }
 
 /// A server's answer.
@@ -32,6 +35,8 @@ pub struct Request<'a> {
 pub struct Reply {
     pub status: u16,
     pub text: String,
+    /// Its `ETag`, if it has one (and, across origins, the server lets the page read it).
+    pub etag: Option<String>,
 }
 
 impl Reply {
@@ -68,13 +73,22 @@ pub async fn fetch(url: &str, request: Request<'_>) -> Result<Reply, Failure> {
         init.set_method("POST");
         init.set_body(&JsValue::from_str(body));
     }
-    if let Some(token) = request.bearer {
-        let headers = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(
-            &headers,
-            &JsValue::from_str("Authorization"),
-            &JsValue::from_str(&format!("Bearer {token}")),
-        );
+    let headers = js_sys::Object::new();
+    let bearer = request.bearer.map(|token| format!("Bearer {token}"));
+    let named = [
+        ("Authorization", bearer.as_deref()),
+        ("If-None-Match", request.if_none_match),
+    ];
+    for (name, value) in named {
+        if let Some(value) = value {
+            let _ = js_sys::Reflect::set(
+                &headers,
+                &JsValue::from_str(name),
+                &JsValue::from_str(value),
+            );
+        }
+    }
+    if named.iter().any(|(_, v)| v.is_some()) {
         init.set_headers(&headers);
     }
     if request.keepalive {
@@ -113,6 +127,7 @@ pub async fn fetch(url: &str, request: Request<'_>) -> Result<Reply, Failure> {
     Ok(Reply {
         status: response.status(),
         text: text.as_string().unwrap_or_default(),
+        etag: response.headers().get("etag").ok().flatten(),
     })
 }
 
@@ -136,6 +151,44 @@ impl std::fmt::Display for GetError {
             GetError::Unexpected(why) => write!(f, "unexpected answer: {why}"),
         }
     }
+}
+
+/// An answer to a conditional `GET` ([`get_json_if_changed`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fetched<T> {
+    /// The same as the answer tagged with the tag sent (`304`).
+    Unchanged,
+    /// A new answer, and its tag.
+    Changed { value: T, etag: Option<String> },
+}
+
+/// `GET url` (with `Authorization: Bearer <bearer>` if given, and `If-None-Match: <etag>` if
+/// given): [`Fetched::Unchanged`] on `304`, else the JSON answer read with serde and its tag,
+/// or why not. A page that watches a collector's results asks this way every second or so;
+/// an unchanged answer costs the collector no query.
+pub async fn get_json_if_changed<T: serde::de::DeserializeOwned>(
+    url: &str,
+    bearer: Option<&str>,
+    etag: Option<&str>,
+) -> Result<Fetched<T>, GetError> {
+    let request = Request {
+        bearer,
+        if_none_match: etag,
+        ..Request::default()
+    };
+    let reply = fetch(url, request).await.map_err(GetError::NoAnswer)?;
+    if reply.status == 304 {
+        return Ok(Fetched::Unchanged);
+    }
+    if !reply.ok() {
+        return Err(GetError::Status(reply.status));
+    }
+    let value =
+        serde_json::from_str(&reply.text).map_err(|e| GetError::Unexpected(e.to_string()))?;
+    Ok(Fetched::Changed {
+        value,
+        etag: reply.etag,
+    })
 }
 
 /// `GET url` (with `Authorization: Bearer <bearer>` if given) and its JSON answer read with

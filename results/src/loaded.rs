@@ -60,6 +60,19 @@ fn choose(listing: &Listing, requested: Option<&str>) -> Choice {
     }
 }
 
+impl Loaded {
+    /// The collector's results shown, to watch for changes, if they are the collector's.
+    pub fn watch(&self) -> Option<&crate::source::Watch> {
+        match &self.shown {
+            Shown::Experiment {
+                results: Ok(results),
+                ..
+            } => results.watch.as_ref(),
+            _ => None,
+        }
+    }
+}
+
 /// Loads the listing and the results of the experiment `requested` names (or the first),
 /// from the collector at `collector` if it answers (given `token`, if any), else from this
 /// browser's log and `rules`. A collector that wants a token is not asked for results.

@@ -7,6 +7,7 @@
 //! - [`loaded`]: what one load brings: the experiments, the one shown and its results.
 //! - [`listing`]: the experiments, from the collector or from the bundled rules.
 //! - [`source`]: one experiment's results, from the collector or from this browser's log.
+//! - [`live`]: the collector asked every second whether the results shown changed.
 //! - [`local_log`]: this browser's own records.
 //! - [`address`]: `?experiment=` and the collector's `<meta>` tag.
 //! - [`picker`], [`shown`], [`summary`], [`metric`], [`forest`], [`palette`]: what is drawn.
@@ -14,6 +15,7 @@
 mod address;
 mod forest;
 mod listing;
+mod live;
 mod loaded;
 mod local_log;
 mod metric;

@@ -8,6 +8,9 @@
 //! stay up (marked busy) while the next load runs; loads run one at a time and the latest
 //! one's answer is the one left shown, so a slow earlier answer never replaces a newer one.
 //!
+//! While the results shown are the collector's, the page asks every second whether they
+//! changed ([`live`](crate::live)) and loads again when they did.
+//!
 //! A collector that guards its results with a token answers 401: the page then asks for the
 //! token ([`TokenForm`]), keeps it for the tab, and loads again with it.
 
@@ -17,6 +20,7 @@ use cohort_stats::Engine;
 use leptos::prelude::*;
 
 use crate::address;
+use crate::live::{self, Live, LiveStatus};
 use crate::loaded::{self, Loaded, Shown};
 use crate::picker::{ExperimentFacts, ExperimentPicker};
 use crate::shown::ShownView;
@@ -44,6 +48,8 @@ fn ResultsPage(collector: Option<String>) -> impl IntoView {
     // Empty: every metric, stacked.
     let metric = RwSignal::new(String::new());
     let updating = RwSignal::new(false);
+    let live_state = RwSignal::new(Live::Idle);
+    live::watch(page, token, updating, live_state);
     // The experiment asked for, else the one the last load showed.
     let shown_name = Signal::derive(move || {
         requested.get().or_else(|| {
@@ -93,9 +99,14 @@ fn ResultsPage(collector: Option<String>) -> impl IntoView {
                     <a href="/">"← Back to the app"</a>
                 </div>
                 <ListingFacts page shown_name />
+                <LiveStatus live=live_state />
                 <TokenForm page token />
             </section>
-            <div data-testid="results-body" aria-busy=move || updating.get().to_string()>
+            <div
+                data-testid="results-body"
+                aria-busy=move || updating.get().to_string()
+                class:stale=move || matches!(live_state.get(), Live::Unreachable { .. })
+            >
                 <Transition
                     fallback=|| {
                         view! { <p class="hint" data-testid="results-loading">"Loading…"</p> }

@@ -73,6 +73,7 @@ fn ResultsView(results: Results, engine: Engine, metric: String) -> impl IntoVie
         results,
         source,
         note,
+        ..
     } = results;
     let (alpha, control) = (results.settings.alpha, results.control.clone());
     let cards = results

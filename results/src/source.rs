@@ -3,7 +3,7 @@
 //! same `cohort-stats` code the collector runs (with `?random` one browser plays many users,
 //! as in the course).
 
-use cohort_leptos::fetch::get_json;
+use cohort_leptos::fetch::{get_json_if_changed, Fetched};
 use cohort_leptos::{console, Rules};
 use cohort_stats::experiment::analyze_tally;
 use cohort_stats::ExperimentResults;
@@ -17,6 +17,15 @@ pub struct Results {
     pub source: String,
     /// Why the collector was not used, if it was asked and did not answer.
     pub note: Option<String>,
+    /// Where to ask whether the collector's results changed, with the tag of these.
+    pub watch: Option<Watch>,
+}
+
+/// A collector's results to watch: their URL and the tag of the answer shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Watch {
+    pub url: String,
+    pub etag: Option<String>,
 }
 
 /// `experiment`'s results, from the collector if there is one and it answers, else from
@@ -35,13 +44,21 @@ pub async fn load(
             base.trim_end_matches('/'),
             String::from(js_sys::encode_uri_component(experiment))
         );
-        match get_json::<ExperimentResults>(&url, token).await {
-            Ok(results) => {
+        match get_json_if_changed::<ExperimentResults>(&url, token, None).await {
+            Ok(Fetched::Changed {
+                value: results,
+                etag,
+            }) => {
                 return Ok(Results {
                     results,
                     source: format!("the collector at {base}"),
                     note: None,
+                    watch: Some(Watch { url, etag }),
                 })
+            }
+            // Not asked with a tag: never answered so.
+            Ok(Fetched::Unchanged) => {
+                note = Some("The collector answered 304 to a first request.".to_owned());
             }
             Err(why) => {
                 console::warn(&format!(
@@ -59,6 +76,7 @@ pub async fn load(
         results,
         source: format!("this browser's log ({} records)", log.len()),
         note,
+        watch: None,
     })
 }
 

@@ -216,14 +216,14 @@ impl PostgresStore {
         let tx = client.transaction().await?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&RESULTS_LOCK])
             .await?;
-        let unbuilt: bool = tx
+        let row = tx
             .query_one(
-                "SELECT NOT EXISTS (SELECT 1 FROM group_users)
-                    AND EXISTS (SELECT 1 FROM first_exposures)",
+                "SELECT EXISTS (SELECT 1 FROM first_exposures), NOT EXISTS (SELECT 1 FROM group_users)",
                 &[],
             )
-            .await?
-            .get(0);
+            .await?;
+        let (has_exposures, unbuilt): (bool, bool) = (row.get(0), row.get(1));
+        let unbuilt = unbuilt && has_exposures;
         if unbuilt {
             let started = std::time::Instant::now();
             let groups = tx.execute(schema::GROUP_USERS_BUILD, &[]).await?;
@@ -263,7 +263,9 @@ impl PostgresStore {
                 &p,
             )
             .await?;
-            eprintln!(
+            // Said of a database with exposures already (a new one has nothing to build).
+            if has_exposures {
+                eprintln!(
                 "cohort: results of {} on {}{} kept from now on: built from the stored records \
                  ({users} user(s) with events) in {:.1} s",
                 new.experiment,
@@ -275,6 +277,7 @@ impl PostgresStore {
                 },
                 started.elapsed().as_secs_f64()
             );
+            }
         }
         tx.commit().await?;
         *self.kept.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(Kept::new(measures));

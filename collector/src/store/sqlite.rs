@@ -101,12 +101,12 @@ impl SqliteStore {
     pub fn keep(&self, measures: Vec<Measure>) -> Result<(), StoreError> {
         let mut conn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let unbuilt: bool = tx.query_row(
-            "SELECT NOT EXISTS (SELECT 1 FROM group_users)
-                AND EXISTS (SELECT 1 FROM first_exposures)",
+        let (has_exposures, unbuilt): (bool, bool) = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM first_exposures), NOT EXISTS (SELECT 1 FROM group_users)",
             [],
-            |row| row.get(0),
+            |row| Ok((row.get(0)?, row.get(1)?)),
         )?;
+        let unbuilt = unbuilt && has_exposures;
         if unbuilt {
             let started = std::time::Instant::now();
             let groups = tx.execute(schema::GROUP_USERS_BUILD, [])?;
@@ -145,7 +145,9 @@ impl SqliteStore {
                 "INSERT INTO measures (experiment, event, window_ms) VALUES ($1, $2, $3)",
                 p,
             )?;
-            eprintln!(
+            // Said of a database with exposures already (a new one has nothing to build).
+            if has_exposures {
+                eprintln!(
                 "cohort: results of {} on {}{} kept from now on: built from the stored records \
                  ({users} user(s) with events) in {:.1} s",
                 new.experiment,
@@ -157,6 +159,7 @@ impl SqliteStore {
                 },
                 started.elapsed().as_secs_f64()
             );
+            }
         }
         tx.commit()?;
         *self.kept.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(Kept::new(measures));

@@ -4,7 +4,7 @@
 
 use cohort_stats::analysis::{MetricComparison, MetricInfo};
 use cohort_stats::format::{percent, short_percent, signed_percent};
-use cohort_stats::verdict::thousands;
+use cohort_stats::verdict::{metric_sentences, thousands};
 use cohort_stats::{Engine, MetricResults};
 use leptos::prelude::*;
 
@@ -53,6 +53,26 @@ fn value(info: &MetricInfo, mean: f64) -> String {
     } else {
         format!("{mean:.3}")
     }
+}
+
+/// A metric's verdicts as list items (said once for every group when they are all short of
+/// data, or without a result for the same reason).
+pub fn verdict_items(
+    metric: &MetricResults,
+    engine: Engine,
+    alpha: f64,
+    control: &str,
+) -> impl IntoView {
+    metric_sentences(metric, engine, alpha, control)
+        .into_iter()
+        .map(|said| {
+            view! {
+                <li data-group=said.groups.join(" ") data-verdict=said.label>
+                    {said.sentence}
+                </li>
+            }
+        })
+        .collect_view()
 }
 
 /// What the data so far can detect, for one comparison.
@@ -167,18 +187,7 @@ pub fn MetricCard(
         })
         .collect();
     let groups: Vec<String> = metric.groups.iter().map(|g| g.group.clone()).collect();
-    let sentences = metric
-        .comparisons
-        .iter()
-        .map(|c| {
-            let verdict = c.verdict(engine, alpha, info.inverse);
-            view! {
-                <li data-group=c.group.clone() data-verdict=verdict.label()>
-                    {verdict.sentence(&c.group, &control, &info)}
-                </li>
-            }
-        })
-        .collect_view();
+    let sentences = verdict_items(&metric, engine, alpha, &control);
     let planning = metric
         .comparisons
         .iter()

@@ -90,7 +90,7 @@ fn ResultsView(results: Results, engine: Engine, metric: String) -> impl IntoVie
         .map(|part| view! { <p class="notice bad" data-testid="unavailable">{part.sentence()}</p> })
         .collect_view();
     view! {
-        <Summary results source note />
+        <Summary results source note engine />
         <p class="notice engine-note" data-testid="engine-note">{engine_note(engine)}</p>
         {unavailable}
         {cards}

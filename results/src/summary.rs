@@ -1,9 +1,12 @@
 //! Who took part: users exposed per group against their weights, the sample-ratio check, and
-//! what was kept out of the results or dropped before it arrived.
+//! what was kept out of the results or dropped before it arrived; and at a glance, what the
+//! primary metric says of each group.
 
 use cohort_stats::format::percent;
 use cohort_stats::verdict::thousands;
-use cohort_stats::{Excluded, ExperimentResults};
+use cohort_stats::{Engine, Excluded, ExperimentResults};
+
+use crate::metric::verdict_items;
 use leptos::prelude::*;
 
 /// What was kept out of the results, in words.
@@ -31,7 +34,27 @@ fn excluded_note(excluded: &[Excluded]) -> Option<String> {
 
 /// The summary card.
 #[component]
-pub fn Summary(results: ExperimentResults, source: String, note: Option<String>) -> impl IntoView {
+pub fn Summary(
+    results: ExperimentResults,
+    source: String,
+    note: Option<String>,
+    engine: Engine,
+) -> impl IntoView {
+    // At a glance: the primary metric's verdicts (else the first metric's).
+    let glance = results
+        .metrics
+        .iter()
+        .find(|m| m.primary)
+        .or(results.metrics.first())
+        .map(|metric| {
+            let items = verdict_items(metric, engine, results.settings.alpha, &results.control);
+            view! {
+                <div class="glance" data-testid="glance" data-glance-metric=metric.metric.name.clone()>
+                    <h3>"At a glance: " {metric.metric.name.clone()}</h3>
+                    <ul class="verdicts">{items}</ul>
+                </div>
+            }
+        });
     let srm = results.sample_ratio;
     let banner = if results.total_users == 0 {
         view! {
@@ -85,6 +108,7 @@ pub fn Summary(results: ExperimentResults, source: String, note: Option<String>)
                 " users exposed"
             </h2>
             <p class="hint" data-testid="results-source">"From " {source} "."</p>
+            {glance}
             {note.map(|n| view! { <p class="notice bad">{n}</p> })}
             {banner}
             <ul class="exposure">{groups}</ul>

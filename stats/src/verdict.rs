@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{Engine, MetricComparison, MetricInfo};
+use crate::analysis::{Engine, MetricComparison, MetricInfo, MetricResults};
 use crate::effect::NoResult;
 use crate::format::{short_percent, signed_percent};
 
@@ -149,6 +149,88 @@ impl Verdict {
     }
 }
 
+/// One thing said of a metric: of which treatments, their verdict's label, and the sentence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Said {
+    pub groups: Vec<String>,
+    pub label: &'static str,
+    pub sentence: String,
+}
+
+/// A metric's verdicts in words, read with `engine` at `alpha`: a sentence per treatment, but
+/// said once for all of them when every treatment has no result for the same reason, or
+/// every one is still short of data (then with the most users any of them needs).
+pub fn metric_sentences(
+    metric: &MetricResults,
+    engine: Engine,
+    alpha: f64,
+    control: &str,
+) -> Vec<Said> {
+    let info = &metric.metric;
+    let verdicts: Vec<(&str, Verdict)> = metric
+        .comparisons
+        .iter()
+        .map(|c| (c.group.as_str(), c.verdict(engine, alpha, info.inverse)))
+        .collect();
+    let all = || verdicts.iter().map(|(g, _)| (*g).to_owned()).collect();
+    let name = &info.name;
+    if verdicts.len() >= 2 {
+        if let Verdict::NoResult { reason } = verdicts[0].1 {
+            if verdicts
+                .iter()
+                .all(|(_, v)| *v == Verdict::NoResult { reason })
+            {
+                return vec![Said {
+                    groups: all(),
+                    label: "no result",
+                    sentence: format!(
+                        "No result yet on {name} for any group: {}.",
+                        reason.explain()
+                    ),
+                }];
+            }
+        }
+        let short: Option<Vec<(f64, Option<u64>)>> = verdicts
+            .iter()
+            .map(|(_, v)| match v {
+                Verdict::NotEnoughData {
+                    target_lift,
+                    more_users,
+                } => Some((*target_lift, *more_users)),
+                _ => None,
+            })
+            .collect();
+        if let Some(short) = short {
+            let target = short[0].0;
+            let most = short
+                .iter()
+                .map(|(_, n)| *n)
+                .try_fold(0u64, |most, n| n.map(|n| most.max(n)));
+            let needs = match most {
+                Some(n) => format!("about {} more users in each pair of groups", thousands(n)),
+                None => "far more users".to_owned(),
+            };
+            return vec![Said {
+                groups: all(),
+                label: "not enough data yet",
+                sentence: format!(
+                    "Not enough data yet on {name} for any group against {control}: {needs} \
+                     to detect a lift of {}.",
+                    short_percent(target)
+                ),
+            }];
+        }
+    }
+    verdicts
+        .iter()
+        .map(|(group, verdict)| Said {
+            groups: vec![(*group).to_owned()],
+            label: verdict.label(),
+            sentence: verdict.sentence(group, control, info),
+        })
+        .collect()
+}
+
 /// `1234567` as `1,234,567`.
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
@@ -243,6 +325,79 @@ mod tests {
         assert!(v
             .sentence("Red", "Control", &info)
             .contains("control's mean is zero"));
+    }
+
+    /// A metric over three treatments and control.
+    fn three_treatments(arms: [ArmStats; 4]) -> MetricResults {
+        let info = MetricInfo {
+            name: "signup".into(),
+            event: "visited_signup".into(),
+            kind: "conversion".into(),
+            inverse: false,
+            description: None,
+        };
+        let groups = ["Control", "Red", "Green", "Orange"];
+        analyze(ExperimentInput {
+            experiment: "e",
+            groups: groups.iter().map(|g| ((*g).into(), Some(0.25))).collect(),
+            exposed: arms.iter().map(|a| a.users).collect(),
+            metrics: vec![(info, arms.to_vec())],
+            settings: Settings {
+                alpha: 0.05,
+                sequential_tuning: 5000.0,
+                target_lift: 0.1,
+            },
+        })
+        .metrics
+        .remove(0)
+    }
+
+    #[test]
+    fn a_metric_without_a_result_or_short_of_data_for_every_group_says_so_once() {
+        let none = three_treatments([ArmStats::proportion(4, 0); 4]);
+        let said = metric_sentences(&none, Engine::Sequential, 0.05, "Control");
+        assert_eq!(said.len(), 1, "{said:?}");
+        assert_eq!(said[0].groups, ["Red", "Green", "Orange"]);
+        assert_eq!(
+            said[0].sentence,
+            format!(
+                "No result yet on signup for any group: {}.",
+                NoResult::ZeroBaseline.explain()
+            )
+        );
+        let short = three_treatments([
+            ArmStats::proportion(200, 10),
+            ArmStats::proportion(200, 11),
+            ArmStats::proportion(200, 9),
+            ArmStats::proportion(200, 12),
+        ]);
+        let said = metric_sentences(&short, Engine::Sequential, 0.05, "Control");
+        assert_eq!(said.len(), 1, "{said:?}");
+        assert_eq!(said[0].label, "not enough data yet");
+        let most = short
+            .comparisons
+            .iter()
+            .filter_map(|c| c.planning.as_ref()?.more_users_sequential)
+            .max()
+            .unwrap();
+        assert!(
+            said[0].sentence.starts_with(&format!(
+                "Not enough data yet on signup for any group against Control: about {} more users",
+                thousands(most)
+            )),
+            "{}",
+            said[0].sentence
+        );
+        // A clear result for one group: each group said on its own.
+        let mixed = three_treatments([
+            ArmStats::proportion(50_000, 2500),
+            ArmStats::proportion(50_000, 3000),
+            ArmStats::proportion(200, 10),
+            ArmStats::proportion(200, 10),
+        ]);
+        let said = metric_sentences(&mixed, Engine::Fixed, 0.05, "Control");
+        assert_eq!(said.len(), 3);
+        assert_eq!(said[0].label, "wins");
     }
 
     #[test]

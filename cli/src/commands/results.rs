@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use cohort_protocol::Experiments;
 use cohort_stats::format::{percent, signed_percent};
-use cohort_stats::verdict::thousands;
+use cohort_stats::verdict::{metric_sentences, thousands};
 use cohort_stats::{Engine, ExperimentResults, MetricResults};
 
 use crate::output::{stdout, Result};
@@ -267,12 +267,8 @@ fn metric_table(results: &ExperimentResults, metric: &MetricResults, engine: Eng
             verdict
         ));
     }
-    for c in &metric.comparisons {
-        let verdict = c.verdict(engine, results.settings.alpha, m.inverse);
-        out.push_str(&format!(
-            "  {}\n",
-            verdict.sentence(&c.group, &results.control, m)
-        ));
+    for said in metric_sentences(metric, engine, results.settings.alpha, &results.control) {
+        out.push_str(&format!("  {}\n", said.sentence));
     }
     out
 }

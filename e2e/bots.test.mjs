@@ -15,7 +15,7 @@ async function storedFor(server, userId) {
 }
 
 for (const [bots, excluded, users] of [
-  ["set apart", "sent by a crawler or a headless browser", 0],
+  ["set apart", "bot", 0],
   ["kept", null, 1],
 ]) {
   test(`headless Chromium's exposure and signup are stored, and ${bots === "kept" ? "counted when bots are kept" : "set apart from results as a bot's"}`, async () => {

@@ -526,7 +526,7 @@ fn listed_database(db: &Path) {
     let mut forged = exposure("4", "c", "checkout_copy", "Short");
     forged.exclusion = Some(Exclusion {
         experiment: "checkout_copy".into(),
-        reason: "its group is not the one the rules give its user",
+        reason: cohort_protocol::ExclusionReason::GroupMismatch,
         detail: "claims checkout_copy/Short; the rules give checkout_copy/Control".into(),
     });
     let records = vec![

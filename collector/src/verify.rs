@@ -12,21 +12,18 @@
 use std::collections::BTreeSet;
 
 use cohort::{Evaluator, Rules, User};
-use cohort_protocol::Record;
+use cohort_protocol::{ExclusionReason, Record};
 
 use crate::experiments;
 use crate::store::{Accepted, Store, StoreError};
-
-/// The reason stored with a record whose group is not the rules' assignment.
-pub const GROUP_MISMATCH: &str = "its group is not the one the rules give its user";
 
 /// Why a record is kept out of the results.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Exclusion {
     /// The experiment (or gate) whose group did not match.
     pub experiment: String,
-    /// A fixed reason (results count records by it).
-    pub reason: &'static str,
+    /// Why (results count records by its code).
+    pub reason: ExclusionReason,
     /// What was claimed and what the rules give.
     pub detail: String,
 }
@@ -86,7 +83,7 @@ impl Verifier {
             let given = self.given(&evaluator, &user, experiment);
             (given.group != Some(claimed)).then(|| Exclusion {
                 experiment: experiment.to_owned(),
-                reason: GROUP_MISMATCH,
+                reason: ExclusionReason::GroupMismatch,
                 detail: format!(
                     "claims {experiment}/{claimed}; the rules give {}",
                     given.group.map_or_else(
@@ -120,12 +117,9 @@ fn claims(record: &Record) -> Box<dyn Iterator<Item = (&str, &str)> + '_> {
     }
 }
 
-/// Why records sent by a crawler or a headless browser are kept out of results (Statsig and
-/// GrowthBook filter bots out of their results the same way).
-pub const BOT: &str = "sent by a crawler or a headless browser";
-
 /// Sets apart every record of a batch sent with `user_agent`, a crawler's or a headless
-/// browser's: stored, counted as excluded, left out of results. An exposure is counted under
+/// browser's ([`ExclusionReason::Bot`]; Statsig and GrowthBook filter bots out of their
+/// results the same way): stored, counted as excluded, left out of results. An exposure is counted under
 /// its experiment; an event under the first experiment it names, if any.
 pub fn set_apart_as_bot(accepted: &mut [Accepted], user_agent: &str) {
     let shown: String = user_agent.chars().take(200).collect();
@@ -140,7 +134,7 @@ pub fn set_apart_as_bot(accepted: &mut [Accepted], user_agent: &str) {
         };
         record.exclusion = Some(Exclusion {
             experiment,
-            reason: BOT,
+            reason: ExclusionReason::Bot,
             detail: format!("User-Agent {shown:?}"),
         });
     }
@@ -247,7 +241,7 @@ groups = [{ name = "Control", weight = 50 }, { name = "Red", weight = 50 }]
             verifier.check(&record, T0),
             Some(Exclusion {
                 experiment: "new_checkout".into(),
-                reason: GROUP_MISMATCH,
+                reason: ExclusionReason::GroupMismatch,
                 detail: "claims new_checkout/true; the rules give new_checkout/false".into(),
             })
         );

@@ -109,7 +109,7 @@ fn event(id: &str, user: &str, name: &str, time: i64, value: Option<f64>) -> Acc
 fn forged(mut record: Accepted) -> Accepted {
     record.exclusion = Some(Exclusion {
         experiment: "e".into(),
-        reason: "forged group",
+        reason: cohort_protocol::ExclusionReason::GroupMismatch,
         detail: "claimed Red, the rules give Control".into(),
     });
     record
@@ -119,7 +119,7 @@ fn forged(mut record: Accepted) -> Accepted {
 fn forged_gate(mut record: Accepted) -> Accepted {
     record.exclusion = Some(Exclusion {
         experiment: "new_checkout".into(),
-        reason: "forged group",
+        reason: cohort_protocol::ExclusionReason::GroupMismatch,
         detail: "claims new_checkout/true; the rules give new_checkout/false".into(),
     });
     record
@@ -510,8 +510,8 @@ async fn forged_records_are_kept_apart(backend: &dyn Backend) {
     assert_eq!(
         excluded,
         [
-            ("exposure".into(), "forged group".into(), 2),
-            ("event".into(), "forged group".into(), 1)
+            ("exposure".into(), "group_mismatch".into(), 2),
+            ("event".into(), "group_mismatch".into(), 1)
         ]
     );
 }
@@ -965,6 +965,41 @@ async fn postgres() {
          CREATE TRIGGER poison BEFORE INSERT ON records FOR EACH ROW EXECUTE FUNCTION poison();",
     )
     .await;
+}
+
+/// A database of version 3 stored why a record is kept out as a sentence: it is stored as
+/// its code after, and counted with the records stored since.
+#[tokio::test]
+async fn reasons_stored_as_sentences_are_migrated_to_their_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v3.db");
+    {
+        let store = Store::open(path.to_str().unwrap()).await.unwrap();
+        store
+            .insert(vec![forged(exposure("s1", "s", "e", "Red", T0))], 0, T0)
+            .await
+            .unwrap();
+    }
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "UPDATE records SET excluded = 'its group is not the one the rules give its user';
+         PRAGMA user_version = 3;",
+    )
+    .unwrap();
+    let store = Store::open(path.to_str().unwrap()).await.unwrap();
+    store
+        .insert(vec![forged(exposure("s2", "t", "e", "Red", T0))], 0, T0)
+        .await
+        .unwrap();
+    let results = store.results(&rules(), "e").await.unwrap().unwrap();
+    assert_eq!(
+        results.excluded,
+        [cohort_stats::Excluded {
+            kind: "exposure".into(),
+            reason: "group_mismatch".into(),
+            count: 2
+        }]
+    );
 }
 
 /// A database written by the previous version (results computed in memory, event values only

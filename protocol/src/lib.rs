@@ -9,7 +9,8 @@
 //! - [`check`]: the content rules a record must meet (IDs, sizes, known experiments, gates,
 //!   groups and events);
 //! - [`listing`]: the experiments a collector knows, with their exposed users
-//!   (`GET /api/experiments`).
+//!   (`GET /api/experiments`);
+//! - [`exclusion`]: why a record is kept out of the results, as a stored code and a sentence.
 //!
 //! A record carries a unique ID (a UUID made by the page), so that a batch sent twice (a retry,
 //! a beacon after a fetch) is stored once.
@@ -19,12 +20,14 @@
 
 pub mod check;
 pub mod clock;
+pub mod exclusion;
 pub mod listing;
 pub mod read;
 pub mod record;
 
 pub use check::{check_record, is_uuid, Catalog, GATE_GROUPS};
 pub use clock::{place, MAX_AGE_MS, MAX_FUTURE_MS};
+pub use exclusion::{exclusion_sentence, ExclusionReason};
 pub use listing::{ExperimentStatus, ExperimentSummary, Experiments};
 pub use read::{read_batch, Incoming, Rejection};
 pub use record::{Ack, Batch, Groups, Record, Refusal, SecondaryExposure};

@@ -22,7 +22,7 @@ fn excluded_note(excluded: &[Excluded]) -> Option<String> {
                 e.count,
                 e.kind,
                 if e.count == 1 { "" } else { "s" },
-                e.reason
+                cohort_protocol::exclusion_sentence(&e.reason)
             )
         })
         .collect();

@@ -175,7 +175,9 @@ pub fn report(results: &ExperimentResults, engine: Engine) -> String {
     for excluded in &results.excluded {
         out.push_str(&format!(
             "excluded: {} {}(s) kept out of these results: {}\n",
-            excluded.count, excluded.kind, excluded.reason
+            excluded.count,
+            excluded.kind,
+            cohort_protocol::exclusion_sentence(&excluded.reason)
         ));
     }
     if results.dropped_by_clients > 0 {

@@ -446,7 +446,7 @@ impl<'a> Row<'a> {
             value,
             time: accepted.time,
             client_time: record.time(),
-            excluded: accepted.exclusion.as_ref().map(|e| e.reason),
+            excluded: accepted.exclusion.as_ref().map(|e| e.reason.code()),
             note: accepted.exclusion.as_ref().map(|e| e.detail.as_str()),
             record: serde_json::to_string(record).unwrap_or_default(),
         }

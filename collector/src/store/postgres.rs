@@ -120,12 +120,18 @@ impl PostgresStore {
                      secret TEXT NOT NULL
                  );
                  INSERT INTO cohort_schema (version)
-                     SELECT {} WHERE NOT EXISTS (SELECT 1 FROM cohort_schema);
-                 SELECT pg_advisory_unlock({SCHEMA_LOCK});",
+                     SELECT {} WHERE NOT EXISTS (SELECT 1 FROM cohort_schema);",
                 schema::postgres(),
                 schema::VERSION
             ))
             .await
+            .map_err(|e| StoreError(format!("cannot prepare {shown}: {}", StoreError::from(e))))?;
+        let migrated = migrate(&client).await;
+        let unlocked = client
+            .batch_execute(&format!("SELECT pg_advisory_unlock({SCHEMA_LOCK})"))
+            .await;
+        migrated
+            .and(unlocked)
             .map_err(|e| StoreError(format!("cannot prepare {shown}: {}", StoreError::from(e))))?;
         Ok(PostgresStore {
             pool,
@@ -555,6 +561,32 @@ impl PostgresStore {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Brings a database written by an older version up to this one's schema, under the schema
+/// lock `open` holds.
+async fn migrate(client: &deadpool_postgres::Object) -> Result<(), tokio_postgres::Error> {
+    let version: i64 = client
+        .query_one("SELECT MAX(version) FROM cohort_schema", &[])
+        .await?
+        .get(0);
+    if version < 4 {
+        // Version 3: reasons stored as sentences; now as codes.
+        for reason in cohort_protocol::ExclusionReason::ALL {
+            client
+                .execute(
+                    "UPDATE records SET excluded = $1 WHERE excluded = $2",
+                    &[&reason.code(), &reason.sentence()],
+                )
+                .await?;
+        }
+    }
+    client
+        .batch_execute(&format!(
+            "UPDATE cohort_schema SET version = GREATEST(version, {})",
+            schema::VERSION
+        ))
+        .await
 }
 
 /// One attempt at storing a batch.

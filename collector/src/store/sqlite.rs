@@ -606,6 +606,15 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
             schema::FIRST_EXPOSURE_UPSERT
         ))?;
     }
+    if has_records && version < 4 {
+        // Version 3: reasons stored as sentences; now as codes.
+        for reason in cohort_protocol::ExclusionReason::ALL {
+            conn.execute(
+                "UPDATE records SET excluded = ?1 WHERE excluded = ?2",
+                params![reason.code(), reason.sentence()],
+            )?;
+        }
+    }
     conn.execute_batch(&format!("PRAGMA user_version = {};", schema::VERSION))?;
     conn.execute_batch("COMMIT")
 }

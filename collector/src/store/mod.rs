@@ -422,6 +422,30 @@ pub(crate) struct Row<'a> {
 }
 
 impl<'a> Row<'a> {
+    /// Puts this row, a new record not excluded, among a batch's new exposures or events
+    /// (what [`incremental`] keeps the results from).
+    pub(crate) fn sort_into(
+        &self,
+        exposures: &mut Vec<incremental::NewExposure<'a>>,
+        events: &mut Vec<incremental::Event<'a>>,
+    ) {
+        match (self.experiment, self.group, self.name) {
+            (Some(experiment), Some(group), _) => exposures.push(incremental::NewExposure {
+                experiment,
+                user: self.user_id,
+                group,
+                time: self.time,
+            }),
+            (_, _, Some(name)) => events.push(incremental::Event {
+                user: self.user_id,
+                name,
+                time: self.time,
+                value: self.value,
+            }),
+            _ => {}
+        }
+    }
+
     pub(crate) fn of(accepted: &'a Accepted) -> Row<'a> {
         let record = &accepted.record;
         let (experiment, group, name, value) = match record {

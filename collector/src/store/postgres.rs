@@ -195,16 +195,7 @@ impl PostgresStore {
             )
             .await?
             .get(0);
-        let stored: Vec<Measure> = client
-            .query("SELECT experiment, event, window_ms FROM measures", &[])
-            .await?
-            .iter()
-            .map(|row| Measure {
-                experiment: row.get(0),
-                event: row.get(1),
-                window_ms: row.get(2),
-            })
-            .collect();
+        let stored = stored_measures(&**client).await?;
         let mut kept = Kept::new(
             measures
                 .into_iter()
@@ -238,16 +229,7 @@ impl PostgresStore {
                 started.elapsed().as_secs_f64()
             );
         }
-        let stored: Vec<Measure> = tx
-            .query("SELECT experiment, event, window_ms FROM measures", &[])
-            .await?
-            .iter()
-            .map(|row| Measure {
-                experiment: row.get(0),
-                event: row.get(1),
-                window_ms: row.get(2),
-            })
-            .collect();
+        let stored = stored_measures(&*tx).await?;
         for old in stored.iter().filter(|m| !measures.contains(m)) {
             for table in ["measures", "user_values", "group_values"] {
                 tx.execute(
@@ -563,6 +545,22 @@ impl PostgresStore {
     }
 }
 
+/// The measures the database keeps.
+async fn stored_measures(
+    client: &impl tokio_postgres::GenericClient,
+) -> Result<Vec<Measure>, tokio_postgres::Error> {
+    Ok(client
+        .query("SELECT experiment, event, window_ms FROM measures", &[])
+        .await?
+        .iter()
+        .map(|row| Measure {
+            experiment: row.get(0),
+            event: row.get(1),
+            window_ms: row.get(2),
+        })
+        .collect())
+}
+
 /// Brings a database written by an older version up to this one's schema, under the schema
 /// lock `open` holds.
 async fn migrate(client: &deadpool_postgres::Object) -> Result<(), tokio_postgres::Error> {
@@ -667,21 +665,7 @@ async fn insert_once(
             done.excluded += 1;
             continue;
         }
-        match (row.experiment, row.group, row.name) {
-            (Some(experiment), Some(group), _) => exposures.push(NewExposure {
-                experiment,
-                user: row.user_id,
-                group,
-                time: row.time,
-            }),
-            (_, _, Some(name)) => events.push(Event {
-                user: row.user_id,
-                name,
-                time: row.time,
-                value: row.value,
-            }),
-            _ => {}
-        }
+        row.sort_into(&mut exposures, &mut events);
     }
     keep_results(&tx, kept, &exposures, &events).await?;
     if done.stored > 0 {

@@ -74,16 +74,7 @@ impl SqliteStore {
             [],
             |row| row.get(0),
         )?;
-        let stored: Vec<Measure> = conn
-            .prepare("SELECT experiment, event, window_ms FROM measures")?
-            .query_map([], |row| {
-                Ok(Measure {
-                    experiment: row.get(0)?,
-                    event: row.get(1)?,
-                    window_ms: row.get(2)?,
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
+        let stored = stored_measures(&conn)?;
         let mut kept = Kept::new(
             measures
                 .into_iter()
@@ -115,16 +106,7 @@ impl SqliteStore {
                 started.elapsed().as_secs_f64()
             );
         }
-        let stored: Vec<Measure> = tx
-            .prepare("SELECT experiment, event, window_ms FROM measures")?
-            .query_map([], |row| {
-                Ok(Measure {
-                    experiment: row.get(0)?,
-                    event: row.get(1)?,
-                    window_ms: row.get(2)?,
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
+        let stored = stored_measures(&tx)?;
         for old in stored.iter().filter(|m| !measures.contains(m)) {
             let p = named_params! {"$1": old.experiment, "$2": old.event, "$3": old.window_ms};
             for table in ["measures", "user_values", "group_values"] {
@@ -213,21 +195,7 @@ impl SqliteStore {
                     done.excluded += 1;
                 }
                 if new == 1 && row.excluded.is_none() {
-                    match (row.experiment, row.group, row.name) {
-                        (Some(experiment), Some(group), _) => exposures.push(NewExposure {
-                            experiment,
-                            user: row.user_id,
-                            group,
-                            time: row.time,
-                        }),
-                        (_, _, Some(name)) => events.push(Event {
-                            user: row.user_id,
-                            name,
-                            time: row.time,
-                            value: row.value,
-                        }),
-                        _ => {}
-                    }
+                    row.sort_into(&mut exposures, &mut events);
                 }
             }
             keep_results(&tx, &self.kept(), &exposures, &events)?;
@@ -440,6 +408,19 @@ fn recomputed_rows(
         },
     )?;
     rows.collect()
+}
+
+/// The measures the database keeps.
+fn stored_measures(conn: &Connection) -> rusqlite::Result<Vec<Measure>> {
+    conn.prepare("SELECT experiment, event, window_ms FROM measures")?
+        .query_map([], |row| {
+            Ok(Measure {
+                experiment: row.get(0)?,
+                event: row.get(1)?,
+                window_ms: row.get(2)?,
+            })
+        })?
+        .collect()
 }
 
 /// The JSON array of `items`, for `json_each` (SQLite's way to bind a list).

@@ -968,25 +968,25 @@ async fn postgres() {
 }
 
 /// A database of version 3 stored why a record is kept out as a sentence: it is stored as
-/// its code after, and counted with the records stored since.
-#[tokio::test]
-async fn reasons_stored_as_sentences_are_migrated_to_their_codes() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("v3.db");
-    {
-        let store = Store::open(path.to_str().unwrap()).await.unwrap();
-        store
-            .insert(vec![forged(exposure("s1", "s", "e", "Red", T0))], 0, T0)
-            .await
-            .unwrap();
-    }
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute_batch(
-        "UPDATE records SET excluded = 'its group is not the one the rules give its user';
-         PRAGMA user_version = 3;",
-    )
-    .unwrap();
-    let store = Store::open(path.to_str().unwrap()).await.unwrap();
+/// its code after, and counted with the records stored since. `downgrade` makes a store
+/// written by this version look like one of version 3.
+async fn reasons_stored_as_sentences_are_migrated_to_their_codes(
+    backend: &dyn Backend,
+    downgrade: &str,
+) {
+    let store = backend.store().await;
+    store
+        .insert(vec![forged(exposure("s1", "s", "e", "Red", T0))], 0, T0)
+        .await
+        .unwrap();
+    drop(store);
+    backend
+        .execute(&format!(
+            "UPDATE records SET excluded = 'its group is not the one the rules give its user';
+             {downgrade}"
+        ))
+        .await;
+    let store = backend.store().await;
     store
         .insert(vec![forged(exposure("s2", "t", "e", "Red", T0))], 0, T0)
         .await
@@ -1000,6 +1000,25 @@ async fn reasons_stored_as_sentences_are_migrated_to_their_codes() {
             count: 2
         }]
     );
+}
+
+#[tokio::test]
+async fn reasons_stored_as_sentences_are_migrated_to_their_codes_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let backend = Sqlite(dir.path().join("v3.db"));
+    reasons_stored_as_sentences_are_migrated_to_their_codes(&backend, "PRAGMA user_version = 3;")
+        .await;
+}
+
+#[tokio::test]
+async fn reasons_stored_as_sentences_are_migrated_to_their_codes_on_postgres() {
+    let cluster = ThrowawayPostgres::start().unwrap_or_else(|e| panic!("{e}"));
+    let backend = Postgres(cluster.database("v3").unwrap());
+    reasons_stored_as_sentences_are_migrated_to_their_codes(
+        &backend,
+        "UPDATE cohort_schema SET version = 3;",
+    )
+    .await;
 }
 
 /// A database written by the previous version (results computed in memory, event values only

@@ -96,7 +96,10 @@ pub fn watch(
             .and_then(|loaded| loaded.watch().cloned())
             .filter(|watch| watch.etag.is_some());
         let Some(watch) = watch else {
-            live.set(Live::Idle);
+            // Set only when it changes: the status line is not drawn again every second.
+            if live.with_untracked(|l| *l != Live::Idle) {
+                live.set(Live::Idle);
+            }
             return;
         };
         asking.set_value(true);

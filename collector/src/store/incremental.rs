@@ -43,6 +43,23 @@ impl Measure {
         }
     }
 
+    /// What the log says once the measure is built from the stored records: for `users`
+    /// users with events, in `took`.
+    pub fn built(&self, users: u64, took: std::time::Duration) -> String {
+        let window = if self.window_ms > 0 {
+            format!(" within {} ms", self.window_ms)
+        } else {
+            String::new()
+        };
+        format!(
+            "results of {} on {}{window} kept from now on: built from the stored records \
+             ({users} user(s) with events) in {:.1} s",
+            self.experiment,
+            self.event,
+            took.as_secs_f64()
+        )
+    }
+
     /// Whether an event at `time` counts for a user first exposed at `first`.
     pub fn counts(&self, first: i64, time: i64) -> bool {
         time >= first && (self.window_ms == 0 || time < first.saturating_add(self.window_ms))
@@ -317,10 +334,15 @@ impl<'a> Step<'a> {
     ) -> Changes {
         let mut changes = Changes::default();
         let old = |key: &(usize, String)| old_values.get(key).copied().unwrap_or_default();
-        for (experiment, user) in &self.moved {
-            let key = (experiment.clone(), user.clone());
-            let first = &self.new_first[&key];
-            let before = self.old_first.get(&key);
+        // Each user's stored events, found once (not the whole history per user and measure).
+        let mut events_of: HashMap<&str, Vec<&Event<'_>>> = HashMap::new();
+        for event in history {
+            events_of.entry(event.user).or_default().push(event);
+        }
+        for key in &self.moved {
+            let (experiment, user) = key;
+            let first = &self.new_first[key];
+            let before = self.old_first.get(key);
             if let Some(before) = before {
                 *changes
                     .group_users
@@ -337,11 +359,9 @@ impl<'a> Step<'a> {
             for &m in self.kept.of_experiment(experiment) {
                 let measure = &self.kept.list[m];
                 let mut value = UserValue::default();
-                for event in history {
-                    if event.user == user
-                        && event.name == measure.event
-                        && measure.counts(first.time, event.time)
-                    {
+                let stored = events_of.get(user.as_str()).map_or(&[][..], Vec::as_slice);
+                for event in stored {
+                    if event.name == measure.event && measure.counts(first.time, event.time) {
                         value.events += 1;
                         value.total += event.value.unwrap_or(0.0);
                     }

@@ -129,18 +129,7 @@ impl SqliteStore {
             )?;
             // Said of a database with exposures already (a new one has nothing to build).
             if has_exposures {
-                eprintln!(
-                "cohort: results of {} on {}{} kept from now on: built from the stored records \
-                 ({users} user(s) with events) in {:.1} s",
-                new.experiment,
-                new.event,
-                if new.window_ms > 0 {
-                    format!(" within {} ms", new.window_ms)
-                } else {
-                    String::new()
-                },
-                started.elapsed().as_secs_f64()
-            );
+                eprintln!("cohort: {}", new.built(users as u64, started.elapsed()));
             }
         }
         tx.commit()?;

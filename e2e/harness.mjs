@@ -90,7 +90,12 @@ export async function collector(options = {}) {
     /** Every stored record (`cohort export`): the record, its time on the collector's clock
      *  and on the page's, and why it is excluded from results, if it is. */
     records: () => exportRecords(db),
-    close: () => new Promise((r) => { child.once("exit", r); child.kill("SIGTERM"); }),
+    /** Stops the collector and removes its database folder. */
+    close: async () => {
+      await new Promise((r) => { child.once("exit", r); child.kill("SIGTERM"); });
+      const { rmSync } = await import("node:fs");
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 

@@ -1021,6 +1021,69 @@ async fn reasons_stored_as_sentences_are_migrated_to_their_codes_on_postgres() {
     .await;
 }
 
+/// A database of version 4 kept its sums per group, not per group and day: they are built
+/// again from the records (wrong sums left in the old tables are not read), and the results
+/// over time are there. `downgrade` makes a store written by this version look like one of
+/// version 4.
+async fn sums_kept_per_group_are_built_again_per_day(backend: &dyn Backend, downgrade: &str) {
+    let store = backend.store().await;
+    store.keep(&rules()).await.unwrap();
+    let records = vec![
+        exposure("d1", "a", "e", "Control", T0 - 1),
+        exposure("d2", "b", "e", "Red", T0 + HOUR),
+        exposure("d3", "c", "e", "Blue", T0 + DAY),
+        event("d4", "b", "visited_signup", T0 + DAY + 1, None),
+    ];
+    store.insert(records, 0, T0).await.unwrap();
+    drop(store);
+    backend
+        .execute(&format!(
+            "DROP TABLE group_users; DROP TABLE group_values;
+             CREATE TABLE group_users (experiment TEXT NOT NULL, grp TEXT NOT NULL,
+                                       users BIGINT NOT NULL);
+             CREATE TABLE group_values (experiment TEXT NOT NULL, event TEXT NOT NULL,
+                 window_ms BIGINT NOT NULL, grp TEXT NOT NULL, converted BIGINT NOT NULL,
+                 count_sum BIGINT NOT NULL, count_squares BIGINT NOT NULL,
+                 value_sum DOUBLE PRECISION NOT NULL, value_squares DOUBLE PRECISION NOT NULL);
+             INSERT INTO group_users VALUES ('e', 'Red', 999);
+             {downgrade}"
+        ))
+        .await;
+    let store = backend.store().await;
+    store.keep(&rules()).await.unwrap();
+    assert_kept_equals_recomputed(&store, "after the migration to version 5").await;
+    let results = store.results(&rules(), "e").await.unwrap().unwrap();
+    assert_eq!(results.total_users, 3);
+    let days: Vec<(&str, &[u64])> = results
+        .over_time
+        .iter()
+        .map(|d| (d.date.as_str(), d.users.as_slice()))
+        .collect();
+    assert_eq!(
+        days,
+        [
+            ("2026-11-25", &[1, 0, 0][..]),
+            ("2026-11-26", &[1, 1, 0][..]),
+            ("2026-11-27", &[1, 1, 1][..])
+        ]
+    );
+}
+
+#[tokio::test]
+async fn sums_kept_per_group_are_built_again_per_day_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let backend = Sqlite(dir.path().join("v4.db"));
+    sums_kept_per_group_are_built_again_per_day(&backend, "PRAGMA user_version = 4;").await;
+}
+
+#[tokio::test]
+async fn sums_kept_per_group_are_built_again_per_day_on_postgres() {
+    let cluster = ThrowawayPostgres::start().unwrap_or_else(|e| panic!("{e}"));
+    let backend = Postgres(cluster.database("v4").unwrap());
+    sums_kept_per_group_are_built_again_per_day(&backend, "UPDATE cohort_schema SET version = 4;")
+        .await;
+}
+
 /// A database written by the previous version (results computed in memory, event values only
 /// in the JSON) is brought up to date: values and first exposures filled in from its records.
 #[tokio::test]
@@ -1066,5 +1129,5 @@ async fn a_version_2_sqlite_database_is_migrated() {
         .unwrap()
         .query_row("PRAGMA user_version", [], |row| row.get(0))
         .unwrap();
-    assert_eq!(version, 4);
+    assert_eq!(version, 5);
 }

@@ -147,6 +147,10 @@ pub struct ExperimentResults {
     /// the corrections), while the others are served.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unavailable: Vec<UnavailableMetric>,
+    /// The results at the end of each UTC day with new users, cumulated
+    /// ([`crate::over_time`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub over_time: Vec<crate::over_time::DayResults>,
 }
 
 /// A metric an answer leaves out because its figures could not be computed.
@@ -274,6 +278,7 @@ pub fn analyze(input: ExperimentInput<'_>) -> ExperimentResults {
         dropped_by_clients: 0,
         excluded: Vec::new(),
         unavailable: Vec::new(),
+        over_time: Vec::new(),
     }
 }
 

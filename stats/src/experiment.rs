@@ -9,6 +9,7 @@ use crate::analysis::{
     analyze, ExperimentInput, ExperimentResults, MetricInfo, Settings, UnavailableMetric,
 };
 use crate::moments::ArmStats;
+use crate::over_time::over_time;
 use crate::tally::Tally;
 
 /// The level results are read at.
@@ -91,9 +92,13 @@ pub fn tally_for(rules: &Rules, experiment: &str) -> Tally {
 
 /// Analyses `experiment` from a tally of its records.
 pub fn analyze_tally(rules: &Rules, experiment: &str, tally: &Tally) -> Option<ExperimentResults> {
-    analyze_experiment(rules, experiment, tally.groups(), tally.exposed(), |m| {
-        Ok(tally.arms(m))
-    })
+    let mut results =
+        analyze_experiment(rules, experiment, tally.groups(), tally.exposed(), |m| {
+            Ok(tally.arms(m))
+        })?;
+    let metrics = rules.experiment_metrics(experiment);
+    results.over_time = over_time(&results, &tally.days(&metrics));
+    Some(results)
 }
 
 #[cfg(test)]

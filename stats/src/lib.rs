@@ -27,6 +27,7 @@ pub mod experiment;
 pub mod format;
 pub mod frequentist;
 pub mod moments;
+pub mod over_time;
 pub mod power;
 pub mod srm;
 pub mod tally;

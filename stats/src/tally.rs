@@ -5,11 +5,12 @@
 //! metric when it is the metric's event, at or after that first exposure (and within the
 //! metric's window, if it has one), whatever order the records come in.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use cohort::rules::{Metric, MetricKind};
 
 use crate::moments::ArmStats;
+use crate::over_time::{day_of, DayCells};
 
 #[derive(Default)]
 struct UserLog {
@@ -85,12 +86,55 @@ impl Tally {
 
     /// Each group's statistics for `metric`.
     pub fn arms(&self, metric: &Metric) -> Vec<ArmStats> {
-        let event = self.events.iter().position(|e| *e == metric.event);
         let mut sums = vec![(0u64, 0.0f64, 0.0f64); self.groups.len()];
+        for (group, _, value) in self.values(metric) {
+            add(&mut sums[group], value);
+        }
+        sums.into_iter().map(|s| arm(metric, s)).collect()
+    }
+
+    /// Per UTC day with new users, in day order: each group's users first exposed that day
+    /// and, for each of `metrics`, their statistics (see [`crate::over_time`]).
+    pub fn days(&self, metrics: &[&Metric]) -> Vec<DayCells> {
+        let groups = self.groups.len();
+        let mut days: BTreeMap<i64, (Vec<u64>, Vec<Vec<Sums>>)> = BTreeMap::new();
+        let empty = || {
+            (
+                vec![0; groups],
+                vec![vec![(0, 0.0, 0.0); groups]; metrics.len()],
+            )
+        };
         for log in self.users.values() {
-            let Some((group, first)) = log.first else {
-                continue;
-            };
+            if let Some((group, first)) = log.first {
+                days.entry(day_of(first)).or_insert_with(empty).0[group] += 1;
+            }
+        }
+        for (m, metric) in metrics.iter().enumerate() {
+            for (group, first, value) in self.values(metric) {
+                add(
+                    &mut days.entry(day_of(first)).or_insert_with(empty).1[m][group],
+                    value,
+                );
+            }
+        }
+        days.into_iter()
+            .map(|(day, (users, sums))| DayCells {
+                day,
+                users,
+                metrics: sums
+                    .into_iter()
+                    .zip(metrics)
+                    .map(|(sums, metric)| sums.into_iter().map(|s| arm(metric, s)).collect())
+                    .collect(),
+            })
+            .collect()
+    }
+
+    /// Each exposed user's group, first exposure time and value for `metric`.
+    fn values<'s>(&'s self, metric: &'s Metric) -> impl Iterator<Item = (usize, i64, f64)> + 's {
+        let event = self.events.iter().position(|e| *e == metric.event);
+        self.users.values().filter_map(move |log| {
+            let (group, first) = log.first?;
             let counted = log.events.iter().filter(|(e, time, _)| {
                 Some(*e) == event
                     && *time >= first
@@ -103,17 +147,26 @@ impl Tally {
                 MetricKind::Count => counted.count() as f64,
                 MetricKind::Sum => counted.map(|(_, _, v)| v).sum(),
             };
-            let (users, sum, squares) = &mut sums[group];
-            *users += 1;
-            *sum += value;
-            *squares += value * value;
-        }
-        sums.into_iter()
-            .map(|(users, sum, squares)| match metric.kind {
-                MetricKind::Conversion => ArmStats::proportion(users, sum as u64),
-                _ => ArmStats::mean(users, sum, squares),
-            })
-            .collect()
+            Some((group, first, value))
+        })
+    }
+}
+
+/// A group's users, and the sum and sum of squares of their values.
+type Sums = (u64, f64, f64);
+
+/// Adds a user's `value` to a group's users, sum and sum of squares.
+fn add((users, sum, squares): &mut Sums, value: f64) {
+    *users += 1;
+    *sum += value;
+    *squares += value * value;
+}
+
+/// A group's statistics for `metric` from its users, sum and sum of squares.
+fn arm(metric: &Metric, (users, sum, squares): Sums) -> ArmStats {
+    match metric.kind {
+        MetricKind::Conversion => ArmStats::proportion(users, sum as u64),
+        _ => ArmStats::mean(users, sum, squares),
     }
 }
 
@@ -174,5 +227,35 @@ mod tests {
         let sums = t.arms(&metric(MetricKind::Sum, None));
         assert_eq!(sums[0], ArmStats::mean(1, 4.0, 16.0));
         assert_eq!(sums[1], ArmStats::mean(1, 0.0, 0.0));
+    }
+
+    #[test]
+    fn days_split_users_by_the_day_of_their_first_exposure_and_add_up_to_the_whole() {
+        use crate::over_time::DAY_MS;
+        let mut t = Tally::new(["Control", "Red"]);
+        t.exposure("a", "Control", DAY_MS - 1);
+        t.event("a", "e", 3 * DAY_MS, None); // days later: counts on a's first day
+        t.exposure("b", "Red", DAY_MS);
+        t.exposure("b", "Red", 2 * DAY_MS); // a later exposure does not move b
+        t.exposure("c", "Red", 2 * DAY_MS + 5);
+        t.event("c", "e", 2 * DAY_MS + 6, None);
+        t.exposure("c", "Control", DAY_MS + 7); // earlier, arriving later: c moves to day 1
+        let m = metric(MetricKind::Conversion, None);
+        let days = t.days(&[&m]);
+        let found: Vec<(i64, Vec<u64>)> = days.iter().map(|d| (d.day, d.users.clone())).collect();
+        assert_eq!(found, [(0, vec![1, 0]), (1, vec![1, 1])]);
+        assert_eq!(days[0].metrics[0][0], ArmStats::proportion(1, 1));
+        assert_eq!(
+            days[1].metrics[0][0],
+            ArmStats::proportion(1, 1),
+            "c, in Control"
+        );
+        assert_eq!(days[1].metrics[0][1], ArmStats::proportion(1, 0), "b");
+        let whole = t.arms(&m);
+        for (g, whole) in whole.iter().enumerate() {
+            let users: u64 = days.iter().map(|d| d.metrics[0][g].users).sum();
+            let sum: f64 = days.iter().map(|d| d.metrics[0][g].sum).sum();
+            assert_eq!((users, sum), (whole.users, whole.sum));
+        }
     }
 }

@@ -35,25 +35,27 @@ macro_rules! firsts {
     };
 }
 
-/// Users exposed to each group of experiment `$1`, recomputed from the records.
+/// Users exposed to each group of experiment `$1` per UTC day of their first exposure,
+/// recomputed from the records.
 pub const EXPOSED: &str = concat!(
     firsts!(),
-    "SELECT grp, COUNT(*) AS users
+    "SELECT grp, time / 86400000 AS day, COUNT(*) AS users
 FROM firsts
-GROUP BY grp"
+GROUP BY grp, time / 86400000"
 );
 
 /// Users exposed to experiment `$1`, whatever their group: the listing's count (one range of
 /// `first_exposures`' key).
 pub const EXPOSED_USERS: &str = "SELECT COUNT(*) FROM first_exposures WHERE experiment = $1";
 
-/// Each group's users and the sums of one metric's per-user values, for experiment `$1`,
+/// Each group's users and the sums of one metric's per-user values per UTC day of the users'
+/// first exposures, for experiment `$1`,
 /// event `$2` and window `$3` (milliseconds, or NULL for none), recomputed from the records
 /// alone. (SQLite binds these by name: it numbers `$n` parameters in the order they first
 /// appear.)
 pub const METRIC: &str = concat!(
     firsts!(),
-    "SELECT grp,
+    "SELECT grp, day,
        COUNT(*) AS users,
        CAST(SUM(CASE WHEN events > 0 THEN 1 ELSE 0 END) AS BIGINT) AS converted,
        CAST(SUM(events) AS DOUBLE PRECISION) AS count_sum,
@@ -62,6 +64,7 @@ pub const METRIC: &str = concat!(
        CAST(SUM(total * total) AS DOUBLE PRECISION) AS value_squares
 FROM (
     SELECT f.grp AS grp,
+           f.time / 86400000 AS day,
            COUNT(e.id) AS events,
            COALESCE(SUM(e.value), 0) AS total
     FROM firsts f
@@ -69,28 +72,28 @@ FROM (
            ON e.kind = 'event' AND e.excluded IS NULL AND e.name = $2
           AND e.user_id = f.user_id AND e.time >= f.time
           AND (CAST($3 AS BIGINT) IS NULL OR e.time < f.time + CAST($3 AS BIGINT))
-    GROUP BY f.user_id, f.grp
+    GROUP BY f.user_id, f.grp, f.time
 ) per_user
-GROUP BY grp"
+GROUP BY grp, day"
 );
 
-/// Users exposed to each group of experiment `$1`, as kept ([`super::incremental`]; the rows
-/// of a group added up, as PostgreSQL keeps changes in rows of their own).
+/// Users exposed to each group of experiment `$1` per day, as kept ([`super::incremental`];
+/// the rows of a group and day added up, as PostgreSQL keeps changes in rows of their own).
 pub const EXPOSED_KEPT: &str = "\
-SELECT grp, CAST(SUM(users) AS BIGINT)
+SELECT grp, day, CAST(SUM(users) AS BIGINT)
 FROM group_users
 WHERE experiment = $1
-GROUP BY grp
+GROUP BY grp, day
 HAVING SUM(users) <> 0";
 
 /// Users exposed to experiment `$1`, as kept.
 pub const EXPOSED_USERS_KEPT: &str =
     "SELECT CAST(COALESCE(SUM(users), 0) AS BIGINT) FROM group_users WHERE experiment = $1";
 
-/// Each group's sums for a measure (`$1` experiment, `$2` event, `$3` window or 0), as kept:
-/// a few rows, whatever the number of users.
+/// Each group's sums for a measure (`$1` experiment, `$2` event, `$3` window or 0) per day,
+/// as kept: a few rows, whatever the number of users.
 pub const METRIC_KEPT: &str = "\
-SELECT grp,
+SELECT grp, day,
        CAST(SUM(converted) AS BIGINT),
        CAST(SUM(count_sum) AS BIGINT),
        CAST(SUM(count_squares) AS BIGINT),
@@ -98,7 +101,7 @@ SELECT grp,
        CAST(SUM(value_squares) AS DOUBLE PRECISION)
 FROM group_values
 WHERE experiment = $1 AND event = $2 AND window_ms = $3
-GROUP BY grp";
+GROUP BY grp, day";
 
 /// Records kept out of experiment `$1`'s results, by kind and reason.
 pub const EXCLUDED: &str = "\
@@ -114,8 +117,8 @@ pub const DROPPED: &str = "SELECT CAST(COALESCE(SUM(dropped), 0) AS BIGINT) FROM
 /// Everything the queries return for one experiment, from one snapshot.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Figures {
-    /// [`EXPOSED`]: each group's exposed users.
-    pub exposed: Vec<(String, u64)>,
+    /// [`EXPOSED`]: each group's exposed users per day.
+    pub exposed: Vec<Exposed>,
     /// [`METRIC`], for each of the experiment's metrics in order: its rows, or why the
     /// database could not give them (that metric alone is then left out of the answer).
     pub metrics: Vec<Result<Vec<GroupRow>, StoreError>>,
@@ -125,10 +128,21 @@ pub struct Figures {
     pub dropped: u64,
 }
 
-/// One group's row of [`METRIC`].
+/// One group's users first exposed on one day (a row of [`EXPOSED`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exposed {
+    pub group: String,
+    /// Days since 1970-01-01 (UTC).
+    pub day: i64,
+    pub users: u64,
+}
+
+/// One group's and day's row of [`METRIC`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupRow {
     pub group: String,
+    /// Days since 1970-01-01 (UTC) of the users' first exposures.
+    pub day: i64,
     pub users: u64,
     pub converted: u64,
     pub count_sum: f64,
@@ -137,17 +151,19 @@ pub struct GroupRow {
     pub value_squares: f64,
 }
 
-/// A kept measure's rows: one per exposed group, with its users, and its sums (zero for a
-/// group none of whose users has a counted event).
+/// A kept measure's rows: one per exposed group and day, with its users, and its sums (zero
+/// for one none of whose users has a counted event).
 pub fn with_users(
-    mut sums: std::collections::HashMap<String, GroupRow>,
-    exposed: &[(String, u64)],
+    mut sums: std::collections::HashMap<(String, i64), GroupRow>,
+    exposed: &[Exposed],
 ) -> Vec<GroupRow> {
     exposed
         .iter()
-        .map(|(group, users)| {
-            let mut row = sums.remove(group).unwrap_or_else(|| GroupRow {
-                group: group.clone(),
+        .map(|exposed| {
+            let key = (exposed.group.clone(), exposed.day);
+            let mut row = sums.remove(&key).unwrap_or_else(|| GroupRow {
+                group: exposed.group.clone(),
+                day: exposed.day,
                 users: 0,
                 converted: 0,
                 count_sum: 0.0,
@@ -155,7 +171,7 @@ pub fn with_users(
                 value_sum: 0.0,
                 value_squares: 0.0,
             });
-            row.users = *users;
+            row.users = exposed.users;
             row
         })
         .collect()
@@ -179,6 +195,29 @@ pub fn finite(rows: Vec<GroupRow>) -> Result<Vec<GroupRow>, StoreError> {
         ))),
         None => Ok(rows),
     }
+}
+
+/// The rows of one group (of several days) added up.
+pub fn total<'r>(rows: impl Iterator<Item = &'r GroupRow>) -> GroupRow {
+    let mut total = GroupRow {
+        group: String::new(),
+        day: 0,
+        users: 0,
+        converted: 0,
+        count_sum: 0.0,
+        count_squares: 0.0,
+        value_sum: 0.0,
+        value_squares: 0.0,
+    };
+    for row in rows {
+        total.users += row.users;
+        total.converted += row.converted;
+        total.count_sum += row.count_sum;
+        total.count_squares += row.count_squares;
+        total.value_sum += row.value_sum;
+        total.value_squares += row.value_squares;
+    }
+    total
 }
 
 impl GroupRow {

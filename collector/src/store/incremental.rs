@@ -4,11 +4,11 @@
 //!
 //! The store keeps, beside the records:
 //! - `first_exposures`: each user's first exposure to each experiment (its group and time);
-//! - `group_users`: per experiment and group, the users whose first exposure is in it;
+//! - `group_users`: per experiment, group and day, the users whose first exposure is in it;
 //! - `user_values`: per [`Measure`] and user, the events that count for the user (at or after
 //!   the first exposure, within the window) and the total of their values, for users with at
 //!   least one;
-//! - `group_values`: per measure and group, the sums the statistics need (users converted,
+//! - `group_values`: per measure, group and day (of the users' first exposures), the sums the statistics need (users converted,
 //!   the sum and sum of squares of the per-user counts and totals).
 //!
 //! A batch's new exposures may create a user's first exposure or move it earlier (so that
@@ -85,6 +85,14 @@ pub fn measures(rules: &Rules) -> Vec<Measure> {
 pub struct First {
     pub group: String,
     pub time: i64,
+}
+
+impl First {
+    /// The UTC day of the first exposure: the kept sums are per group and day, so that the
+    /// results over time read them too ([`cohort_stats::over_time`]).
+    pub fn day(&self) -> i64 {
+        cohort_stats::over_time::day_of(self.time)
+    }
 }
 
 /// What counts for one user in one measure.
@@ -215,12 +223,12 @@ pub struct Step<'a> {
 pub struct Changes {
     /// First exposures to write (new or earlier), in key order.
     pub first: Vec<(String, String, First)>,
-    /// Per experiment and group, the change in users.
-    pub group_users: BTreeMap<(String, String), i64>,
+    /// Per experiment, group and day (of the users' first exposures), the change in users.
+    pub group_users: BTreeMap<(String, String, i64), i64>,
     /// Per (measure, user), the new value (events 0: delete the row), in key order.
     pub user_values: BTreeMap<(usize, String), UserValue>,
-    /// Per (measure, group), the change, in key order.
-    pub group_values: BTreeMap<(usize, String), GroupDelta>,
+    /// Per (measure, group, day), the change, in key order.
+    pub group_values: BTreeMap<(usize, String, i64), GroupDelta>,
 }
 
 /// The users a batch's new records concern: those of its exposures, and of its events some
@@ -346,12 +354,12 @@ impl<'a> Step<'a> {
             if let Some(before) = before {
                 *changes
                     .group_users
-                    .entry((experiment.clone(), before.group.clone()))
+                    .entry((experiment.clone(), before.group.clone(), before.day()))
                     .or_default() -= 1;
             }
             *changes
                 .group_users
-                .entry((experiment.clone(), first.group.clone()))
+                .entry((experiment.clone(), first.group.clone(), first.day()))
                 .or_default() += 1;
             changes
                 .first
@@ -371,13 +379,13 @@ impl<'a> Step<'a> {
                 if let Some(before) = before {
                     changes
                         .group_values
-                        .entry((m, before.group.clone()))
+                        .entry((m, before.group.clone(), before.day()))
                         .or_default()
                         .add(was, -1);
                 }
                 changes
                     .group_values
-                    .entry((m, first.group.clone()))
+                    .entry((m, first.group.clone(), first.day()))
                     .or_default()
                     .add(value, 1);
                 if value != was {
@@ -387,7 +395,7 @@ impl<'a> Step<'a> {
         }
         for (key, added) in &self.added {
             let measure = &self.kept.list[key.0];
-            let group = &self.new_first[&(measure.experiment.clone(), key.1.clone())].group;
+            let first = &self.new_first[&(measure.experiment.clone(), key.1.clone())];
             let was = old(key);
             let now = UserValue {
                 events: was.events + added.events,
@@ -395,7 +403,7 @@ impl<'a> Step<'a> {
             };
             let delta = changes
                 .group_values
-                .entry((key.0, group.clone()))
+                .entry((key.0, first.group.clone(), first.day()))
                 .or_default();
             delta.add(was, -1);
             delta.add(now, 1);
@@ -487,8 +495,8 @@ mod tests {
         assert_eq!(
             users,
             [
-                (("e".into(), "Blue".into()), 1),
-                (("e".into(), "Red".into()), -1)
+                (("e".into(), "Blue".into(), 0), 1),
+                (("e".into(), "Red".into(), 0), -1)
             ]
         );
         assert_eq!(
@@ -500,10 +508,16 @@ mod tests {
         );
         // The windowed measure: 55 is inside [50, 60), 105 is not: still one event.
         assert!(!changes.user_values.contains_key(&(1, "u".to_owned())));
-        assert_eq!(changes.group_values[&(1, "Red".to_owned())].converted, -1);
-        assert_eq!(changes.group_values[&(1, "Blue".to_owned())].converted, 1);
         assert_eq!(
-            changes.group_values[&(0, "Blue".to_owned())].count_squares,
+            changes.group_values[&(1, "Red".to_owned(), 0)].converted,
+            -1
+        );
+        assert_eq!(
+            changes.group_values[&(1, "Blue".to_owned(), 0)].converted,
+            1
+        );
+        assert_eq!(
+            changes.group_values[&(0, "Blue".to_owned(), 0)].count_squares,
             4
         );
     }
@@ -553,7 +567,7 @@ mod tests {
             }
         );
         assert_eq!(
-            changes.group_values[&(2, "Red".to_owned())].value_squares,
+            changes.group_values[&(2, "Red".to_owned(), 0)].value_squares,
             16.0
         );
     }

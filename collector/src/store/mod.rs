@@ -20,6 +20,7 @@ mod sqlite;
 use cohort::Rules;
 use cohort_protocol::{Record, MAX_DROPPED};
 use cohort_stats::experiment::analyze_experiment;
+use cohort_stats::over_time::{over_time, DayCells};
 use cohort_stats::{ArmStats, ExperimentResults};
 
 use crate::verify::Exclusion;
@@ -345,38 +346,83 @@ impl Store {
         } = self.raw(rules, experiment, recompute).await?;
         // The planned groups in order, then any others the records name.
         let mut groups: Vec<String> = planned.iter().map(|(g, _)| g.clone()).collect();
-        for (g, _) in &exposed {
-            if !groups.contains(g) {
-                groups.push(g.clone());
+        for e in &exposed {
+            if !groups.contains(&e.group) {
+                groups.push(e.group.clone());
             }
         }
         let users: Vec<u64> = groups
             .iter()
-            .map(|g| exposed.iter().find(|(e, _)| e == g).map_or(0, |(_, n)| *n))
+            .map(|g| {
+                exposed
+                    .iter()
+                    .filter(|e| e.group == *g)
+                    .map(|e| e.users)
+                    .sum()
+            })
             .collect();
         let metrics = rules.experiment_metrics(experiment);
-        let mut results = analyze_experiment(rules, experiment, &groups, users, |metric| {
+        let rows_of = |metric: &cohort::rules::Metric| {
             let index = metrics.iter().position(|m| m.name == metric.name);
-            let rows = match index.map(|i| &metric_rows[i]) {
+            index.map(|i| &metric_rows[i])
+        };
+        let mut results = analyze_experiment(rules, experiment, &groups, users, |metric| {
+            match rows_of(metric) {
                 Some(Err(e)) => {
                     eprintln!(
                         "cohort: experiment {experiment:?}, metric {:?} could not be computed: {e}",
                         metric.name
                     );
-                    return Err(format!("the database could not compute it ({e})"));
+                    Err(format!("the database could not compute it ({e})"))
                 }
-                Some(Ok(rows)) => Some(rows),
-                None => None,
-            };
-            Ok(groups
-                .iter()
-                .map(|g| {
-                    rows.and_then(|rows| rows.iter().find(|r| r.group == *g))
-                        .map_or_else(|| empty(metric), |r| r.arm(metric))
-                })
-                .collect::<Vec<ArmStats>>())
+                Some(Ok(rows)) => Ok(groups
+                    .iter()
+                    .map(|g| aggregate::total(rows.iter().filter(|r| r.group == *g)).arm(metric))
+                    .collect::<Vec<ArmStats>>()),
+                None => Ok(groups.iter().map(|_| empty(metric)).collect()),
+            }
         })
         .ok_or_else(|| StoreError(format!("experiment {experiment:?} has no plan")))?;
+        // Per day of first exposure, for the results over time (the metrics served only).
+        let served: Vec<(&cohort::rules::Metric, &[aggregate::GroupRow])> = metrics
+            .iter()
+            .filter(|metric| results.metrics.iter().any(|m| m.metric.name == metric.name))
+            .map(|metric| match rows_of(metric) {
+                Some(Ok(rows)) => (*metric, rows.as_slice()),
+                _ => (*metric, &[][..]),
+            })
+            .collect();
+        let days: std::collections::BTreeSet<i64> = exposed.iter().map(|e| e.day).collect();
+        let cells: Vec<DayCells> = days
+            .into_iter()
+            .map(|day| DayCells {
+                day,
+                users: groups
+                    .iter()
+                    .map(|g| {
+                        exposed
+                            .iter()
+                            .filter(|e| e.day == day && e.group == *g)
+                            .map(|e| e.users)
+                            .sum()
+                    })
+                    .collect(),
+                metrics: served
+                    .iter()
+                    .map(|(metric, rows)| {
+                        groups
+                            .iter()
+                            .map(|g| {
+                                rows.iter()
+                                    .find(|r| r.day == day && r.group == *g)
+                                    .map_or_else(|| empty(metric), |r| r.arm(metric))
+                            })
+                            .collect()
+                    })
+                    .collect(),
+            })
+            .collect();
+        results.over_time = over_time(&results, &cells);
         results.excluded = excluded;
         results.dropped_by_clients = dropped;
         Ok(Some(results))

@@ -111,9 +111,15 @@ impl PostgresStore {
             .await
             .map_err(|e| StoreError(format!("cannot connect to {shown}: {e}")))?;
         client
+            .batch_execute(&format!("SELECT pg_advisory_lock({SCHEMA_LOCK})"))
+            .await
+            .map_err(|e| StoreError(format!("cannot prepare {shown}: {}", StoreError::from(e))))?;
+        drop_kept_before_days(&client)
+            .await
+            .map_err(|e| StoreError(format!("cannot prepare {shown}: {}", StoreError::from(e))))?;
+        client
             .batch_execute(&format!(
-                "SELECT pg_advisory_lock({SCHEMA_LOCK});
-                 {}
+                "{}
                  CREATE TABLE IF NOT EXISTS cohort_schema (version BIGINT NOT NULL);
                  CREATE TABLE IF NOT EXISTS cohort_secret (
                      id INT PRIMARY KEY CHECK (id = 1),
@@ -163,20 +169,21 @@ impl PostgresStore {
         }
         let tx = client.transaction().await?;
         tx.execute(
-            "WITH gone AS (DELETE FROM group_users WHERE experiment = $1 RETURNING grp, users)
-             INSERT INTO group_users (experiment, grp, users)
-             SELECT $1, grp, SUM(users) FROM gone GROUP BY grp",
+            "WITH gone AS (DELETE FROM group_users WHERE experiment = $1
+                           RETURNING grp, day, users)
+             INSERT INTO group_users (experiment, grp, day, users)
+             SELECT $1, grp, day, SUM(users) FROM gone GROUP BY grp, day",
             &[&experiment],
         )
         .await?;
         tx.execute(
             "WITH gone AS (DELETE FROM group_values WHERE experiment = $1 RETURNING *)
              INSERT INTO group_values
-                 (experiment, event, window_ms, grp, converted, count_sum, count_squares,
+                 (experiment, event, window_ms, grp, day, converted, count_sum, count_squares,
                   value_sum, value_squares)
-             SELECT experiment, event, window_ms, grp, SUM(converted), SUM(count_sum),
+             SELECT experiment, event, window_ms, grp, day, SUM(converted), SUM(count_sum),
                     SUM(count_squares), SUM(value_sum), SUM(value_squares)
-             FROM gone GROUP BY experiment, event, window_ms, grp",
+             FROM gone GROUP BY experiment, event, window_ms, grp, day",
             &[&experiment],
         )
         .await?;
@@ -391,7 +398,7 @@ impl PostgresStore {
         // after a bulk load, before autovacuum has analysed the tables, the planner may pick a
         // nested loop that rescans the events for every user (minutes instead of seconds).
         tx.batch_execute("SET LOCAL enable_nestloop = off").await?;
-        let exposed: Vec<(String, u64)> = tx
+        let exposed: Vec<aggregate::Exposed> = tx
             .query(
                 if recompute || !kept.users {
                     aggregate::EXPOSED
@@ -402,7 +409,11 @@ impl PostgresStore {
             )
             .await?
             .iter()
-            .map(|row| (row.get::<_, String>(0), row.get::<_, i64>(1) as u64))
+            .map(|row| aggregate::Exposed {
+                group: row.get(0),
+                day: row.get(1),
+                users: row.get::<_, i64>(2) as u64,
+            })
             .collect();
         // Each metric is a part of its own, behind a savepoint: one whose query fails (an
         // overflow over values written behind the collector's back) is named, the others
@@ -442,17 +453,18 @@ impl PostgresStore {
                 let sums = rows
                     .iter()
                     .map(|row| {
-                        let group: String = row.get(0);
+                        let (group, day): (String, i64) = (row.get(0), row.get(1));
                         let sums = GroupRow {
                             group: group.clone(),
+                            day,
                             users: 0,
-                            converted: row.get::<_, i64>(1) as u64,
-                            count_sum: row.get::<_, i64>(2) as f64,
-                            count_squares: row.get::<_, i64>(3) as f64,
-                            value_sum: real(row, 4),
-                            value_squares: real(row, 5),
+                            converted: row.get::<_, i64>(2) as u64,
+                            count_sum: row.get::<_, i64>(3) as f64,
+                            count_squares: row.get::<_, i64>(4) as f64,
+                            value_sum: real(row, 5),
+                            value_squares: real(row, 6),
                         };
-                        (group, sums)
+                        ((group, day), sums)
                     })
                     .collect();
                 aggregate::with_users(sums, &exposed)
@@ -460,12 +472,13 @@ impl PostgresStore {
                 rows.iter()
                     .map(|row| GroupRow {
                         group: row.get(0),
-                        users: row.get::<_, i64>(1) as u64,
-                        converted: row.get::<_, i64>(2) as u64,
-                        count_sum: real(row, 3),
-                        count_squares: real(row, 4),
-                        value_sum: real(row, 5),
-                        value_squares: real(row, 6),
+                        day: row.get(1),
+                        users: row.get::<_, i64>(2) as u64,
+                        converted: row.get::<_, i64>(3) as u64,
+                        count_sum: real(row, 4),
+                        count_squares: real(row, 5),
+                        value_sum: real(row, 6),
+                        value_squares: real(row, 7),
                     })
                     .collect()
             };
@@ -548,6 +561,33 @@ async fn stored_measures(
             window_ms: row.get(2),
         })
         .collect())
+}
+
+/// Drops the kept results of a database of a version before 5, which kept its sums per group
+/// and not per group and day (before the tables are created in this version's shape; they are
+/// built again from the records at start), under the schema lock `open` holds.
+async fn drop_kept_before_days(
+    client: &deadpool_postgres::Object,
+) -> Result<(), tokio_postgres::Error> {
+    let versioned: bool = client
+        .query_one("SELECT to_regclass('cohort_schema') IS NOT NULL", &[])
+        .await?
+        .get(0);
+    if !versioned {
+        return Ok(());
+    }
+    let version: Option<i64> = client
+        .query_one("SELECT MAX(version) FROM cohort_schema", &[])
+        .await?
+        .get(0);
+    if version.is_some_and(|v| v < 5) {
+        for table in schema::KEPT_TABLES {
+            client
+                .batch_execute(&format!("DROP TABLE IF EXISTS {table}"))
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// Brings a database written by an older version up to this one's schema, under the schema
@@ -802,21 +842,22 @@ async fn keep_results(
         let experiments: Vec<&str> = changes
             .group_users
             .keys()
-            .map(|(e, _)| e.as_str())
+            .map(|(e, _, _)| e.as_str())
             .collect();
         let groups: Vec<&str> = changes
             .group_users
             .keys()
-            .map(|(_, g)| g.as_str())
+            .map(|(_, g, _)| g.as_str())
             .collect();
+        let days: Vec<i64> = changes.group_users.keys().map(|(_, _, d)| *d).collect();
         let users: Vec<i64> = changes.group_users.values().copied().collect();
         tx.execute(
             &tx.prepare_cached(
-                "INSERT INTO group_users (experiment, grp, users)
-             SELECT * FROM UNNEST($1::text[], $2::text[], $3::int8[])",
+                "INSERT INTO group_users (experiment, grp, day, users)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::int8[], $4::int8[])",
             )
             .await?,
-            &[&experiments, &groups, &users],
+            &[&experiments, &groups, &days, &users],
         )
         .await?;
     }
@@ -880,14 +921,15 @@ async fn keep_results(
         let rows = &changes.group_values;
         let experiments: Vec<&str> = rows
             .keys()
-            .map(|(i, _)| measure(i).experiment.as_str())
+            .map(|(i, _, _)| measure(i).experiment.as_str())
             .collect();
         let events: Vec<&str> = rows
             .keys()
-            .map(|(i, _)| measure(i).event.as_str())
+            .map(|(i, _, _)| measure(i).event.as_str())
             .collect();
-        let windows: Vec<i64> = rows.keys().map(|(i, _)| measure(i).window_ms).collect();
-        let groups: Vec<&str> = rows.keys().map(|(_, g)| g.as_str()).collect();
+        let windows: Vec<i64> = rows.keys().map(|(i, _, _)| measure(i).window_ms).collect();
+        let groups: Vec<&str> = rows.keys().map(|(_, g, _)| g.as_str()).collect();
+        let days: Vec<i64> = rows.keys().map(|(_, _, d)| *d).collect();
         let converted: Vec<i64> = rows.values().map(|d| d.converted).collect();
         let count_sum: Vec<i64> = rows.values().map(|d| d.count_sum).collect();
         let count_squares: Vec<i64> = rows.values().map(|d| d.count_squares).collect();
@@ -896,10 +938,11 @@ async fn keep_results(
         tx.execute(
             &tx.prepare_cached(
                 "INSERT INTO group_values
-                 (experiment, event, window_ms, grp, converted, count_sum, count_squares,
+                 (experiment, event, window_ms, grp, day, converted, count_sum, count_squares,
                   value_sum, value_squares)
              SELECT * FROM UNNEST($1::text[], $2::text[], $3::int8[], $4::text[], $5::int8[],
-                                  $6::int8[], $7::int8[], $8::float8[], $9::float8[])",
+                                  $6::int8[], $7::int8[], $8::int8[], $9::float8[],
+                                  $10::float8[])",
             )
             .await?,
             &[
@@ -907,6 +950,7 @@ async fn keep_results(
                 &events,
                 &windows,
                 &groups,
+                &days,
                 &converted,
                 &count_sum,
                 &count_squares,

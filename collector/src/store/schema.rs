@@ -10,8 +10,12 @@
 //! - `group_users`, `measures`, `user_values`, `group_values`: results kept as records arrive
 //!   (see [`super::incremental`]).
 
+/// The kept results' tables, dropped by the migration to version 5 (which keeps the sums per
+/// day too) and built again from the records at the collector's start.
+pub const KEPT_TABLES: [&str; 4] = ["group_users", "group_values", "user_values", "measures"];
+
 /// The schema version this code writes.
-pub const VERSION: i64 = 4;
+pub const VERSION: i64 = 5;
 
 /// The tables and indexes; `{real}` is the floating-point type's name.
 const TABLES: &str = "
@@ -71,6 +75,7 @@ const GROUP_TABLES: &str = "
 CREATE TABLE IF NOT EXISTS group_users (
     experiment TEXT NOT NULL,
     grp TEXT NOT NULL,
+    day BIGINT NOT NULL,
     users BIGINT NOT NULL{key_users}
 );
 CREATE TABLE IF NOT EXISTS group_values (
@@ -78,6 +83,7 @@ CREATE TABLE IF NOT EXISTS group_values (
     event TEXT NOT NULL,
     window_ms BIGINT NOT NULL,
     grp TEXT NOT NULL,
+    day BIGINT NOT NULL,
     converted BIGINT NOT NULL,
     count_sum BIGINT NOT NULL,
     count_squares BIGINT NOT NULL,
@@ -88,10 +94,10 @@ CREATE TABLE IF NOT EXISTS group_values (
 /// The tables for SQLite.
 pub fn sqlite() -> String {
     let groups = GROUP_TABLES
-        .replace("{key_users}", ",\n    PRIMARY KEY (experiment, grp)")
+        .replace("{key_users}", ",\n    PRIMARY KEY (experiment, grp, day)")
         .replace(
             "{key_values}",
-            ",\n    PRIMARY KEY (experiment, event, window_ms, grp)",
+            ",\n    PRIMARY KEY (experiment, event, window_ms, grp, day)",
         );
     (TABLES.to_owned() + &groups).replace("{real}", "REAL")
 }
@@ -102,8 +108,8 @@ pub fn postgres() -> String {
         .replace("{key_users}", "")
         .replace("{key_values}", "")
         + "
-CREATE INDEX IF NOT EXISTS group_users_key ON group_users (experiment, grp);
-CREATE INDEX IF NOT EXISTS group_values_key ON group_values (experiment, event, window_ms, grp);";
+CREATE INDEX IF NOT EXISTS group_users_key ON group_users (experiment, grp, day);
+CREATE INDEX IF NOT EXISTS group_values_key ON group_values (experiment, event, window_ms, grp, day);";
     (TABLES.to_owned() + &groups).replace("{real}", "DOUBLE PRECISION")
 }
 
@@ -122,10 +128,10 @@ pub const FIRST_EXPOSURE_SET: &str = "
 INSERT INTO first_exposures (experiment, user_id, grp, time) VALUES ($1, $2, $3, $4)
 ON CONFLICT (experiment, user_id) DO UPDATE SET grp = excluded.grp, time = excluded.time";
 
-/// Adds `$3` users to group `$2` of experiment `$1`.
+/// Adds `$4` users to group `$2` of experiment `$1`, on day `$3`.
 pub const GROUP_USERS_ADD: &str = "
-INSERT INTO group_users (experiment, grp, users) VALUES ($1, $2, $3)
-ON CONFLICT (experiment, grp) DO UPDATE SET users = group_users.users + excluded.users";
+INSERT INTO group_users (experiment, grp, day, users) VALUES ($1, $2, $3, $4)
+ON CONFLICT (experiment, grp, day) DO UPDATE SET users = group_users.users + excluded.users";
 
 /// Sets a user's value for a measure.
 pub const USER_VALUE_SET: &str = "
@@ -141,9 +147,10 @@ DELETE FROM user_values WHERE user_id = $1 AND experiment = $2 AND event = $3 AN
 /// Adds to a group's sums for a measure.
 pub const GROUP_VALUES_ADD: &str = "
 INSERT INTO group_values
-    (experiment, event, window_ms, grp, converted, count_sum, count_squares, value_sum, value_squares)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-ON CONFLICT (experiment, event, window_ms, grp) DO UPDATE SET
+    (experiment, event, window_ms, grp, day, converted, count_sum, count_squares, value_sum,
+     value_squares)
+VALUES ($1, $2, $3, $4, $10, $5, $6, $7, $8, $9)
+ON CONFLICT (experiment, event, window_ms, grp, day) DO UPDATE SET
     converted = group_values.converted + excluded.converted,
     count_sum = group_values.count_sum + excluded.count_sum,
     count_squares = group_values.count_squares + excluded.count_squares,
@@ -152,8 +159,9 @@ ON CONFLICT (experiment, event, window_ms, grp) DO UPDATE SET
 
 /// `group_users` from `first_exposures`, for a database from before it was kept.
 pub const GROUP_USERS_BUILD: &str = "
-INSERT INTO group_users (experiment, grp, users)
-SELECT experiment, grp, COUNT(*) FROM first_exposures GROUP BY experiment, grp";
+INSERT INTO group_users (experiment, grp, day, users)
+SELECT experiment, grp, time / 86400000, COUNT(*) FROM first_exposures
+GROUP BY experiment, grp, time / 86400000";
 
 /// A measure's `user_values` from the stored records (`$1` experiment, `$2` event, `$3`
 /// window or 0), for a measure not kept before.
@@ -171,10 +179,11 @@ GROUP BY f.user_id, f.experiment";
 /// A measure's `group_values` from its `user_values`.
 pub const GROUP_VALUES_BUILD: &str = "
 INSERT INTO group_values
-    (experiment, event, window_ms, grp, converted, count_sum, count_squares, value_sum, value_squares)
-SELECT v.experiment, v.event, v.window_ms, f.grp, COUNT(*), SUM(v.events),
+    (experiment, event, window_ms, grp, day, converted, count_sum, count_squares, value_sum,
+     value_squares)
+SELECT v.experiment, v.event, v.window_ms, f.grp, f.time / 86400000, COUNT(*), SUM(v.events),
        SUM(v.events * v.events), SUM(v.total), SUM(v.total * v.total)
 FROM user_values v
 JOIN first_exposures f ON f.experiment = v.experiment AND f.user_id = v.user_id
 WHERE v.experiment = $1 AND v.event = $2 AND v.window_ms = $3
-GROUP BY v.experiment, v.event, v.window_ms, f.grp";
+GROUP BY v.experiment, v.event, v.window_ms, f.grp, f.time / 86400000";

@@ -272,7 +272,11 @@ impl SqliteStore {
                     aggregate::EXPOSED_KEPT
                 })?
                 .query_map(named_params! {"$1": experiment}, |row| {
-                    Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)? as u64))
+                    Ok(aggregate::Exposed {
+                        group: row.get(0)?,
+                        day: row.get(1)?,
+                        users: row.get::<_, i64>(2)? as u64,
+                    })
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             // Each metric is a part of its own: one that fails is named, the others served.
@@ -346,25 +350,26 @@ impl SqliteStore {
 fn kept_rows(
     conn: &Connection,
     measure: &Measure,
-    exposed: &[(String, u64)],
+    exposed: &[aggregate::Exposed],
 ) -> rusqlite::Result<Vec<GroupRow>> {
     let mut statement = conn.prepare_cached(aggregate::METRIC_KEPT)?;
-    let mut sums: HashMap<String, GroupRow> = HashMap::new();
+    let mut sums: HashMap<(String, i64), GroupRow> = HashMap::new();
     let mut rows = statement.query(named_params! {
         "$1": measure.experiment, "$2": measure.event, "$3": measure.window_ms
     })?;
     while let Some(row) = rows.next()? {
-        let group: String = row.get(0)?;
+        let (group, day): (String, i64) = (row.get(0)?, row.get(1)?);
         sums.insert(
-            group.clone(),
+            (group.clone(), day),
             GroupRow {
                 group,
+                day,
                 users: 0,
-                converted: row.get::<_, i64>(1)? as u64,
-                count_sum: row.get::<_, i64>(2)? as f64,
-                count_squares: row.get::<_, i64>(3)? as f64,
-                value_sum: row.get(4)?,
-                value_squares: row.get(5)?,
+                converted: row.get::<_, i64>(2)? as u64,
+                count_sum: row.get::<_, i64>(3)? as f64,
+                count_squares: row.get::<_, i64>(4)? as f64,
+                value_sum: row.get(5)?,
+                value_squares: row.get(6)?,
             },
         );
     }
@@ -387,12 +392,13 @@ fn recomputed_rows(
             };
             Ok(GroupRow {
                 group: row.get(0)?,
-                users: row.get::<_, i64>(1)? as u64,
-                converted: row.get::<_, i64>(2)? as u64,
-                count_sum: real(3)?,
-                count_squares: real(4)?,
-                value_sum: real(5)?,
-                value_squares: real(6)?,
+                day: row.get(1)?,
+                users: row.get::<_, i64>(2)? as u64,
+                converted: row.get::<_, i64>(3)? as u64,
+                count_sum: real(4)?,
+                count_squares: real(5)?,
+                value_sum: real(6)?,
+                value_squares: real(7)?,
             })
         },
     )?;
@@ -503,8 +509,8 @@ fn keep_results(
         )?;
     }
     let mut statement = tx.prepare_cached(schema::GROUP_USERS_ADD)?;
-    for ((experiment, group), users) in &changes.group_users {
-        statement.execute(named_params! {"$1": experiment, "$2": group, "$3": users})?;
+    for ((experiment, group, day), users) in &changes.group_users {
+        statement.execute(named_params! {"$1": experiment, "$2": group, "$3": day, "$4": users})?;
     }
     let (mut set, mut delete) = (
         tx.prepare_cached(schema::USER_VALUE_SET)?,
@@ -524,10 +530,10 @@ fn keep_results(
         }
     }
     let mut statement = tx.prepare_cached(schema::GROUP_VALUES_ADD)?;
-    for ((i, group), d) in &changes.group_values {
+    for ((i, group, day), d) in &changes.group_values {
         let m = &kept.list()[*i];
         statement.execute(named_params! {
-            "$1": m.experiment, "$2": m.event, "$3": m.window_ms, "$4": group,
+            "$1": m.experiment, "$2": m.event, "$3": m.window_ms, "$4": group, "$10": day,
             "$5": d.converted, "$6": d.count_sum, "$7": d.count_squares,
             "$8": d.value_sum, "$9": d.value_squares
         })?;
@@ -566,6 +572,12 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
              DROP INDEX IF EXISTS exposures;
              DROP INDEX IF EXISTS events;",
         )?;
+    }
+    if has_records && version < 5 {
+        // Version 4 kept the sums per group, not per group and day: built again at start.
+        for table in schema::KEPT_TABLES {
+            conn.execute_batch(&format!("DROP TABLE IF EXISTS {table}"))?;
+        }
     }
     conn.execute_batch(&schema::sqlite())?;
     if has_records && version < 3 {

@@ -188,6 +188,44 @@ test("the rules' first experiment is shown by default: picked, named, every metr
   await page.close();
 });
 
+test("each metric's lift over time is charted, point for point as cohort results --json gives it", async () => {
+  const page = await browser.newPage();
+  await page.goto(`${site.url}/results/`);
+  await page.waitForSelector("[data-testid=over-time]");
+  const charted = await page.$$eval("[data-testid=over-time]", (charts) => charts.map((chart) => ({
+    metric: chart.dataset.metric,
+    series: [...chart.querySelectorAll(".over-time-series")].map((g) => ({
+      group: g.dataset.group,
+      points: [...g.querySelectorAll(".over-time-point")].map((p) =>
+        [p.dataset.date, Number(p.dataset.estimate), Number(p.dataset.lower), Number(p.dataset.upper)]),
+    })),
+  })));
+  const json = JSON.parse(execFileSync(COHORT, ["results", "--db", backend.db, "--rules", join(ROOT, "experiments"),
+    "--experiment", "button_color_v3", "--json"]).toString());
+  assert.ok(json.over_time.length >= 1, "the CLI gives the days");
+  const expected = json.metrics.map((m) => {
+    const groups = [];
+    for (const day of json.over_time) {
+      for (const { group, lift } of day.metrics.find((d) => d.metric === m.metric.name).lifts) {
+        let series = groups.find((s) => s.group === group);
+        if (!series) groups.push((series = { group, points: [] }));
+        if (lift.error === null || lift.error === undefined) series.points.push([day.date, lift.estimate, lift.ci[0], lift.ci[1]]);
+      }
+    }
+    return { metric: m.metric.name, series: groups.filter((s) => s.points.length > 0) };
+  }).filter((m) => m.series.length > 0);
+  assert.deepEqual(charted, expected);
+  // The course's records: signup has a lift for every treatment, on the day they were sent (UTC).
+  const signup = charted.find((c) => c.metric === "signup");
+  assert.deepEqual(signup.series.map((s) => s.group), ["Red", "Green", "Orange"]);
+  const recent = [Date.now() - 86_400_000, Date.now()].map((t) => new Date(t).toISOString().slice(0, 10));
+  assert.ok(recent.includes(signup.series[0].points.at(-1)[0]), signup.series[0].points.at(-1)[0]);
+  // The chart says its figures in words.
+  assert.match(await page.getAttribute("[data-metric=signup] [data-testid=over-time] svg", "aria-label"),
+    /^Relative lift of signup against control over time, with sequential 95% intervals: Red: /);
+  await page.close();
+});
+
 test("refreshing past a slow answer ends on the newest answer, and an older one never replaces it", async () => {
   const page = await browser.newPage();
   numbered = true;

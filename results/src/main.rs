@@ -19,6 +19,7 @@ mod live;
 mod loaded;
 mod local_log;
 mod metric;
+mod over_time;
 mod page;
 mod palette;
 mod picker;

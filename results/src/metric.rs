@@ -9,6 +9,8 @@ use cohort_stats::{Engine, MetricResults};
 use leptos::prelude::*;
 
 use crate::forest::{ForestPlot, Lift};
+use crate::over_time::{lifts_of, OverTimeChart};
+use cohort_stats::over_time::DayResults;
 
 /// A comparison's lift, interval and last column under `engine`.
 fn figures(c: &MetricComparison, engine: Engine) -> (f64, (f64, f64), String, Option<String>) {
@@ -101,13 +103,15 @@ fn planning_line(c: &MetricComparison, engine: Engine) -> Option<String> {
     ))
 }
 
-/// A metric's card.
+/// A metric's card; `over_time` is the experiment's results by day (its chart is drawn when
+/// this metric has lifts in it).
 #[component]
 pub fn MetricCard(
     metric: MetricResults,
     control: String,
     alpha: f64,
     engine: Engine,
+    #[prop(optional)] over_time: Vec<DayResults>,
 ) -> impl IntoView {
     let info = metric.metric.clone();
     let title_id = format!("metric-{}", info.name);
@@ -233,8 +237,12 @@ pub fn MetricCard(
             {if lifts.is_empty() {
                 view! { <p class="hint" data-testid="no-lift">"No lift to plot yet."</p> }.into_any()
             } else {
-                view! { <ForestPlot metric=info.name.clone() lifts groups /> }.into_any()
+                view! { <ForestPlot metric=info.name.clone() lifts groups=groups.clone() /> }
+                    .into_any()
             }}
+            {(!lifts_of(&info.name, &over_time).is_empty()).then(|| {
+                view! { <OverTimeChart metric=info.name.clone() days=over_time groups /> }
+            })}
             <ul class="planning hint" data-testid="planning">{planning}</ul>
         </section>
     }

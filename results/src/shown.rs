@@ -81,7 +81,17 @@ fn ResultsView(results: Results, engine: Engine, metric: String) -> impl IntoVie
         .iter()
         .filter(|m| metric.is_empty() || m.metric.name == metric)
         .cloned()
-        .map(|m| view! { <MetricCard metric=m control=control.clone() alpha engine /> })
+        .map(|m| {
+            view! {
+                <MetricCard
+                    metric=m
+                    control=control.clone()
+                    alpha
+                    engine
+                    over_time=results.over_time.clone()
+                />
+            }
+        })
         .collect_view();
     // Metrics the collector could not compute this time: named, with why, above the others.
     let unavailable = results

@@ -123,30 +123,21 @@ pub fn catalog(rules: &Rules) -> Catalog {
 
 /// Runs a collector until Ctrl-C or SIGTERM. The first line on stdout is
 /// `cohort: listening on http://ADDRESS`.
-pub fn serve(mut config: Config) -> Result<(), String> {
+/// The collector as a [`Router`], over the store `config.db` names (opened, brought up to
+/// date and keeping the results of `config.rules`): the API, the site and the security headers
+/// of every answer. [`serve`] runs it on a listener with the background work a long-running
+/// collector does; tests call it in process. The handlers read the client's address from
+/// `ConnectInfo<SocketAddr>` (a test adds it with axum's `MockConnectInfo`).
+pub async fn app(config: Config) -> Result<Router, String> {
+    Ok(build(config).await?.0)
+}
+
+/// [`app`], with its shared state (for the background work of [`serve`]).
+async fn build(config: Config) -> Result<(Router, Shared), String> {
     if let Some(dist) = &config.dist {
         site::check_dist(dist)?;
     }
-    if !config.listen.ip().is_loopback() && config.results_token.is_none() && !config.public_results
-    {
-        return Err(format!(
-            "listening on {} (not loopback) without a results token would let anyone read every \
-             result: set one with --results-token (or $COHORT_RESULTS_TOKEN), or say \
-             --public-results",
-            config.listen
-        ));
-    }
     let security = Arc::new(SecurityHeaders::new(config.dist.as_deref(), config.hsts)?);
-    if let Some(fit) = listen::connections_that_fit() {
-        if config.limits.max_connections > fit {
-            eprintln!(
-                "cohort: warning: {} connections do not fit under this process's limit on open \
-                 files; serving at most {fit} (raise the limit with ulimit -n)",
-                config.limits.max_connections
-            );
-            config.limits.max_connections = fit.max(1);
-        }
-    }
     let catalog = catalog(&config.rules);
     let rate = NonZeroU32::new(config.rate_limit.max(1)).expect("at least 1");
     let burst = NonZeroU32::new(config.rate_limit.max(1).saturating_mul(2)).expect("at least 2");
@@ -184,36 +175,71 @@ pub fn serve(mut config: Config) -> Result<(), String> {
                 .expose_headers([header::ETAG]),
         );
     }
+    let store = Store::open(&config.db).await.map_err(|e| e.to_string())?;
+    store
+        .keep(&config.rules)
+        .await
+        .map_err(|e| format!("cannot keep the results in {}: {e}", store.describe()))?;
+    let secret = secret::load(config.secret_file.as_deref(), &store).await?;
+    let changes = Arc::new(Changes::default());
+    let elsewhere = changes.clone();
+    store.on_change_elsewhere(Arc::new(move || elsewhere.bump()));
+    let state = Arc::new(AppState {
+        store,
+        changes,
+        writers: config.allow_origins.clone(),
+        results_token: config.results_token.as_deref().map(digest),
+        bots: (!config.keep_bots).then(isbot::Bots::default),
+        user_budget: RateLimiter::keyed(
+            Quota::per_minute(NonZeroU32::new(USER_RECORDS_PER_MINUTE).expect("positive"))
+                .allow_burst(NonZeroU32::new(USER_RECORDS_PER_MINUTE).expect("positive")),
+        ),
+        readers: RateLimiter::keyed(Quota::per_second(reads).allow_burst(read_burst)),
+        catalog,
+        verifier: Verifier::new(config.rules),
+        secret,
+        trusted: config.trusted_proxies,
+        limiter: RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst)),
+    });
+    let router = api
+        .with_state(state.clone())
+        .merge(site::routes(config.dist))
+        .layer(middleware::from_fn_with_state(security, headers::apply));
+    Ok((router, state))
+}
+
+/// Runs a collector until Ctrl-C or SIGTERM: [`app`] on `config.listen`, with the background
+/// work (watching the free space beside a SQLite file, forgetting idle clients' rate limits,
+/// folding PostgreSQL's rows of changes).
+pub fn serve(mut config: Config) -> Result<(), String> {
+    if !config.listen.ip().is_loopback() && config.results_token.is_none() && !config.public_results
+    {
+        return Err(format!(
+            "listening on {} (not loopback) without a results token would let anyone read every \
+             result: set one with --results-token (or $COHORT_RESULTS_TOKEN), or say \
+             --public-results",
+            config.listen
+        ));
+    }
+    if let Some(fit) = listen::connections_that_fit() {
+        if config.limits.max_connections > fit {
+            eprintln!(
+                "cohort: warning: {} connections do not fit under this process's limit on open \
+                 files; serving at most {fit} (raise the limit with ulimit -n)",
+                config.limits.max_connections
+            );
+            config.limits.max_connections = fit.max(1);
+        }
+    }
     let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("cannot start: {e}"))?;
-    let deadline = config.limits.shutdown_deadline;
+    let (deadline, limits, address) = (
+        config.limits.shutdown_deadline,
+        config.limits,
+        config.listen,
+    );
     let served = runtime.block_on(async move {
         let stop = shutdown_signal()?;
-        let store = Store::open(&config.db).await.map_err(|e| e.to_string())?;
-        store
-            .keep(&config.rules)
-            .await
-            .map_err(|e| format!("cannot keep the results in {}: {e}", store.describe()))?;
-        let secret = secret::load(config.secret_file.as_deref(), &store).await?;
-        let changes = Arc::new(Changes::default());
-        let elsewhere = changes.clone();
-        store.on_change_elsewhere(Arc::new(move || elsewhere.bump()));
-        let state = Arc::new(AppState {
-            store,
-            changes,
-            writers: config.allow_origins.clone(),
-            results_token: config.results_token.as_deref().map(digest),
-            bots: (!config.keep_bots).then(isbot::Bots::default),
-            user_budget: RateLimiter::keyed(
-                Quota::per_minute(NonZeroU32::new(USER_RECORDS_PER_MINUTE).expect("positive"))
-                    .allow_burst(NonZeroU32::new(USER_RECORDS_PER_MINUTE).expect("positive")),
-            ),
-            readers: RateLimiter::keyed(Quota::per_second(reads).allow_burst(read_burst)),
-            catalog,
-            verifier: Verifier::new(config.rules),
-            secret,
-            trusted: config.trusted_proxies,
-            limiter: RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst)),
-        });
+        let (app, state) = build(config).await?;
         if let Some(folder) = state.store.local_folder() {
             let free = health::free_bytes(&folder);
             if let Some(warning) = free.and_then(|f| health::low_space_warning(&folder, f)) {
@@ -223,12 +249,8 @@ pub fn serve(mut config: Config) -> Result<(), String> {
         }
         tokio::spawn(forget_idle_clients(state.clone()));
         tokio::spawn(fold_kept_sums(state.clone()));
-        let app = api
-            .with_state(state.clone())
-            .merge(site::routes(config.dist))
-            .layer(middleware::from_fn_with_state(security, headers::apply));
-        let listener = listen::bind(config.listen)
-            .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+        let listener =
+            listen::bind(address).map_err(|e| format!("cannot listen on {address}: {e}"))?;
         let address = listener.local_addr().map_err(|e| e.to_string())?;
         println!("cohort: listening on http://{address}");
         let _ = std::io::stdout().flush();
@@ -239,12 +261,12 @@ pub fn serve(mut config: Config) -> Result<(), String> {
             state.catalog.gates.len(),
             state.catalog.events.len()
         );
-        let still_open = listen::serve(listener, app, config.limits, stop).await;
+        let still_open = listen::serve(listener, app, limits, stop).await;
         if still_open > 0 {
             eprintln!(
                 "cohort: {still_open} connection(s) still open after the {} s shutdown deadline: \
                  closed; what they had not committed was not acknowledged",
-                config.limits.shutdown_deadline.as_secs_f64()
+                limits.shutdown_deadline.as_secs_f64()
             );
         }
         Ok::<(), String>(())

@@ -15,18 +15,8 @@ use cohort::{Evaluator, Rules, User};
 use cohort_protocol::{ExclusionReason, Record};
 
 use crate::experiments;
+pub use crate::store::Exclusion;
 use crate::store::{Accepted, Store, StoreError};
-
-/// Why a record is kept out of the results.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Exclusion {
-    /// The experiment (or gate) whose group did not match.
-    pub experiment: String,
-    /// Why (results count records by its code).
-    pub reason: ExclusionReason,
-    /// What was claimed and what the rules give.
-    pub detail: String,
-}
 
 /// The rules the collector checks records against.
 pub struct Verifier {
@@ -140,6 +130,27 @@ pub fn set_apart_as_bot(accepted: &mut [Accepted], user_agent: &str) {
     }
 }
 
+/// Where [`honour_sticky`] finds the group of a user's first stored exposure: the [`Store`]
+/// (or, in a test, a map: the check needs no database).
+pub trait FirstGroups {
+    /// The group of `user_id`'s first (not excluded) exposure to `experiment`, if any.
+    fn first_group(
+        &self,
+        experiment: &str,
+        user_id: &str,
+    ) -> impl std::future::Future<Output = Result<Option<String>, StoreError>> + Send;
+}
+
+impl FirstGroups for Store {
+    async fn first_group(
+        &self,
+        experiment: &str,
+        user_id: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Store::first_group(self, experiment, user_id).await
+    }
+}
+
 /// Accepts the records excluded only for claiming, in sticky experiments, the group of the
 /// user's first stored exposure: the group the page keeps them in after the rules changed.
 /// (A version bump re-assigns users on the page; the collector does not know when a version
@@ -147,7 +158,7 @@ pub fn set_apart_as_bot(accepted: &mut [Accepted], user_agent: &str) {
 pub async fn honour_sticky(
     accepted: &mut [Accepted],
     verifier: &Verifier,
-    store: &Store,
+    store: &impl FirstGroups,
 ) -> Result<(), StoreError> {
     for record in accepted.iter_mut().filter(|a| a.exclusion.is_some()) {
         let failing = verifier.failing_claims(&record.record, record.time);
@@ -288,5 +299,70 @@ groups = [{ name = "Control", weight = 50 }, { name = "Red", weight = 50 }]
         );
         // "true" is no group of an experiment's.
         assert!(verifier.check(&exposure(&user, "e", "true"), T0).is_some());
+    }
+
+    /// First groups from a map: [`honour_sticky`] checked without a database.
+    struct Firsts(std::collections::HashMap<(String, String), String>);
+
+    impl FirstGroups for Firsts {
+        async fn first_group(
+            &self,
+            experiment: &str,
+            user_id: &str,
+        ) -> Result<Option<String>, StoreError> {
+            Ok(self
+                .0
+                .get(&(experiment.to_owned(), user_id.to_owned()))
+                .cloned())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_sticky_experiment_honours_the_first_stored_group_and_nothing_else() {
+        let sticky = RULES.replace("name = \"e\"\n", "name = \"e\"\nsticky = 1\n");
+        let verifier = Verifier::new(Rules::from_toml(&sticky, CompileOptions::STRICT).unwrap());
+        let (user, group) = user_with(&verifier, true);
+        let other = if group == "Red" { "Control" } else { "Red" };
+        let accepted = |claimed: &str| {
+            let record = exposure(&user, "e", claimed);
+            Accepted {
+                exclusion: verifier.check(&record, T0),
+                record,
+                time: T0,
+            }
+        };
+        let mut batch = [accepted(other), accepted(other)];
+        assert!(
+            batch.iter().all(|a| a.exclusion.is_some()),
+            "forged as sent"
+        );
+        // Nothing stored for the user: the claim stays excluded.
+        honour_sticky(&mut batch[..1], &verifier, &Firsts(Default::default()))
+            .await
+            .unwrap();
+        assert!(batch[0].exclusion.is_some());
+        // The user's first stored exposure is in the claimed group: honoured.
+        let mut firsts = std::collections::HashMap::new();
+        firsts.insert(("e".to_owned(), user.clone()), other.to_owned());
+        honour_sticky(&mut batch[1..], &verifier, &Firsts(firsts.clone()))
+            .await
+            .unwrap();
+        assert_eq!(batch[1].exclusion, None);
+        // Not sticky: the same stored group honours nothing.
+        let plain = verifier_of(RULES);
+        let record = exposure(&user, "e", other);
+        let mut batch = [Accepted {
+            exclusion: plain.check(&record, T0),
+            record,
+            time: T0,
+        }];
+        honour_sticky(&mut batch, &plain, &Firsts(firsts))
+            .await
+            .unwrap();
+        assert!(batch[0].exclusion.is_some());
+    }
+
+    fn verifier_of(rules: &str) -> Verifier {
+        Verifier::new(Rules::from_toml(rules, CompileOptions::STRICT).unwrap())
     }
 }

@@ -23,11 +23,21 @@ use cohort_stats::experiment::analyze_experiment;
 use cohort_stats::over_time::{over_time, DayCells};
 use cohort_stats::{ArmStats, ExperimentResults};
 
-use crate::verify::Exclusion;
 use aggregate::Figures;
 
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
+
+/// Why a record is kept out of the results (found by [`crate::verify`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exclusion {
+    /// The experiment (or gate) whose group did not match.
+    pub experiment: String,
+    /// Why (results count records by its code).
+    pub reason: cohort_protocol::ExclusionReason,
+    /// What was claimed and what the rules give.
+    pub detail: String,
+}
 
 /// A record the collector accepted, placed on its clock.
 #[derive(Debug, Clone)]

@@ -97,11 +97,16 @@ fn a_sqlite_lock_held_past_the_busy_timeout_gives_503_and_the_batch_is_stored_on
     let (ids, held_up) = batch(&next, 5, 0);
     let lock = rusqlite::Connection::open(&db).unwrap();
     lock.execute_batch("BEGIN EXCLUSIVE").unwrap();
-    assert_eq!(
-        send(&http, &url, &held_up, 5),
-        Some(503),
-        "the busy timeout is 5 s"
-    );
+    let answer = http
+        .post(format!("{url}/api/events"))
+        .header("content-type", "application/json")
+        .body(held_up.clone())
+        .timeout(Duration::from_secs(30))
+        .send()
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 503, "the busy timeout is 5 s");
+    let answer: serde_json::Value = answer.json().unwrap();
+    assert_eq!(answer["code"], "busy", "the answer says why: {answer}");
     lock.execute_batch("COMMIT").unwrap();
     assert_eq!(
         send(&http, &url, &held_up, 5),

@@ -120,17 +120,17 @@ impl Part {
             text(&|r| Some(r.record.as_str())),
         ]);
         let batch = RecordBatch::try_new(schema(self.kind), columns)
-            .map_err(|e| StoreError(format!("cannot make a Parquet row group: {e}")))?;
+            .map_err(|e| StoreError::Output(format!("cannot make a Parquet row group: {e}")))?;
         self.writer
             .write(&batch)
-            .map_err(|e| StoreError(format!("cannot write {}: {e}", self.path.display())))
+            .map_err(|e| StoreError::Output(format!("cannot write {}: {e}", self.path.display())))
     }
 
     fn close(mut self) -> Result<PathBuf, StoreError> {
         self.flush()?;
-        self.writer
-            .close()
-            .map_err(|e| StoreError(format!("cannot finish {}: {e}", self.path.display())))?;
+        self.writer.close().map_err(|e| {
+            StoreError::Output(format!("cannot finish {}: {e}", self.path.display()))
+        })?;
         Ok(self.path)
     }
 }
@@ -163,8 +163,9 @@ pub async fn parquet(store: &Store, out: &Path) -> Result<Exported, StoreError> 
         }
         if parts[slot].is_none() {
             let folder = out.join(dir).join(format!("day={day}"));
-            std::fs::create_dir_all(&folder)
-                .map_err(|e| StoreError(format!("cannot create {}: {e}", folder.display())))?;
+            std::fs::create_dir_all(&folder).map_err(|e| {
+                StoreError::Output(format!("cannot create {}: {e}", folder.display()))
+            })?;
             // A day may come back (records are read in time order, but a later export adds
             // files): the next free part number.
             let mut n = 0;
@@ -172,10 +173,11 @@ pub async fn parquet(store: &Store, out: &Path) -> Result<Exported, StoreError> 
                 n += 1;
             }
             let path = folder.join(format!("part-{n:05}.parquet"));
-            let file = File::create(&path)
-                .map_err(|e| StoreError(format!("cannot create {}: {e}", path.display())))?;
+            let file = File::create(&path).map_err(|e| {
+                StoreError::Output(format!("cannot create {}: {e}", path.display()))
+            })?;
             let writer = ArrowWriter::try_new(file, schema(kind), Some(properties.clone()))
-                .map_err(|e| StoreError(format!("cannot write {}: {e}", path.display())))?;
+                .map_err(|e| StoreError::Output(format!("cannot write {}: {e}", path.display())))?;
             parts[slot] = Some(Part {
                 kind,
                 day,

@@ -44,7 +44,7 @@ use crate::changes::Changes;
 use crate::headers::{self, SecurityHeaders};
 use crate::health;
 use crate::listen::{self, Limits};
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 use crate::verify::{self, Verifier};
 use crate::{client_ip, experiments, ingest, secret, site};
 
@@ -317,6 +317,14 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(json!({ "error": message.into() }))).into_response()
 }
 
+/// 503 when the store failed: `{"error": what, "code": ...}`, the [`StoreError::code`] of the
+/// failure (`unavailable`, `busy`, `full`, ...), so that a client can tell a database that is
+/// away from one that is full. Nothing of the request was stored; it may be sent again.
+fn store_failed(e: &StoreError, what: &str) -> Response {
+    let body = json!({ "error": what, "code": e.code() });
+    (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+}
+
 /// 429 with `Retry-After: 1`: the client is past its rate.
 fn slow_down(message: &str) -> Response {
     let mut response = error(StatusCode::TOO_MANY_REQUESTS, message);
@@ -386,10 +394,7 @@ async fn post_events(
     if let Err(e) = verify::honour_sticky(&mut sorted.accepted, &state.verifier, &state.store).await
     {
         eprintln!("cohort: a batch could not be checked: {e}");
-        return error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "the batch could not be checked; send it again",
-        );
+        return store_failed(&e, "the batch could not be checked; send it again");
     }
     if let Some(user_agent) = headers
         .get(header::USER_AGENT)
@@ -411,10 +416,7 @@ async fn post_events(
         }
         Err(e) => {
             eprintln!("cohort: a batch could not be stored: {e}");
-            error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the batch could not be stored; send it again",
-            )
+            store_failed(&e, "the batch could not be stored; send it again")
         }
     }
 }
@@ -584,10 +586,7 @@ async fn list_experiments(
         Ok(listing) => tagged(Json(listing).into_response(), tag),
         Err(e) => {
             eprintln!("cohort: the experiments could not be read: {e}");
-            error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the experiments could not be read",
-            )
+            store_failed(&e, "the experiments could not be read")
         }
     };
     not_cached(response)
@@ -622,10 +621,7 @@ async fn results(
         ),
         Err(e) => {
             eprintln!("cohort: results could not be read: {e}");
-            error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the results could not be read",
-            )
+            store_failed(&e, "the results could not be read")
         }
     };
     not_cached(response)

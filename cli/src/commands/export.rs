@@ -49,7 +49,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         // A closed pipe (or a full disk) stops the export; the store is not to blame.
         written.map_err(|e| {
             failure = Some(e);
-            cohort_collector::store::StoreError("the output closed".into())
+            cohort_collector::store::StoreError::Output("the output closed".into())
         })
     };
     let read = runtime.block_on(store.records(&mut write));

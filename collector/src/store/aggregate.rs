@@ -189,7 +189,7 @@ pub fn finite(rows: Vec<GroupRow>) -> Result<Vec<GroupRow>, StoreError> {
             .all(|x| x.is_finite())
     });
     match out_of_range {
-        Some(row) => Err(StoreError(format!(
+        Some(row) => Err(StoreError::OutOfRange(format!(
             "the sums of group {:?} are out of range: a stored value is too large",
             row.group
         ))),

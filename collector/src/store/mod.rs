@@ -12,6 +12,7 @@
 //!   against, and the collector's memory does not grow with the data.
 
 pub mod aggregate;
+mod error;
 pub mod incremental;
 mod postgres;
 mod schema;
@@ -25,6 +26,7 @@ use cohort_stats::{ArmStats, ExperimentResults};
 
 use aggregate::Figures;
 
+pub use error::StoreError;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
@@ -92,34 +94,6 @@ fn raw_json<S: serde::Serializer>(text: &str, serializer: S) -> Result<S::Ok, S:
     }
 }
 
-/// Why the store failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoreError(pub String);
-
-impl std::fmt::Display for StoreError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for StoreError {}
-
-impl From<rusqlite::Error> for StoreError {
-    fn from(e: rusqlite::Error) -> StoreError {
-        StoreError(e.to_string())
-    }
-}
-
-impl From<tokio_postgres::Error> for StoreError {
-    fn from(e: tokio_postgres::Error) -> StoreError {
-        // The server's own message (with its detail) says more than the driver's summary.
-        match e.as_db_error() {
-            Some(db) => StoreError(format!("{}: {}", db.severity(), db.message())),
-            None => StoreError(e.to_string()),
-        }
-    }
-}
-
 /// An open store.
 pub enum Store {
     Sqlite(SqliteStore),
@@ -140,9 +114,7 @@ impl Store {
             Ok(Store::Postgres(PostgresStore::open(db).await?))
         } else {
             let path = std::path::PathBuf::from(db);
-            let store = tokio::task::spawn_blocking(move || SqliteStore::open(&path))
-                .await
-                .map_err(|e| StoreError(e.to_string()))??;
+            let store = tokio::task::spawn_blocking(move || SqliteStore::open(&path)).await??;
             Ok(Store::Sqlite(store))
         }
     }
@@ -161,9 +133,7 @@ impl Store {
         match self {
             Store::Sqlite(s) => {
                 let s = s.clone();
-                tokio::task::spawn_blocking(move || s.ping())
-                    .await
-                    .map_err(|e| StoreError(e.to_string()))?
+                tokio::task::spawn_blocking(move || s.ping()).await?
             }
             Store::Postgres(p) => p.ping().await,
         }
@@ -204,8 +174,7 @@ impl Store {
             Store::Sqlite(s) => {
                 let s = s.clone();
                 tokio::task::spawn_blocking(move || s.insert(&records, dropped, received_at))
-                    .await
-                    .map_err(|e| StoreError(e.to_string()))?
+                    .await?
             }
             Store::Postgres(p) => p.insert(&records, dropped, received_at).await,
         }
@@ -222,9 +191,7 @@ impl Store {
             Store::Sqlite(s) => {
                 let (s, experiment, user_id) =
                     (s.clone(), experiment.to_owned(), user_id.to_owned());
-                tokio::task::spawn_blocking(move || s.first_group(&experiment, &user_id))
-                    .await
-                    .map_err(|e| StoreError(e.to_string()))?
+                tokio::task::spawn_blocking(move || s.first_group(&experiment, &user_id)).await?
             }
             Store::Postgres(p) => p.first_group(experiment, user_id).await,
         }
@@ -236,9 +203,7 @@ impl Store {
         match self {
             Store::Sqlite(s) => {
                 let (s, experiments) = (s.clone(), experiments.to_vec());
-                tokio::task::spawn_blocking(move || s.exposed_users(&experiments))
-                    .await
-                    .map_err(|e| StoreError(e.to_string()))?
+                tokio::task::spawn_blocking(move || s.exposed_users(&experiments)).await?
             }
             Store::Postgres(p) => p.exposed_users(experiments).await,
         }
@@ -253,9 +218,7 @@ impl Store {
         match self {
             Store::Sqlite(s) => {
                 let s = s.clone();
-                tokio::task::spawn_blocking(move || s.keep(measures))
-                    .await
-                    .map_err(|e| StoreError(e.to_string()))?
+                tokio::task::spawn_blocking(move || s.keep(measures)).await?
             }
             Store::Postgres(p) => p.keep(measures).await,
         }
@@ -281,9 +244,7 @@ impl Store {
         match self {
             Store::Sqlite(s) => {
                 let s = s.clone();
-                tokio::task::spawn_blocking(move || s.use_kept(measures))
-                    .await
-                    .map_err(|e| StoreError(e.to_string()))?
+                tokio::task::spawn_blocking(move || s.use_kept(measures)).await?
             }
             Store::Postgres(p) => p.use_kept(measures).await,
         }
@@ -305,9 +266,7 @@ impl Store {
         match self {
             Store::Sqlite(s) => {
                 let (s, experiment) = (s.clone(), experiment.to_owned());
-                tokio::task::spawn_blocking(move || s.raw(&experiment, &metrics, recompute))
-                    .await
-                    .map_err(|e| StoreError(e.to_string()))?
+                tokio::task::spawn_blocking(move || s.raw(&experiment, &metrics, recompute)).await?
             }
             Store::Postgres(p) => p.raw(experiment, &metrics, recompute).await,
         }
@@ -392,7 +351,7 @@ impl Store {
                 None => Ok(groups.iter().map(|_| empty(metric)).collect()),
             }
         })
-        .ok_or_else(|| StoreError(format!("experiment {experiment:?} has no plan")))?;
+        .ok_or_else(|| StoreError::Setup(format!("experiment {experiment:?} has no plan")))?;
         // Per day of first exposure, for the results over time (the metrics served only).
         let served: Vec<(&cohort::rules::Metric, &[aggregate::GroupRow])> = metrics
             .iter()

@@ -88,7 +88,7 @@ impl PostgresStore {
     pub async fn open(url: &str) -> Result<PostgresStore, StoreError> {
         let mut config: tokio_postgres::Config = url
             .parse()
-            .map_err(|e| StoreError(format!("bad PostgreSQL URL: {e}")))?;
+            .map_err(|e| StoreError::Setup(format!("bad PostgreSQL URL: {e}")))?;
         // Statements are prepared once per connection and run for its life: a plan chosen
         // while the tables were empty (a scan of every row) would stay as they grow. Custom
         // plans are made with the tables' size at each run.
@@ -105,18 +105,18 @@ impl PostgresStore {
         let pool = Pool::builder(manager)
             .max_size(16)
             .build()
-            .map_err(|e| StoreError(format!("cannot make a connection pool: {e}")))?;
+            .map_err(|e| StoreError::Setup(format!("cannot make a connection pool: {e}")))?;
         let client = pool
             .get()
             .await
-            .map_err(|e| StoreError(format!("cannot connect to {shown}: {e}")))?;
+            .map_err(|e| StoreError::Unavailable(format!("cannot connect to {shown}: {e}")))?;
         client
             .batch_execute(&format!("SELECT pg_advisory_lock({SCHEMA_LOCK})"))
             .await
-            .map_err(|e| StoreError(format!("cannot prepare {shown}: {}", StoreError::from(e))))?;
+            .map_err(|e| StoreError::from(e).context(format!("cannot prepare {shown}")))?;
         drop_kept_before_days(&client)
             .await
-            .map_err(|e| StoreError(format!("cannot prepare {shown}: {}", StoreError::from(e))))?;
+            .map_err(|e| StoreError::from(e).context(format!("cannot prepare {shown}")))?;
         client
             .batch_execute(&format!(
                 "{}
@@ -131,14 +131,14 @@ impl PostgresStore {
                 schema::VERSION
             ))
             .await
-            .map_err(|e| StoreError(format!("cannot prepare {shown}: {}", StoreError::from(e))))?;
+            .map_err(|e| StoreError::from(e).context(format!("cannot prepare {shown}")))?;
         let migrated = migrate(&client).await;
         let unlocked = client
             .batch_execute(&format!("SELECT pg_advisory_unlock({SCHEMA_LOCK})"))
             .await;
         migrated
             .and(unlocked)
-            .map_err(|e| StoreError(format!("cannot prepare {shown}: {}", StoreError::from(e))))?;
+            .map_err(|e| StoreError::from(e).context(format!("cannot prepare {shown}")))?;
         Ok(PostgresStore {
             pool,
             shown,
@@ -280,7 +280,7 @@ impl PostgresStore {
         self.pool
             .get()
             .await
-            .map_err(|e| StoreError(format!("cannot connect to {}: {e}", self.shown)))
+            .map_err(|e| StoreError::Unavailable(format!("cannot connect to {}: {e}", self.shown)))
     }
 
     /// The IP-hash secret every collector on this database shares: `fresh` if there was

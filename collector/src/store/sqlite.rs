@@ -31,8 +31,9 @@ pub struct SqliteStore {
 }
 
 fn connect(path: &Path) -> Result<Connection, StoreError> {
-    let conn = Connection::open(path)
-        .map_err(|e| StoreError(format!("cannot open the database {}: {e}", path.display())))?;
+    let conn = Connection::open(path).map_err(|e| {
+        StoreError::from(e).context(format!("cannot open the database {}", path.display()))
+    })?;
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;
@@ -46,10 +47,7 @@ impl SqliteStore {
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         let writer = connect(path)?;
         migrate(&writer).map_err(|e| {
-            StoreError(format!(
-                "cannot prepare the database {}: {e}",
-                path.display()
-            ))
+            StoreError::from(e).context(format!("cannot prepare the database {}", path.display()))
         })?;
         Ok(SqliteStore {
             path: path.to_owned(),

@@ -20,6 +20,7 @@
 
 pub mod changes;
 pub mod client_ip;
+pub mod commit;
 pub mod experiments;
 pub mod export;
 pub mod headers;

@@ -41,10 +41,11 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::timeout::TimeoutLayer;
 
 use crate::changes::Changes;
+use crate::commit::Committer;
 use crate::headers::{self, SecurityHeaders};
 use crate::health;
 use crate::listen::{self, Limits};
-use crate::store::{Store, StoreError};
+use crate::store::{Batch, Store, StoreError};
 use crate::verify::{self, Verifier};
 use crate::{client_ip, experiments, ingest, secret, site};
 
@@ -82,7 +83,9 @@ pub struct Config {
 }
 
 struct AppState {
-    store: Store,
+    store: Arc<Store>,
+    /// Stores batches, several to a commit under load.
+    committer: Committer,
     /// The version results answers are tagged with.
     changes: Arc<Changes>,
     /// Origins besides the collector's own that may send events (`--allow-origin`).
@@ -184,7 +187,9 @@ async fn build(config: Config) -> Result<(Router, Shared), String> {
     let changes = Arc::new(Changes::default());
     let elsewhere = changes.clone();
     store.on_change_elsewhere(Arc::new(move || elsewhere.bump()));
+    let store = Arc::new(store);
     let state = Arc::new(AppState {
+        committer: Committer::start(store.clone()),
         store,
         changes,
         writers: config.allow_origins.clone(),
@@ -391,7 +396,8 @@ async fn post_events(
         Ok(sorted) => sorted,
         Err(reason) => return error(StatusCode::BAD_REQUEST, reason),
     };
-    if let Err(e) = verify::honour_sticky(&mut sorted.accepted, &state.verifier, &state.store).await
+    if let Err(e) =
+        verify::honour_sticky(&mut sorted.accepted, &state.verifier, state.store.as_ref()).await
     {
         eprintln!("cohort: a batch could not be checked: {e}");
         return store_failed(&e, "the batch could not be checked; send it again");
@@ -403,11 +409,12 @@ async fn post_events(
     {
         verify::set_apart_as_bot(&mut sorted.accepted, user_agent);
     }
-    match state
-        .store
-        .insert(sorted.accepted, sorted.dropped, received_at)
-        .await
-    {
+    let batch = Batch {
+        records: sorted.accepted,
+        dropped: sorted.dropped,
+        received_at,
+    };
+    match state.committer.insert(batch).await {
         Ok(inserted) => {
             if inserted.stored > 0 {
                 state.changes.bump();

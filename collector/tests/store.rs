@@ -11,8 +11,9 @@ use std::future::Future;
 use std::pin::Pin;
 
 use cohort::{CompileOptions, Rules};
+use cohort_collector::commit::Committer;
 use cohort_collector::experiments;
-use cohort_collector::store::{Accepted, Inserted, Store};
+use cohort_collector::store::{Accepted, Batch, Inserted, Store};
 use cohort_collector::verify::Exclusion;
 use cohort_protocol::{
     ExperimentStatus, ExperimentSummary, Groups, Record, MAX_DROPPED, MAX_EVENT_VALUE,
@@ -910,6 +911,93 @@ async fn records_export_by_day(backend: &dyn Backend) {
     assert_eq!(total, 100.0);
 }
 
+/// Batches committed together (as the collector's group commit does): each answered with what
+/// it stored (a record two of them carry, for the first), and the kept results equal to a
+/// recomputation.
+async fn batches_committed_together_count_each_record_once(backend: &dyn Backend) {
+    let store = backend.store().await;
+    store.keep(&rules()).await.unwrap();
+    let mut rng = StdRng::seed_from_u64(19);
+    let records = random_stream(&mut rng, 80, "grouped");
+    let mut batches: Vec<Batch> = records
+        .chunks(25)
+        .enumerate()
+        .map(|(i, chunk)| Batch {
+            records: chunk.to_vec(),
+            dropped: (i % 3) as u64,
+            received_at: T0 + i as i64,
+        })
+        .collect();
+    // The second batch repeats the first's first record.
+    let repeated = batches[0].records[0].clone();
+    batches[1].records.push(repeated);
+    let sent: usize = batches.iter().map(|b| b.records.len()).sum();
+    let answers = store
+        .insert_batches(std::sync::Arc::from(batches))
+        .await
+        .unwrap();
+    let stored: u64 = answers.iter().map(|a| a.stored).sum();
+    let duplicates: u64 = answers.iter().map(|a| a.duplicates).sum();
+    assert_eq!(stored + duplicates, sent as u64);
+    assert!(answers[1].duplicates >= 1, "{:?}", answers[1]);
+    let mut count = 0u64;
+    store
+        .records(&mut |_| {
+            count += 1;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(count, stored);
+    assert_kept_equals_recomputed(&store, "batches committed together").await;
+    // What the pages dropped: counted per batch that stored something.
+    let claimed: u64 = answers
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.stored > 0)
+        .map(|(i, _)| (i % 3) as u64)
+        .sum();
+    assert_eq!(dropped(&store).await, claimed);
+}
+
+/// Through the collector's group commit, many batches at once: a batch the database refuses
+/// fails alone, and every other batch is stored and answered.
+async fn a_refused_batch_in_a_group_costs_only_itself(backend: &dyn Backend, trigger: &str) {
+    let store = std::sync::Arc::new(backend.store().await);
+    store.keep(&rules()).await.unwrap();
+    backend.execute(trigger).await;
+    let committer = std::sync::Arc::new(Committer::start(store.clone()));
+    let mut sent = Vec::new();
+    for n in 0..40 {
+        let user = if n == 17 {
+            "poison".to_owned()
+        } else {
+            format!("g{n}")
+        };
+        let batch = Batch {
+            records: vec![exposure(&format!("grp-{n}"), &user, "e", "Red", T0 + n)],
+            dropped: 0,
+            received_at: T0,
+        };
+        let committer = committer.clone();
+        sent.push(tokio::spawn(async move { committer.insert(batch).await }));
+    }
+    let mut answers = Vec::new();
+    for task in sent {
+        answers.push(task.await.unwrap());
+    }
+    for (n, answer) in answers.iter().enumerate() {
+        if n == 17 {
+            let error = answer.as_ref().expect_err("the poisoned batch fails");
+            assert!(error.to_string().contains("poisoned"), "{error}");
+        } else {
+            assert_eq!(answer.as_ref().map(|a| a.stored), Ok(1), "batch {n}");
+        }
+    }
+    let results = store.results(&rules(), "e").await.unwrap().unwrap();
+    assert_eq!(results.total_users, 39);
+}
+
 async fn suite(fresh: impl Fn(&str) -> Box<dyn Backend>, trigger: &str) {
     records_are_stored_once(&*fresh("once")).await;
     forged_records_are_kept_apart(&*fresh("forged")).await;
@@ -921,6 +1009,8 @@ async fn suite(fresh: impl Fn(&str) -> Box<dyn Backend>, trigger: &str) {
     gate_exposures_leave_experiment_results_alone(&*fresh("gates")).await;
     concurrent_writers_store_each_record_once(&*fresh("concurrent")).await;
     a_failed_batch_leaves_nothing(&*fresh("failed"), trigger).await;
+    batches_committed_together_count_each_record_once(&*fresh("grouped")).await;
+    a_refused_batch_in_a_group_costs_only_itself(&*fresh("refused"), trigger).await;
     records_export_by_day(&*fresh("export")).await;
 }
 
@@ -951,6 +1041,8 @@ async fn postgres() {
         "concurrent",
         "failed",
         "export",
+        "grouped",
+        "refused",
     ]
     .into_iter()
     .map(|name| (name, cluster.database(name).unwrap()))

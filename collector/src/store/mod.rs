@@ -18,6 +18,8 @@ mod postgres;
 mod schema;
 mod sqlite;
 
+use std::sync::Arc;
+
 use cohort::Rules;
 use cohort_protocol::{Record, MAX_DROPPED};
 use cohort_stats::experiment::analyze_experiment;
@@ -49,6 +51,15 @@ pub struct Accepted {
     pub time: i64,
     /// Why it is kept out of the results, if it is.
     pub exclusion: Option<Exclusion>,
+}
+
+/// A batch as a page sent it, once checked: its accepted records, the records the page says
+/// it dropped, and when it arrived (on the collector's clock).
+#[derive(Debug, Clone)]
+pub struct Batch {
+    pub records: Vec<Accepted>,
+    pub dropped: u64,
+    pub received_at: i64,
 }
 
 /// What an insert did.
@@ -122,7 +133,7 @@ impl Store {
     /// Calls `changed` whenever another collector sharing the database stores new records
     /// (PostgreSQL; see [`postgres::listen`]). A SQLite file has one collector, which knows
     /// its own.
-    pub fn on_change_elsewhere(&self, changed: std::sync::Arc<dyn Fn() + Send + Sync>) {
+    pub fn on_change_elsewhere(&self, changed: Arc<dyn Fn() + Send + Sync>) {
         if let Store::Postgres(p) = self {
             postgres::listen(p.url(), changed);
         }
@@ -170,13 +181,34 @@ impl Store {
         dropped: u64,
         received_at: i64,
     ) -> Result<Inserted, StoreError> {
+        let batch = Batch {
+            records,
+            dropped,
+            received_at,
+        };
+        let mut answers = self.insert_batches(Arc::from(vec![batch])).await?;
+        Ok(answers.remove(0))
+    }
+
+    /// Stores `batches` in one transaction (one commit, one `fsync`, however many batches:
+    /// what [`crate::commit`] groups); returns what each batch stored, in order, once it is
+    /// committed, or why nothing was. A record two batches carry is stored for the first.
+    pub async fn insert_batches(&self, batches: Arc<[Batch]>) -> Result<Vec<Inserted>, StoreError> {
         match self {
             Store::Sqlite(s) => {
                 let s = s.clone();
-                tokio::task::spawn_blocking(move || s.insert(&records, dropped, received_at))
-                    .await?
+                tokio::task::spawn_blocking(move || s.insert(&batches)).await?
             }
-            Store::Postgres(p) => p.insert(&records, dropped, received_at).await,
+            Store::Postgres(p) => p.insert(&batches).await,
+        }
+    }
+
+    /// How many transactions storing batches are best run at once: one on SQLite (one writer
+    /// at a time), several on PostgreSQL.
+    pub fn writers(&self) -> usize {
+        match self {
+            Store::Sqlite(_) => 1,
+            Store::Postgres(_) => 4,
         }
     }
 

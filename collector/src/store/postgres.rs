@@ -19,7 +19,7 @@ use tokio_postgres::{IsolationLevel, NoTls};
 use super::aggregate::{self, Figures, GroupRow};
 use super::incremental::{self, Event, First, Kept, Measure, NewExposure, Step, UserValue};
 use super::schema;
-use super::{Accepted, Inserted, Row, StoreError, StoredRecord};
+use super::{Batch, Inserted, Row, StoreError, StoredRecord};
 
 /// An arbitrary key for the advisory lock that serialises schema changes between collectors
 /// starting at once.
@@ -313,16 +313,13 @@ impl PostgresStore {
     }
 
     /// Stores accepted records in one transaction, run again if it loses a race.
-    pub async fn insert(
-        &self,
-        records: &[Accepted],
-        dropped: u64,
-        received_at: i64,
-    ) -> Result<Inserted, StoreError> {
+    /// Stores `batches` in one transaction (see [`super::Store::insert_batches`]); run again
+    /// when it loses a deadlock or a serialization race.
+    pub async fn insert(&self, batches: &[Batch]) -> Result<Vec<Inserted>, StoreError> {
         let mut client = self.client().await?;
         let mut attempt = 0;
         loop {
-            match insert_once(&mut client, &self.kept(), records, dropped, received_at).await {
+            match insert_once(&mut client, &self.kept(), batches).await {
                 Err(e)
                     if attempt < 5
                         && matches!(
@@ -620,26 +617,34 @@ async fn migrate(client: &deadpool_postgres::Object) -> Result<(), tokio_postgre
 async fn insert_once(
     client: &mut deadpool_postgres::Object,
     kept: &Kept,
-    records: &[Accepted],
-    dropped: u64,
-    received_at: i64,
-) -> Result<Inserted, tokio_postgres::Error> {
+    batches: &[Batch],
+) -> Result<Vec<Inserted>, tokio_postgres::Error> {
     let tx = client.transaction().await?;
-    // In ID order: concurrent batches that share records lock them in the same order.
-    let mut rows: Vec<Row<'_>> = records.iter().map(Row::of).collect();
-    rows.sort_unstable_by(|a, b| a.id.cmp(b.id));
-    let ids: Vec<&str> = rows.iter().map(|r| r.id).collect();
-    let kinds: Vec<&str> = rows.iter().map(|r| r.kind).collect();
-    let users: Vec<&str> = rows.iter().map(|r| r.user_id).collect();
-    let experiments: Vec<Option<&str>> = rows.iter().map(|r| r.experiment).collect();
-    let groups: Vec<Option<&str>> = rows.iter().map(|r| r.group).collect();
-    let names: Vec<Option<&str>> = rows.iter().map(|r| r.name).collect();
-    let values: Vec<Option<f64>> = rows.iter().map(|r| r.value).collect();
-    let times: Vec<i64> = rows.iter().map(|r| r.time).collect();
-    let client_times: Vec<i64> = rows.iter().map(|r| r.client_time).collect();
-    let excluded: Vec<Option<&str>> = rows.iter().map(|r| r.excluded).collect();
-    let notes: Vec<Option<&str>> = rows.iter().map(|r| r.note).collect();
-    let texts: Vec<&str> = rows.iter().map(|r| r.record.as_str()).collect();
+    // Every batch's rows with their arrival, in ID order: concurrent transactions that share
+    // records lock them in the same order.
+    let batch_rows: Vec<Vec<Row<'_>>> = batches
+        .iter()
+        .map(|b| b.records.iter().map(Row::of).collect())
+        .collect();
+    let mut rows: Vec<(&Row<'_>, i64)> = batches
+        .iter()
+        .zip(&batch_rows)
+        .flat_map(|(b, rows)| rows.iter().map(|r| (r, b.received_at)))
+        .collect();
+    rows.sort_unstable_by(|a, b| a.0.id.cmp(b.0.id));
+    let ids: Vec<&str> = rows.iter().map(|(r, _)| r.id).collect();
+    let kinds: Vec<&str> = rows.iter().map(|(r, _)| r.kind).collect();
+    let users: Vec<&str> = rows.iter().map(|(r, _)| r.user_id).collect();
+    let experiments: Vec<Option<&str>> = rows.iter().map(|(r, _)| r.experiment).collect();
+    let groups: Vec<Option<&str>> = rows.iter().map(|(r, _)| r.group).collect();
+    let names: Vec<Option<&str>> = rows.iter().map(|(r, _)| r.name).collect();
+    let values: Vec<Option<f64>> = rows.iter().map(|(r, _)| r.value).collect();
+    let times: Vec<i64> = rows.iter().map(|(r, _)| r.time).collect();
+    let client_times: Vec<i64> = rows.iter().map(|(r, _)| r.client_time).collect();
+    let excluded: Vec<Option<&str>> = rows.iter().map(|(r, _)| r.excluded).collect();
+    let notes: Vec<Option<&str>> = rows.iter().map(|(r, _)| r.note).collect();
+    let texts: Vec<&str> = rows.iter().map(|(r, _)| r.record.as_str()).collect();
+    let received: Vec<i64> = rows.iter().map(|(_, at)| *at).collect();
     let params: [&(dyn ToSql + Sync); 13] = [
         &ids,
         &kinds,
@@ -653,7 +658,7 @@ async fn insert_once(
         &excluded,
         &notes,
         &texts,
-        &received_at,
+        &received,
     ];
     let new: Vec<String> = tx
         .query(
@@ -661,12 +666,12 @@ async fn insert_once(
                 "INSERT INTO records
              (id, kind, user_id, experiment, grp, name, value, time, client_time, excluded,
               note, record, received_at)
-             SELECT u.*, $13::int8
+             SELECT *
              FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
                          $6::text[], $7::float8[], $8::int8[], $9::int8[], $10::text[],
-                         $11::text[], $12::text[])
+                         $11::text[], $12::text[], $13::int8[])
                   AS u(id, kind, user_id, experiment, grp, name, value, time, client_time,
-                       excluded, note, record)
+                       excluded, note, record, received_at)
              ON CONFLICT (id) DO NOTHING
              RETURNING id",
             )
@@ -677,40 +682,45 @@ async fn insert_once(
         .iter()
         .map(|row| row.get(0))
         .collect();
-    let mut done = Inserted {
-        stored: new.len() as u64,
-        duplicates: (records.len() - new.len()) as u64,
-        excluded: 0,
-    };
-    // Each new ID once: a batch may carry the same record twice.
+    // Each new ID once, to the first batch that carries it (a batch, or two batches
+    // committed together, may carry the same record twice).
     let mut new: std::collections::HashSet<&str> = new.iter().map(String::as_str).collect();
     let mut exposures = Vec::new();
     let mut events = Vec::new();
-    for row in &rows {
-        if !new.remove(row.id) {
-            continue;
+    let mut answers = Vec::with_capacity(batches.len());
+    for (batch, rows) in batches.iter().zip(&batch_rows) {
+        let mut done = Inserted::default();
+        for row in rows {
+            if !new.remove(row.id) {
+                done.duplicates += 1;
+                continue;
+            }
+            done.stored += 1;
+            if row.excluded.is_some() {
+                done.excluded += 1;
+                continue;
+            }
+            row.sort_into(&mut exposures, &mut events);
         }
-        if row.excluded.is_some() {
-            done.excluded += 1;
-            continue;
+        if let Some(dropped) = super::dropped_to_count(batch.dropped, done.stored) {
+            tx.execute(
+                &tx.prepare_cached(
+                    "INSERT INTO client_drops (received_at, dropped) VALUES ($1, $2)",
+                )
+                .await?,
+                &[&batch.received_at, &dropped],
+            )
+            .await?;
         }
-        row.sort_into(&mut exposures, &mut events);
+        answers.push(done);
     }
     keep_results(&tx, kept, &exposures, &events).await?;
-    if done.stored > 0 {
+    if answers.iter().any(|a| a.stored > 0) {
         // Told to every collector listening once this commits (see `listen`).
         tx.execute(&tx.prepare_cached(NOTIFY).await?, &[]).await?;
     }
-    if let Some(dropped) = super::dropped_to_count(dropped, done.stored) {
-        tx.execute(
-            &tx.prepare_cached("INSERT INTO client_drops (received_at, dropped) VALUES ($1, $2)")
-                .await?,
-            &[&received_at, &dropped],
-        )
-        .await?;
-    }
     tx.commit().await?;
-    Ok(done)
+    Ok(answers)
 }
 
 /// `user@host:port/db`, without a password.

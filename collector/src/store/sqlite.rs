@@ -15,7 +15,7 @@ use rusqlite::{named_params, params, Connection, OptionalExtension};
 use super::aggregate::{self, Figures, GroupRow};
 use super::incremental::{self, Event, First, Kept, Measure, NewExposure, Step, UserValue};
 use super::schema;
-use super::{Accepted, Inserted, Row, StoreError, StoredRecord};
+use super::{Batch, Inserted, Row, StoreError, StoredRecord};
 
 /// An open SQLite store (a cheap handle: clones share the connections).
 #[derive(Clone)]
@@ -140,15 +140,11 @@ impl SqliteStore {
     }
 
     /// Stores accepted records in one transaction.
-    pub fn insert(
-        &self,
-        records: &[Accepted],
-        dropped: u64,
-        received_at: i64,
-    ) -> Result<Inserted, StoreError> {
+    /// Stores `batches` in one transaction (see [`super::Store::insert_batches`]).
+    pub fn insert(&self, batches: &[Batch]) -> Result<Vec<Inserted>, StoreError> {
         let mut conn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let tx = conn.transaction()?;
-        let mut done = Inserted::default();
+        let mut answers = Vec::with_capacity(batches.len());
         {
             let mut insert = tx.prepare_cached(
                 "INSERT INTO records
@@ -159,42 +155,46 @@ impl SqliteStore {
             )?;
             let mut exposures = Vec::new();
             let mut events = Vec::new();
-            for accepted in records {
-                let row = Row::of(accepted);
-                let new = insert.execute(params![
-                    row.id,
-                    row.kind,
-                    row.user_id,
-                    row.experiment,
-                    row.group,
-                    row.name,
-                    row.value,
-                    row.time,
-                    row.client_time,
-                    row.excluded,
-                    row.note,
-                    row.record,
-                    received_at
-                ])? as u64;
-                done.stored += new;
-                done.duplicates += 1 - new;
-                if new == 1 && accepted.exclusion.is_some() {
-                    done.excluded += 1;
+            for batch in batches {
+                let mut done = Inserted::default();
+                for accepted in &batch.records {
+                    let row = Row::of(accepted);
+                    let new = insert.execute(params![
+                        row.id,
+                        row.kind,
+                        row.user_id,
+                        row.experiment,
+                        row.group,
+                        row.name,
+                        row.value,
+                        row.time,
+                        row.client_time,
+                        row.excluded,
+                        row.note,
+                        row.record,
+                        batch.received_at
+                    ])? as u64;
+                    done.stored += new;
+                    done.duplicates += 1 - new;
+                    if new == 1 && accepted.exclusion.is_some() {
+                        done.excluded += 1;
+                    }
+                    if new == 1 && row.excluded.is_none() {
+                        row.sort_into(&mut exposures, &mut events);
+                    }
                 }
-                if new == 1 && row.excluded.is_none() {
-                    row.sort_into(&mut exposures, &mut events);
+                if let Some(dropped) = super::dropped_to_count(batch.dropped, done.stored) {
+                    tx.execute(
+                        "INSERT INTO client_drops (received_at, dropped) VALUES (?1, ?2)",
+                        params![batch.received_at, dropped],
+                    )?;
                 }
+                answers.push(done);
             }
             keep_results(&tx, &self.kept(), &exposures, &events)?;
-            if let Some(dropped) = super::dropped_to_count(dropped, done.stored) {
-                tx.execute(
-                    "INSERT INTO client_drops (received_at, dropped) VALUES (?1, ?2)",
-                    params![received_at, dropped],
-                )?;
-            }
         }
         tx.commit()?;
-        Ok(done)
+        Ok(answers)
     }
 
     /// Reads the records table (on the ingestion's connection, so that a long results query

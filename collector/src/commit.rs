@@ -1,0 +1,115 @@
+//! Group commit: batches that arrive while a transaction is under way wait for the next one
+//! and are stored together, in one transaction with one commit (one `fsync`), each answered
+//! with what it stored once that commit is done. Under load, many batches share the cost of a
+//! commit; alone, a batch is committed at once, as before. Nothing is acknowledged before it
+//! is durable.
+//!
+//! A group that fails for a reason of its own (not the database being away, busy or full) is
+//! stored again batch by batch, so that one bad batch costs only itself.
+
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot, Mutex};
+
+use crate::store::{Batch, Inserted, Store, StoreError};
+
+/// Batches waiting at most (then a batch waits for room: back-pressure on the clients).
+const QUEUE: usize = 1024;
+/// A group holds at most this many batches...
+const MAX_BATCHES: usize = 64;
+/// ...and this many records.
+const MAX_RECORDS: usize = 10_000;
+
+/// A batch waiting for its commit, and where its answer goes.
+struct Pending {
+    batch: Batch,
+    answer: oneshot::Sender<Result<Inserted, StoreError>>,
+}
+
+/// Stores batches through a few writer tasks ([`Store::writers`]), each committing what has
+/// gathered since its last commit.
+pub struct Committer {
+    queue: mpsc::Sender<Pending>,
+}
+
+impl Committer {
+    /// Starts the writers over `store` (on the current Tokio runtime).
+    pub fn start(store: Arc<Store>) -> Committer {
+        let (queue, waiting) = mpsc::channel(QUEUE);
+        let waiting = Arc::new(Mutex::new(waiting));
+        for _ in 0..store.writers() {
+            tokio::spawn(write(store.clone(), waiting.clone()));
+        }
+        Committer { queue }
+    }
+
+    /// Stores `batch` with whatever else is waiting; returns once it is committed.
+    pub async fn insert(&self, batch: Batch) -> Result<Inserted, StoreError> {
+        let (answer, answered) = oneshot::channel();
+        self.queue
+            .send(Pending { batch, answer })
+            .await
+            .map_err(|_| StoreError::Internal("the collector's writers stopped".into()))?;
+        answered.await.map_err(|_| {
+            StoreError::Internal("the batch's writer stopped before it answered".into())
+        })?
+    }
+}
+
+/// One writer: takes what is waiting (at least one batch, at most a group's worth) and
+/// commits it, until the queue closes.
+async fn write(store: Arc<Store>, waiting: Arc<Mutex<mpsc::Receiver<Pending>>>) {
+    loop {
+        let group = {
+            let mut waiting = waiting.lock().await;
+            let Some(first) = waiting.recv().await else {
+                return;
+            };
+            let mut records = first.batch.records.len();
+            let mut group = vec![first];
+            while group.len() < MAX_BATCHES && records < MAX_RECORDS {
+                match waiting.try_recv() {
+                    Ok(next) => {
+                        records += next.batch.records.len();
+                        group.push(next);
+                    }
+                    Err(_) => break,
+                }
+            }
+            group
+        };
+        commit(&store, group).await;
+    }
+}
+
+/// Commits `group` in one transaction and answers each batch; a group that fails for a
+/// reason of its own is stored again batch by batch.
+async fn commit(store: &Store, group: Vec<Pending>) {
+    let (batches, answers): (Vec<Batch>, Vec<_>) =
+        group.into_iter().map(|p| (p.batch, p.answer)).unzip();
+    let alone = batches.len() == 1;
+    let batches: Arc<[Batch]> = Arc::from(batches);
+    match store.insert_batches(batches.clone()).await {
+        Ok(inserted) => {
+            for (answer, inserted) in answers.into_iter().zip(inserted) {
+                // A client that went away meanwhile finds its batch stored when it retries.
+                let _ = answer.send(Ok(inserted));
+            }
+        }
+        Err(e) if !alone && !e.is_transient() => {
+            for (batch, answer) in batches.iter().zip(answers) {
+                let one: Arc<[Batch]> = Arc::from(vec![batch.clone()]);
+                let inserted = store
+                    .insert_batches(one)
+                    .await
+                    .map(|mut inserted| inserted.remove(0));
+                let _ = answer.send(inserted);
+            }
+        }
+        Err(e) => {
+            for answer in answers {
+                let _ = answer.send(Err(e.clone()));
+            }
+        }
+    }
+}

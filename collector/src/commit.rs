@@ -1,15 +1,20 @@
 //! Group commit: batches that arrive while a transaction is under way wait for the next one
 //! and are stored together, in one transaction with one commit (one `fsync`), each answered
 //! with what it stored once that commit is done. Under load, many batches share the cost of a
-//! commit; alone, a batch is committed at once, as before. Nothing is acknowledged before it
-//! is durable.
+//! commit and of each statement; alone, a batch is committed at once, as before. Nothing is
+//! acknowledged before it is durable.
+//!
+//! One writer per collector: on SQLite there is one writer at a time anyway, and on
+//! PostgreSQL one transaction at a time per collector stored more than two or four (the
+//! groups are larger; measured with two collectors on two cores, docs/benchmarks.md): more
+//! throughput comes from more collectors.
 //!
 //! A group that fails for a reason of its own (not the database being away, busy or full) is
 //! stored again batch by batch, so that one bad batch costs only itself.
 
 use std::sync::Arc;
 
-use tokio::sync::{mpsc, oneshot, Mutex};
+use tokio::sync::{mpsc, oneshot};
 
 use crate::store::{Batch, Inserted, Store, StoreError};
 
@@ -26,20 +31,18 @@ struct Pending {
     answer: oneshot::Sender<Result<Inserted, StoreError>>,
 }
 
-/// Stores batches through a few writer tasks ([`Store::writers`]), each committing what has
-/// gathered since its last commit.
+/// Stores batches through a writer task that commits what has gathered since its last
+/// commit.
 pub struct Committer {
     queue: mpsc::Sender<Pending>,
 }
 
 impl Committer {
-    /// Starts the writers over `store` (on the current Tokio runtime).
+    /// Starts the writer over `store` (on the current Tokio runtime); it ends when the
+    /// committer is dropped.
     pub fn start(store: Arc<Store>) -> Committer {
         let (queue, waiting) = mpsc::channel(QUEUE);
-        let waiting = Arc::new(Mutex::new(waiting));
-        for _ in 0..store.writers() {
-            tokio::spawn(write(store.clone(), waiting.clone()));
-        }
+        tokio::spawn(write(store, waiting));
         Committer { queue }
     }
 
@@ -56,28 +59,21 @@ impl Committer {
     }
 }
 
-/// One writer: takes what is waiting (at least one batch, at most a group's worth) and
+/// The writer: takes what is waiting (at least one batch, at most a group's worth) and
 /// commits it, until the queue closes.
-async fn write(store: Arc<Store>, waiting: Arc<Mutex<mpsc::Receiver<Pending>>>) {
-    loop {
-        let group = {
-            let mut waiting = waiting.lock().await;
-            let Some(first) = waiting.recv().await else {
-                return;
-            };
-            let mut records = first.batch.records.len();
-            let mut group = vec![first];
-            while group.len() < MAX_BATCHES && records < MAX_RECORDS {
-                match waiting.try_recv() {
-                    Ok(next) => {
-                        records += next.batch.records.len();
-                        group.push(next);
-                    }
-                    Err(_) => break,
+async fn write(store: Arc<Store>, mut waiting: mpsc::Receiver<Pending>) {
+    while let Some(first) = waiting.recv().await {
+        let mut records = first.batch.records.len();
+        let mut group = vec![first];
+        while group.len() < MAX_BATCHES && records < MAX_RECORDS {
+            match waiting.try_recv() {
+                Ok(next) => {
+                    records += next.batch.records.len();
+                    group.push(next);
                 }
+                Err(_) => break,
             }
-            group
-        };
+        }
         commit(&store, group).await;
     }
 }

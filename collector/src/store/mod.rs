@@ -203,15 +203,6 @@ impl Store {
         }
     }
 
-    /// How many transactions storing batches are best run at once: one on SQLite (one writer
-    /// at a time), several on PostgreSQL.
-    pub fn writers(&self) -> usize {
-        match self {
-            Store::Sqlite(_) => 1,
-            Store::Postgres(_) => 4,
-        }
-    }
-
     /// The group of `user_id`'s first (not excluded) exposure to `experiment`, if any: the
     /// group a sticky experiment keeps them in.
     pub async fn first_group(

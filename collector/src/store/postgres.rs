@@ -7,6 +7,7 @@
 //! that loses a deadlock or serialization race is run again.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use cohort::rules::Metric;
@@ -34,7 +35,14 @@ const RESULTS_LOCK: i64 = 0x636f_686f_7275;
 /// What a batch that stores new records tells the collectors listening on the database.
 const NOTIFY: &str = "NOTIFY cohort_records";
 
-/// Calls `changed` whenever a batch that stores new records commits, by any collector on the
+/// How often at most a collector tells the others that it stored records. A `NOTIFY` inside
+/// the batches' transactions would serialise every commit of every collector behind
+/// PostgreSQL's notification lock (held through the commit's `fsync`): told after, at most
+/// this often, the commits run side by side, and a reader learns of new records within this
+/// much of their commit.
+const NOTIFY_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Calls `changed` soon after a batch that stores new records commits (within [`NOTIFY_EVERY`]), by any collector on the
 /// database at `url` (PostgreSQL's `LISTEN`), for as long as the process runs. While the
 /// listening connection is down (and it is made again every second), `changed` is called
 /// every second: a reader then asks again rather than take old figures for current ones.
@@ -81,6 +89,10 @@ pub struct PostgresStore {
     url: String,
     /// The measures whose results are kept as records arrive.
     kept: Arc<RwLock<Arc<Kept>>>,
+    /// Set when a commit stored records the other collectors have not been told of
+    /// ([`NOTIFY_EVERY`]); the telling task runs while the store lives.
+    untold: Arc<AtomicBool>,
+    telling: Arc<std::sync::OnceLock<()>>,
 }
 
 impl PostgresStore {
@@ -144,7 +156,37 @@ impl PostgresStore {
             shown,
             url: url.to_owned(),
             kept: Arc::default(),
+            untold: Arc::default(),
+            telling: Arc::default(),
         })
+    }
+
+    /// Marks that records were stored, to be told to every collector listening (see
+    /// [`listen`]) within [`NOTIFY_EVERY`], by a task started on the first call and ended once
+    /// the store is dropped.
+    fn tell_others(&self) {
+        self.untold.store(true, Ordering::Release);
+        self.telling.get_or_init(|| {
+            let (pool, untold) = (self.pool.clone(), Arc::downgrade(&self.untold));
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(NOTIFY_EVERY).await;
+                    let Some(untold) = untold.upgrade() else {
+                        return;
+                    };
+                    if untold.swap(false, Ordering::AcqRel) {
+                        let told = match pool.get().await {
+                            Ok(client) => client.batch_execute(NOTIFY).await.is_ok(),
+                            Err(_) => false,
+                        };
+                        if !told {
+                            // Told next time: a reader meanwhile polls as it always does.
+                            untold.store(true, Ordering::Release);
+                        }
+                    }
+                }
+            });
+        });
     }
 
     fn kept(&self) -> Arc<Kept> {
@@ -320,6 +362,12 @@ impl PostgresStore {
         let mut attempt = 0;
         loop {
             match insert_once(&mut client, &self.kept(), batches).await {
+                Ok(answers) => {
+                    if answers.iter().any(|a| a.stored > 0) {
+                        self.tell_others();
+                    }
+                    return Ok(answers);
+                }
                 Err(e)
                     if attempt < 5
                         && matches!(
@@ -583,6 +631,7 @@ async fn drop_kept_before_days(
                 .batch_execute(&format!("DROP TABLE IF EXISTS {table}"))
                 .await?;
         }
+        client.batch_execute(schema::OLD_EVENTS_INDEX).await?;
     }
     Ok(())
 }
@@ -715,10 +764,6 @@ async fn insert_once(
         answers.push(done);
     }
     keep_results(&tx, kept, &exposures, &events).await?;
-    if answers.iter().any(|a| a.stored > 0) {
-        // Told to every collector listening once this commits (see `listen`).
-        tx.execute(&tx.prepare_cached(NOTIFY).await?, &[]).await?;
-    }
     tx.commit().await?;
     Ok(answers)
 }

@@ -14,6 +14,11 @@
 /// day too) and built again from the records at the collector's start.
 pub const KEPT_TABLES: [&str; 4] = ["group_users", "group_values", "user_values", "measures"];
 
+/// The index of events by name first, which version 5 replaces with one by user first
+/// (`records_user_events`: a batch looks up its users' events, and a planner without
+/// statistics read the old one by name and filtered every user's events of that name).
+pub const OLD_EVENTS_INDEX: &str = "DROP INDEX IF EXISTS records_events";
+
 /// The schema version this code writes.
 pub const VERSION: i64 = 5;
 
@@ -34,7 +39,7 @@ CREATE TABLE IF NOT EXISTS records (
     record TEXT NOT NULL,
     received_at BIGINT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS records_events ON records (name, user_id, time)
+CREATE INDEX IF NOT EXISTS records_user_events ON records (user_id, name, time)
     WHERE kind = 'event' AND excluded IS NULL;
 CREATE INDEX IF NOT EXISTS records_excluded ON records (experiment)
     WHERE excluded IS NOT NULL;

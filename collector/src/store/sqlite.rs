@@ -576,6 +576,7 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
         for table in schema::KEPT_TABLES {
             conn.execute_batch(&format!("DROP TABLE IF EXISTS {table}"))?;
         }
+        conn.execute_batch(schema::OLD_EVENTS_INDEX)?;
     }
     conn.execute_batch(&schema::sqlite())?;
     if has_records && version < 3 {

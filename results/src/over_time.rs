@@ -12,7 +12,7 @@ use crate::palette::group_color;
 
 /// The plot's coordinate space (the SVG scales it to the card's width).
 const WIDTH: f64 = 600.0;
-const HEIGHT: f64 = 180.0;
+const HEIGHT: f64 = 150.0;
 /// Room for the axis labels on the left and the dates below.
 const LEFT: f64 = 48.0;
 const BOTTOM: f64 = 22.0;
@@ -135,7 +135,18 @@ pub fn OverTimeChart(metric: String, days: Vec<DayResults>, groups: Vec<String>)
             let points = lifts
                 .iter()
                 .map(|d| {
+                    let at = format!("{:.1}", x(&d.date));
                     view! {
+                        // The day's interval, a whisker (what shows when there is one day).
+                        <line
+                            class="over-time-interval"
+                            x1=at.clone()
+                            x2=at
+                            y1=format!("{:.1}", y(d.ci.0))
+                            y2=format!("{:.1}", y(d.ci.1))
+                            stroke=color
+                            stroke-width="1.5"
+                        ></line>
                         <circle
                             class="over-time-point"
                             cx=format!("{:.1}", x(&d.date))
@@ -179,8 +190,20 @@ pub fn OverTimeChart(metric: String, days: Vec<DayResults>, groups: Vec<String>)
                 <text x=LEFT - 6.0 y=top + 4.0 text-anchor="end">{signed_percent(half, 0)}</text>
                 <text x=LEFT - 6.0 y=zero + 4.0 text-anchor="end">"0"</text>
                 <text x=LEFT - 6.0 y=bottom text-anchor="end">{signed_percent(-half, 0)}</text>
-                <text x=LEFT y=HEIGHT - 4.0 text-anchor="start">{first}</text>
-                <text x=WIDTH - RIGHT y=HEIGHT - 4.0 text-anchor="end">{last}</text>
+                {if first == last {
+                    view! {
+                        <text x=LEFT + (WIDTH - LEFT - RIGHT) / 2.0 y=HEIGHT - 4.0 text-anchor="middle">
+                            {first}
+                        </text>
+                    }
+                        .into_any()
+                } else {
+                    view! {
+                        <text x=LEFT y=HEIGHT - 4.0 text-anchor="start">{first}</text>
+                        <text x=WIDTH - RIGHT y=HEIGHT - 4.0 text-anchor="end">{last}</text>
+                    }
+                        .into_any()
+                }}
                 {drawn}
             </svg>
             <figcaption class="hint">

@@ -409,6 +409,19 @@ fn random_stream(rng: &mut StdRng, users: usize, tag: &str) -> Vec<Accepted> {
     records
 }
 
+/// How many records the store holds.
+async fn stored_records(store: &Store) -> u64 {
+    let mut count = 0;
+    store
+        .records(&mut |_| {
+            count += 1;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    count
+}
+
 /// Both experiments' results as kept and as recomputed from the records: the same, figure
 /// for figure.
 async fn assert_kept_equals_recomputed(store: &Store, when: &str) {
@@ -779,15 +792,7 @@ async fn concurrent_writers_store_each_record_once(backend: &dyn Backend) {
         ("Blue".into(), 100),
     ];
     assert_eq!(exposed(&store, "e").await, want);
-    let mut count = 0;
-    store
-        .records(&mut |_| {
-            count += 1;
-            Ok(())
-        })
-        .await
-        .unwrap();
-    assert_eq!(count, 2000);
+    assert_eq!(stored_records(&store).await, 2000);
 }
 
 /// A batch that fails part-way leaves nothing behind, and answers an error.
@@ -810,15 +815,7 @@ async fn a_failed_batch_leaves_nothing(backend: &dyn Backend, trigger: &str) {
     let results = store.results(&rules(), "e").await.unwrap().unwrap();
     assert_eq!(results.total_users, 0);
     assert_eq!(results.dropped_by_clients, 0);
-    let mut count = 0;
-    store
-        .records(&mut |_| {
-            count += 1;
-            Ok(())
-        })
-        .await
-        .unwrap();
-    assert_eq!(count, 0);
+    assert_eq!(stored_records(&store).await, 0);
 }
 
 /// Records come back in time order (on the collector's clock), and export as Parquet files by
@@ -940,15 +937,7 @@ async fn batches_committed_together_count_each_record_once(backend: &dyn Backend
     let duplicates: u64 = answers.iter().map(|a| a.duplicates).sum();
     assert_eq!(stored + duplicates, sent as u64);
     assert!(answers[1].duplicates >= 1, "{:?}", answers[1]);
-    let mut count = 0u64;
-    store
-        .records(&mut |_| {
-            count += 1;
-            Ok(())
-        })
-        .await
-        .unwrap();
-    assert_eq!(count, stored);
+    assert_eq!(stored_records(&store).await, stored);
     assert_kept_equals_recomputed(&store, "batches committed together").await;
     // What the pages dropped: counted per batch that stored something.
     let claimed: u64 = answers

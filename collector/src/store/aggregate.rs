@@ -161,16 +161,9 @@ pub fn with_users(
         .iter()
         .map(|exposed| {
             let key = (exposed.group.clone(), exposed.day);
-            let mut row = sums.remove(&key).unwrap_or_else(|| GroupRow {
-                group: exposed.group.clone(),
-                day: exposed.day,
-                users: 0,
-                converted: 0,
-                count_sum: 0.0,
-                count_squares: 0.0,
-                value_sum: 0.0,
-                value_squares: 0.0,
-            });
+            let mut row = sums
+                .remove(&key)
+                .unwrap_or_else(|| GroupRow::empty(exposed.group.clone(), exposed.day));
             row.users = exposed.users;
             row
         })
@@ -199,16 +192,7 @@ pub fn finite(rows: Vec<GroupRow>) -> Result<Vec<GroupRow>, StoreError> {
 
 /// The rows of one group (of several days) added up.
 pub fn total<'r>(rows: impl Iterator<Item = &'r GroupRow>) -> GroupRow {
-    let mut total = GroupRow {
-        group: String::new(),
-        day: 0,
-        users: 0,
-        converted: 0,
-        count_sum: 0.0,
-        count_squares: 0.0,
-        value_sum: 0.0,
-        value_squares: 0.0,
-    };
+    let mut total = GroupRow::empty(String::new(), 0);
     for row in rows {
         total.users += row.users;
         total.converted += row.converted;
@@ -221,6 +205,20 @@ pub fn total<'r>(rows: impl Iterator<Item = &'r GroupRow>) -> GroupRow {
 }
 
 impl GroupRow {
+    /// `group`'s row for `day` with no users.
+    pub fn empty(group: String, day: i64) -> GroupRow {
+        GroupRow {
+            group,
+            day,
+            users: 0,
+            converted: 0,
+            count_sum: 0.0,
+            count_squares: 0.0,
+            value_sum: 0.0,
+            value_squares: 0.0,
+        }
+    }
+
     /// The group's statistics for `metric`.
     pub fn arm(&self, metric: &Metric) -> ArmStats {
         match metric.kind {

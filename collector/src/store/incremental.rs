@@ -171,6 +171,19 @@ impl Kept {
         }
     }
 
+    /// What a reader beside running collectors uses: of `measures`, those the database
+    /// keeps (`stored`), and whether it keeps the users per group (`users`).
+    pub fn as_stored(measures: Vec<Measure>, stored: &[Measure], users: bool) -> Kept {
+        let mut kept = Kept::new(
+            measures
+                .into_iter()
+                .filter(|m| stored.contains(m))
+                .collect(),
+        );
+        kept.users = users;
+        kept
+    }
+
     pub fn list(&self) -> &[Measure] {
         &self.list
     }

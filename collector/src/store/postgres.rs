@@ -244,14 +244,7 @@ impl PostgresStore {
             )
             .await?
             .get(0);
-        let stored = stored_measures(&**client).await?;
-        let mut kept = Kept::new(
-            measures
-                .into_iter()
-                .filter(|m| stored.contains(m))
-                .collect(),
-        );
-        kept.users = users;
+        let kept = Kept::as_stored(measures, &stored_measures(&**client).await?, users);
         *self.kept.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(kept);
         Ok(())
     }

@@ -72,14 +72,7 @@ impl SqliteStore {
             [],
             |row| row.get(0),
         )?;
-        let stored = stored_measures(&conn)?;
-        let mut kept = Kept::new(
-            measures
-                .into_iter()
-                .filter(|m| stored.contains(m))
-                .collect(),
-        );
-        kept.users = users;
+        let kept = Kept::as_stored(measures, &stored_measures(&conn)?, users);
         *self.kept.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(kept);
         Ok(())
     }

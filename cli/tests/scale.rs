@@ -1,6 +1,7 @@
-//! Results at scale: loads exposed users and events through the store's bulk path (the same
-//! insert the collector's HTTP API runs, in batches of 10,000 records, the results kept as
-//! they arrive), then times the results answer in process (warm: median and p99 of 21), and
+//! Results at scale: loads exposed users (first exposed over 30 days, so the answer carries
+//! 30 points over time) and events through the store's bulk path (the same insert the
+//! collector's HTTP API runs, in batches of 10,000 records, the results kept as they arrive),
+//! then times the results answer in process (warm: median and p99 of 21), and
 //! `cohort results` as a process, as kept and recomputed from the records, on SQLite and on
 //! PostgreSQL (a throwaway cluster), reading the peak resident memory of the process answering
 //! from the kernel (`wait4`). The test fails if the kept answer differs from the
@@ -20,6 +21,14 @@ const PEAK_BUDGET_BYTES: u64 = 100 * 1024 * 1024;
 const BATCH: usize = 10_000;
 /// 2026-11-26T00:00:00Z.
 const T0: i64 = 1_795_651_200_000;
+/// The exposures are spread evenly over this many UTC days (so many points over time).
+const DAYS: i64 = 30;
+
+/// When the `n`th of `users` users is first exposed.
+fn exposed_at(n: u64, users: u64) -> i64 {
+    let spacing = (DAYS * 86_400_000 / users.max(1) as i64).max(1);
+    T0 + n as i64 * spacing
+}
 
 fn users() -> u64 {
     std::env::var("COHORT_SCALE_USERS")
@@ -56,18 +65,18 @@ fn load(db: &str, users: u64) -> f64 {
                     group,
                     rule_id: "r".into(),
                     secondary_exposures: Vec::new(),
-                    time: T0 + n as i64,
+                    time: exposed_at(n, users),
                 }
             } else {
                 let k = n - users;
-                // Events from every fifth user, after their exposure.
+                // Events from every fifth user, a minute to a few hours after their exposure.
                 let user = k * 5 % users;
                 Record::Event {
                     id: format!("e-{k}"),
                     user_id: format!("scale-{user}"),
                     name: ["visited_signup", "cta_click", "task_completed"][(k % 3) as usize]
                         .into(),
-                    time: T0 + users as i64 + k as i64,
+                    time: exposed_at(user, users) + 60_000 + (k % 7) as i64 * 3_600_000,
                     groups: Groups::new(),
                     value: None,
                 }
@@ -102,12 +111,13 @@ fn latency(db: &str) -> (f64, f64) {
         let mut times: Vec<f64> = Vec::new();
         for _ in 0..22 {
             let started = Instant::now();
-            store
+            let results = store
                 .results(&rules, "button_color_v3")
                 .await
                 .unwrap()
                 .unwrap();
             times.push(started.elapsed().as_secs_f64() * 1000.0);
+            assert_eq!(results.over_time.len(), DAYS as usize, "a point a day");
         }
         times.remove(0); // the first warms the caches
         times.sort_by(f64::total_cmp);

@@ -683,7 +683,10 @@ fn the_listing_answers_503_while_the_store_fails_and_the_log_says_why() {
         .unwrap();
     assert_eq!(
         server.get("/api/experiments"),
-        (503, json!({"error": "the experiments could not be read"}))
+        (
+            503,
+            json!({"error": "the experiments could not be read", "code": "database"})
+        )
     );
     conn.execute_batch("ALTER TABLE mislaid RENAME TO group_users;")
         .unwrap();

@@ -88,7 +88,8 @@ function main() {
       by: large ? "scripts/bench --scale" : "scripts/bench",
       title: large ? "Results at scale: millions of users (`scripts/bench --scale`)" : "Results at scale (every `scripts/bench`)",
       body:
-        "Exposed users and a fifth as many events loaded through the store's bulk path (results kept " +
+        "Exposed users (first exposed over 30 days: the answer has 30 points over time) and a fifth " +
+        "as many events loaded through the store's bulk path (results kept " +
         "as they arrive), then the results answer timed in process (warm, median and p99 of 21), and " +
         "one `cohort results` process timed as kept and with `--recompute`, its peak resident memory " +
         "read from the kernel (the gates: the same answer both ways, at most 100 MB; " +

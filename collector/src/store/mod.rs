@@ -384,36 +384,44 @@ impl Store {
                 _ => (*metric, &[][..]),
             })
             .collect();
-        let days: std::collections::BTreeSet<i64> = exposed.iter().map(|e| e.day).collect();
-        let cells: Vec<DayCells> = days
+        // Each row put in its day's cell once (a year of days costs a pass over the rows).
+        let days: std::collections::BTreeMap<i64, usize> = exposed
+            .iter()
+            .map(|e| e.day)
+            .collect::<std::collections::BTreeSet<i64>>()
             .into_iter()
-            .map(|day| DayCells {
+            .enumerate()
+            .map(|(i, day)| (day, i))
+            .collect();
+        let group_at: std::collections::HashMap<&str, usize> = groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.as_str(), i))
+            .collect();
+        let mut cells: Vec<DayCells> = days
+            .keys()
+            .map(|&day| DayCells {
                 day,
-                users: groups
-                    .iter()
-                    .map(|g| {
-                        exposed
-                            .iter()
-                            .filter(|e| e.day == day && e.group == *g)
-                            .map(|e| e.users)
-                            .sum()
-                    })
-                    .collect(),
+                users: vec![0; groups.len()],
                 metrics: served
                     .iter()
-                    .map(|(metric, rows)| {
-                        groups
-                            .iter()
-                            .map(|g| {
-                                rows.iter()
-                                    .find(|r| r.day == day && r.group == *g)
-                                    .map_or_else(|| empty(metric), |r| r.arm(metric))
-                            })
-                            .collect()
-                    })
+                    .map(|(metric, _)| groups.iter().map(|_| empty(metric)).collect())
                     .collect(),
             })
             .collect();
+        let cell = |group: &str, day: i64| Some((*days.get(&day)?, *group_at.get(group)?));
+        for e in &exposed {
+            if let Some((d, g)) = cell(&e.group, e.day) {
+                cells[d].users[g] += e.users;
+            }
+        }
+        for (m, (metric, rows)) in served.iter().enumerate() {
+            for row in rows.iter() {
+                if let Some((d, g)) = cell(&row.group, row.day) {
+                    cells[d].metrics[m][g] = row.arm(metric);
+                }
+            }
+        }
         results.over_time = over_time(&results, &cells);
         results.excluded = excluded;
         results.dropped_by_clients = dropped;

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use cohort_throwaway_postgres::ThrowawayPostgres;
 use reqwest::blocking::Client;
 
-use common::traffic::{batch, drain_stderr, each_once, send, stop};
+use common::traffic::{batch, drain_stderr, each_once, post, send, stop};
 use common::{listening_url, repo, spawn_collector};
 
 #[test]
@@ -97,13 +97,7 @@ fn a_sqlite_lock_held_past_the_busy_timeout_gives_503_and_the_batch_is_stored_on
     let (ids, held_up) = batch(&next, 5, 0);
     let lock = rusqlite::Connection::open(&db).unwrap();
     lock.execute_batch("BEGIN EXCLUSIVE").unwrap();
-    let answer = http
-        .post(format!("{url}/api/events"))
-        .header("content-type", "application/json")
-        .body(held_up.clone())
-        .timeout(Duration::from_secs(30))
-        .send()
-        .unwrap();
+    let answer = post(&http, &url, &held_up).unwrap();
     assert_eq!(answer.status().as_u16(), 503, "the busy timeout is 5 s");
     let answer: serde_json::Value = answer.json().unwrap();
     assert_eq!(answer["code"], "busy", "the answer says why: {answer}");

@@ -49,13 +49,7 @@ fn batch(client: u64, k: u64, now: i64) -> (Vec<String>, String) {
 
 /// Sends `body` to `url`; the acknowledgement, or `None` if the collector did not answer 200.
 fn send(http: &reqwest::blocking::Client, url: &str, body: &str) -> Option<Value> {
-    let response = http
-        .post(format!("{url}/api/events"))
-        .header("content-type", "application/json")
-        .body(body.to_owned())
-        .timeout(Duration::from_secs(20))
-        .send()
-        .ok()?;
+    let response = common::traffic::post(http, url, body).ok()?;
     (response.status().as_u16() == 200).then(|| response.json().ok())?
 }
 

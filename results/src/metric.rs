@@ -9,7 +9,7 @@ use cohort_stats::{Engine, MetricResults};
 use leptos::prelude::*;
 
 use crate::forest::{ForestPlot, Lift};
-use crate::over_time::{lifts_of, OverTimeChart};
+use crate::over_time::OverTimeChart;
 use cohort_stats::over_time::DayResults;
 
 /// A comparison's lift, interval and last column under `engine`.
@@ -103,8 +103,8 @@ fn planning_line(c: &MetricComparison, engine: Engine) -> Option<String> {
     ))
 }
 
-/// A metric's card; `over_time` is the experiment's results by day (its chart is drawn when
-/// this metric has lifts in it).
+/// A metric's card; `over_time` is the experiment's results by day (charted when this metric
+/// has lifts in it).
 #[component]
 pub fn MetricCard(
     metric: MetricResults,
@@ -240,9 +240,7 @@ pub fn MetricCard(
                 view! { <ForestPlot metric=info.name.clone() lifts groups=groups.clone() /> }
                     .into_any()
             }}
-            {(!lifts_of(&info.name, &over_time).is_empty()).then(|| {
-                view! { <OverTimeChart metric=info.name.clone() days=over_time groups /> }
-            })}
+            <OverTimeChart metric=info.name.clone() days=over_time groups />
             <ul class="planning hint" data-testid="planning">{planning}</ul>
         </section>
     }

@@ -71,11 +71,14 @@ fn axis(series: &[(String, Vec<DayLift>)]) -> f64 {
         .unwrap_or(1.0)
 }
 
-/// The chart of `metric`'s lifts over `days`; `groups` are the experiment's groups in order,
-/// control first (what each group's colour is chosen by).
+/// The chart of `metric`'s lifts over `days` (nothing when it has none); `groups` are the
+/// experiment's groups in order, control first (what each group's colour is chosen by).
 #[component]
-pub fn OverTimeChart(metric: String, days: Vec<DayResults>, groups: Vec<String>) -> impl IntoView {
+pub fn OverTimeChart(metric: String, days: Vec<DayResults>, groups: Vec<String>) -> AnyView {
     let series = lifts_of(&metric, &days);
+    if series.is_empty() {
+        return ().into_any();
+    }
     let dates: Vec<String> = days.iter().map(|d| d.date.clone()).collect();
     let half = axis(&series);
     let x = {
@@ -212,6 +215,7 @@ pub fn OverTimeChart(metric: String, days: Vec<DayResults>, groups: Vec<String>)
             </figcaption>
         </figure>
     }
+    .into_any()
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use std::process::{Child, Command};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use reqwest::blocking::Client;
+use reqwest::blocking::{Client, Response};
 use serde_json::{json, Value};
 
 pub fn now_ms() -> i64 {
@@ -33,15 +33,18 @@ pub fn batch(next: &AtomicU64, size: u64, padding: usize) -> (Vec<String>, Strin
     (ids, json!({"records": records, "sent_at": now}).to_string())
 }
 
-/// Posts `body`: the status, and whether every record was stored or already stored.
-pub fn send(http: &Client, url: &str, body: &str, size: u64) -> Option<u16> {
-    let response = http
-        .post(format!("{url}/api/events"))
+/// Posts the batch `body` to the collector at `url` (30 s at most).
+pub fn post(http: &Client, url: &str, body: &str) -> reqwest::Result<Response> {
+    http.post(format!("{url}/api/events"))
         .header("content-type", "application/json")
         .body(body.to_owned())
         .timeout(Duration::from_secs(30))
         .send()
-        .ok()?;
+}
+
+/// Posts `body`: the status, and whether every record was stored or already stored.
+pub fn send(http: &Client, url: &str, body: &str, size: u64) -> Option<u16> {
+    let response = post(http, url, body).ok()?;
     let status = response.status().as_u16();
     if status == 200 {
         let ack: Value = response.json().ok()?;

@@ -6,8 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::dist::{log_normal_cdf, normal_cdf, normal_ppf};
-use crate::effect::{self, Difference, NoResult};
-use crate::moments::ArmStats;
+use crate::effect::{Difference, NoResult, Pair};
 
 /// A Gaussian prior on the relative lift.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -61,30 +60,35 @@ impl BayesResult {
 
 /// The posterior of the lift, and what follows from it.
 pub fn bayesian(
-    control: &ArmStats,
-    treatment: &ArmStats,
+    pair: &Pair,
     difference: Difference,
     alpha: f64,
     prior: Prior,
     inverse: bool,
 ) -> BayesResult {
-    let m_c = control.mean_value();
-    if m_c == 0.0 && difference == Difference::Relative {
+    if pair.zero_baseline() && difference == Difference::Relative {
         return BayesResult::none(NoResult::ZeroBaseline);
     }
-    if control.users == 0 || treatment.users == 0 {
+    if pair.control.n == 0.0 || pair.treatment.n == 0.0 {
         return BayesResult::none(NoResult::NoUnits);
     }
-    if effect::has_zero_variance(control, treatment) {
+    if pair.has_zero_variance() {
         return BayesResult::none(NoResult::ZeroVariance);
     }
-    // The prior is on the relative lift; an absolute analysis scales it by the control mean.
+    // The prior is on the relative lift; an absolute analysis scales it by the control's
+    // observed mean.
+    let m_c = pair.control.unadjusted_mean;
+    if m_c == 0.0 {
+        // Nothing to scale the prior by: gbstats divides by zero here (and raises); there is
+        // no result, as for a relative lift.
+        return BayesResult::none(NoResult::ZeroBaseline);
+    }
     let (prior_mean, prior_variance) = match difference {
         Difference::Relative => (prior.mean, prior.stddev.powi(2)),
         Difference::Absolute => (prior.mean * m_c.abs(), prior.stddev.powi(2) * m_c.powi(2)),
     };
-    let data_variance = effect::variance(control, treatment, difference);
-    let data_mean = effect::estimate(control, treatment, difference);
+    let data_variance = pair.variance(difference);
+    let data_mean = pair.estimate(difference);
     let proper = if prior.proper { 1.0 } else { 0.0 };
     let precision = 1.0 / data_variance + proper / prior_variance;
     let mean = if prior.proper {

@@ -8,19 +8,20 @@ use crate::bayesian::{BayesResult, Prior};
 use crate::compare::{compare, ByDifference, Options};
 use crate::correction::{benjamini_hochberg, holm_bonferroni};
 use crate::frequentist::TestResult;
-use crate::moments::{ArmStats, MetricType};
+use crate::moments::{ArmStats, Joint, MetricType};
 use crate::srm::check_srm;
 
-/// One case: groups (a proportion's `converted`, or a mean's `sum` and `sum_squares`),
-/// the control's name (default: the first group) and options.
+/// One case: groups (a proportion's `converted`, or a mean's `sum` and `sum_squares`; with
+/// CUPED's covariate or a ratio's denominator beside, see [`CaseGroup`]), the control's name
+/// (default: the first group) and options.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Case {
     #[serde(default)]
     pub id: Option<String>,
-    /// `"proportion"` or `"mean"`; optional, since the groups say it.
+    /// `"proportion"`, `"mean"`, `"cuped"` or `"ratio"`; optional, since the groups say it.
     #[serde(default)]
-    pub metric: Option<MetricType>,
+    pub metric: Option<CaseMetric>,
     pub groups: Vec<CaseGroup>,
     #[serde(default)]
     pub control: Option<String>,
@@ -28,7 +29,25 @@ pub struct Case {
     pub options: CaseOptions,
 }
 
-/// A group of a [`Case`].
+/// What a case's metric is (gbstats' statistic types).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseMetric {
+    /// `ProportionStatistic`.
+    Proportion,
+    /// `SampleMeanStatistic`.
+    Mean,
+    /// `RegressionAdjustedStatistic`: a proportion or a mean with its pre-exposure covariate.
+    Cuped,
+    /// `RatioStatistic`.
+    Ratio,
+}
+
+/// A group of a [`Case`], with gbstats' column names: the metric's `converted`, or `sum` and
+/// `sum_squares`; for CUPED, the covariate's `pre_converted`, or `pre_sum` and
+/// `pre_sum_squares`, and `sum_product` (metric times covariate, over users); for a ratio,
+/// `denominator_sum`, `denominator_sum_squares` and `sum_product` (numerator times
+/// denominator).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CaseGroup {
@@ -40,6 +59,87 @@ pub struct CaseGroup {
     pub sum: Option<f64>,
     #[serde(default)]
     pub sum_squares: Option<f64>,
+    #[serde(default)]
+    pub pre_converted: Option<u64>,
+    #[serde(default)]
+    pub pre_sum: Option<f64>,
+    #[serde(default)]
+    pub pre_sum_squares: Option<f64>,
+    #[serde(default)]
+    pub denominator_sum: Option<f64>,
+    #[serde(default)]
+    pub denominator_sum_squares: Option<f64>,
+    #[serde(default)]
+    pub sum_product: Option<f64>,
+}
+
+impl CaseGroup {
+    /// The group's statistics, or what is wrong with its fields.
+    fn arm(&self) -> Result<ArmStats, String> {
+        let name = &self.name;
+        let base = match (self.converted, self.sum, self.sum_squares) {
+            (Some(converted), None, None) if converted <= self.users => {
+                ArmStats::proportion(self.users, converted)
+            }
+            (Some(_), None, None) => {
+                return Err(format!("group {name:?}: more converted than users"))
+            }
+            (None, Some(sum), Some(sum_squares)) => ArmStats::mean(self.users, sum, sum_squares),
+            _ => {
+                return Err(format!(
+                    "group {name:?}: give `converted` (a proportion) or `sum` and `sum_squares` \
+                     (a mean)"
+                ))
+            }
+        };
+        let product = || {
+            self.sum_product
+                .ok_or_else(|| format!("group {name:?}: give `sum_product` too"))
+        };
+        let pre = match (self.pre_converted, self.pre_sum, self.pre_sum_squares) {
+            (None, None, None) => None,
+            (Some(c), None, None) if c <= self.users => {
+                Some(Joint::proportion(c as f64, product()?))
+            }
+            (None, Some(s), Some(ss)) => Some(Joint::mean(s, ss, product()?)),
+            _ => {
+                return Err(format!(
+                    "group {name:?}: give `pre_converted`, or `pre_sum` and `pre_sum_squares`"
+                ))
+            }
+        };
+        let denominator = match (self.denominator_sum, self.denominator_sum_squares) {
+            (None, None) => None,
+            (Some(s), Some(ss)) => Some(Joint::mean(s, ss, product()?)),
+            _ => {
+                return Err(format!(
+                    "group {name:?}: give `denominator_sum` and `denominator_sum_squares`"
+                ))
+            }
+        };
+        match (pre, denominator) {
+            (Some(_), Some(_)) => Err(format!(
+                "group {name:?}: a ratio metric has no CUPED covariate here (gbstats 0.8.0)"
+            )),
+            (Some(pre), None) => Ok(base.with_covariate(pre)),
+            (None, Some(d)) => Ok(base.with_denominator(d)),
+            (None, None) if self.sum_product.is_some() => Err(format!(
+                "group {name:?}: `sum_product` without a covariate or a denominator"
+            )),
+            (None, None) => Ok(base),
+        }
+    }
+}
+
+impl CaseMetric {
+    fn of(arm: &ArmStats) -> CaseMetric {
+        match (arm.covariate, arm.denominator, arm.metric) {
+            (Some(_), _, _) => CaseMetric::Cuped,
+            (_, Some(_), _) => CaseMetric::Ratio,
+            (None, None, MetricType::Proportion) => CaseMetric::Proportion,
+            (None, None, MetricType::Mean) => CaseMetric::Mean,
+        }
+    }
 }
 
 /// A case's options; each defaults to GrowthBook's.
@@ -74,7 +174,7 @@ pub struct CasePrior {
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseResult {
     pub id: Option<String>,
-    pub metric: MetricType,
+    pub metric: CaseMetric,
     pub control: String,
     pub settings: Settings,
     pub srm_p_value: f64,
@@ -105,6 +205,9 @@ pub struct CaseComparison {
     pub name: String,
     pub control_mean: f64,
     pub mean: f64,
+    /// CUPED's coefficient (0: the unadjusted figures were read); CUPED cases only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub theta: Option<f64>,
     pub frequentist: ByDifference<TestOut>,
     pub sequential: ByDifference<TestOut>,
     pub bayesian: ByDifference<BayesOut>,
@@ -189,21 +292,16 @@ pub fn analyze_case(case: &Case) -> Result<CaseResult, String> {
     let arms: Vec<ArmStats> = case
         .groups
         .iter()
-        .map(|g| match (g.converted, g.sum, g.sum_squares) {
-            (Some(converted), None, None) if converted <= g.users => {
-                Ok(ArmStats::proportion(g.users, converted))
-            }
-            (Some(_), None, None) => Err(format!("group {:?}: more converted than users", g.name)),
-            (None, Some(sum), Some(sum_squares)) => Ok(ArmStats::mean(g.users, sum, sum_squares)),
-            _ => Err(format!(
-                "group {:?}: give `converted` (a proportion) or `sum` and `sum_squares` (a mean)",
-                g.name
-            )),
-        })
+        .map(CaseGroup::arm)
         .collect::<Result<_, _>>()?;
-    let metric = arms[0].metric;
-    if arms.iter().any(|a| a.metric != metric) {
-        return Err("every group must be a proportion, or every group a mean".into());
+    let metric = CaseMetric::of(&arms[0]);
+    let same = |a: &ArmStats| {
+        CaseMetric::of(a) == metric
+            && a.metric == arms[0].metric
+            && a.covariate.map(|j| j.metric) == arms[0].covariate.map(|j| j.metric)
+    };
+    if !arms.iter().all(same) {
+        return Err("every group must have the same kind of metric (and covariate)".into());
     }
     if case.metric.is_some_and(|m| m != metric) {
         return Err(format!(
@@ -258,6 +356,7 @@ pub fn analyze_case(case: &Case) -> Result<CaseResult, String> {
             name: group.name.clone(),
             control_mean: c.control_mean,
             mean: c.mean,
+            theta: (metric == CaseMetric::Cuped).then(|| c.theta.unwrap_or(0.0)),
             frequentist: map(&c.fixed, |r| TestOut::from(r)),
             sequential: map(&c.sequential, |r| TestOut::from(r)),
             bayesian: map(&c.bayesian, |r| BayesOut::from(r)),

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::bayesian::{bayesian, BayesResult, Prior};
-use crate::effect::Difference;
+use crate::effect::{Difference, Pair};
 use crate::frequentist::{fixed, sequential, TestResult};
 use crate::moments::ArmStats;
 
@@ -58,8 +58,13 @@ impl<T> ByDifference<T> {
 /// A treatment against control by every engine.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {
+    /// Control's mean, adjusted by CUPED when it applies.
     pub control_mean: f64,
+    /// The treatment's mean, adjusted by CUPED when it applies.
     pub mean: f64,
+    /// CUPED's coefficient, when the groups carry a covariate and it is not 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theta: Option<f64>,
     pub fixed: ByDifference<TestResult>,
     pub sequential: ByDifference<TestResult>,
     pub bayesian: ByDifference<BayesResult>,
@@ -67,28 +72,17 @@ pub struct Comparison {
 
 /// Compares `treatment` with `control`.
 pub fn compare(control: &ArmStats, treatment: &ArmStats, options: &Options) -> Comparison {
+    let pair = Pair::new(control, treatment);
     Comparison {
-        control_mean: control.mean_value(),
-        mean: treatment.mean_value(),
-        fixed: ByDifference::each(|d| fixed(control, treatment, d, options.alpha)),
+        control_mean: pair.control.mean,
+        mean: pair.treatment.mean,
+        theta: pair.theta,
+        fixed: ByDifference::each(|d| fixed(&pair, d, options.alpha)),
         sequential: ByDifference::each(|d| {
-            sequential(
-                control,
-                treatment,
-                d,
-                options.alpha,
-                options.sequential_tuning,
-            )
+            sequential(&pair, d, options.alpha, options.sequential_tuning)
         }),
         bayesian: ByDifference::each(|d| {
-            bayesian(
-                control,
-                treatment,
-                d,
-                options.alpha,
-                options.prior,
-                options.inverse,
-            )
+            bayesian(&pair, d, options.alpha, options.prior, options.inverse)
         }),
     }
 }

@@ -1,10 +1,11 @@
 //! The effect of a treatment against control and its variance, shared by every engine: the
 //! absolute difference of means, or the relative one (over the control mean's absolute value,
-//! with a delta-method variance), and the reasons there is no result.
+//! with a delta-method variance), with CUPED's adjustment when the groups carry a covariate, and
+//! the reasons there is no result.
 
 use serde::{Deserialize, Serialize};
 
-use crate::moments::ArmStats;
+use crate::moments::{self, ArmStats, Statistic};
 
 /// Which difference is estimated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,36 +54,74 @@ impl NoResult {
     }
 }
 
-/// The estimated difference and its variance.
-pub fn estimate(control: &ArmStats, treatment: &ArmStats, difference: Difference) -> f64 {
-    let (m_c, m_t) = (control.mean_value(), treatment.mean_value());
-    match difference {
-        // GrowthBook divides by |m_C| (gbstats 0.8.0 by the signed mean): a lift keeps its
-        // sign when the baseline is negative.
-        Difference::Relative => (m_t - m_c) / m_c.abs(),
-        Difference::Absolute => m_t - m_c,
+/// A comparison's two groups as the tests read them: CUPED's coefficient computed once from
+/// both (gbstats' `BaseABTest`), then each group's adjusted mean and variance.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pair {
+    pub control: Statistic,
+    pub treatment: Statistic,
+    /// CUPED's coefficient: `None` without covariates, or when it is 0 (the unadjusted
+    /// figures are read).
+    pub theta: Option<f64>,
+}
+
+impl Pair {
+    /// `treatment` against `control`.
+    pub fn new(control: &ArmStats, treatment: &ArmStats) -> Pair {
+        let theta = moments::theta(control, treatment);
+        Pair {
+            control: control.statistic(theta),
+            treatment: treatment.statistic(theta),
+            theta: (theta != 0.0).then_some(theta),
+        }
     }
-}
 
-/// The variance of [`estimate`] (unpooled; the delta method for the relative difference).
-pub fn variance(control: &ArmStats, treatment: &ArmStats, difference: Difference) -> f64 {
-    let (v_c, m_c, n_c) = (control.variance(), control.mean_value(), control.n());
-    let (v_t, m_t, n_t) = (treatment.variance(), treatment.mean_value(), treatment.n());
-    match difference {
-        Difference::Relative => v_t / (m_c.powi(2) * n_t) + v_c * m_t.powi(2) / (m_c.powi(4) * n_c),
-        Difference::Absolute => v_t / n_t + v_c / n_c,
+    /// The estimated difference: of adjusted means, over the control's observed mean for the
+    /// relative one.
+    pub fn estimate(&self, difference: Difference) -> f64 {
+        let (c, t) = (&self.control, &self.treatment);
+        match difference {
+            // GrowthBook divides by |m_C| (gbstats 0.8.0 by the signed mean): a lift keeps
+            // its sign when the baseline is negative.
+            Difference::Relative => (t.mean - c.mean) / c.unadjusted_mean.abs(),
+            Difference::Absolute => t.mean - c.mean,
+        }
     }
-}
 
-/// Whether either group's unit variance is zero (or negative, from rounding).
-pub fn has_zero_variance(control: &ArmStats, treatment: &ArmStats) -> bool {
-    control.variance() <= 0.0 || treatment.variance() <= 0.0
-}
+    /// The variance of [`Pair::estimate`] (unpooled; the delta method for the relative
+    /// difference, on the observed means, as gbstats 0.8.0 computes it).
+    pub fn variance(&self, difference: Difference) -> f64 {
+        let (c, t) = (&self.control, &self.treatment);
+        match difference {
+            Difference::Relative => {
+                let m_c = c.unadjusted_mean;
+                t.variance / (m_c.powi(2) * t.n)
+                    + c.variance * t.unadjusted_mean.powi(2) / (m_c.powi(4) * c.n)
+            }
+            Difference::Absolute => t.variance / t.n + c.variance / c.n,
+        }
+    }
 
-/// Welch–Satterthwaite degrees of freedom, on the groups' unit variances.
-pub fn welch_dof(control: &ArmStats, treatment: &ArmStats) -> f64 {
-    let (v_c, n_c) = (control.variance(), control.n());
-    let (v_t, n_t) = (treatment.variance(), treatment.n());
-    (v_t / n_t + v_c / n_c).powi(2)
-        / (v_t.powi(2) / (n_t.powi(2) * (n_t - 1.0)) + v_c.powi(2) / (n_c.powi(2) * (n_c - 1.0)))
+    /// Whether either group's unit variance is zero (or negative, from rounding).
+    pub fn has_zero_variance(&self) -> bool {
+        self.control.variance <= 0.0 || self.treatment.variance <= 0.0
+    }
+
+    /// Whether control's mean, adjusted or observed, is 0: no lift over it.
+    pub fn zero_baseline(&self) -> bool {
+        self.control.mean == 0.0 || self.control.unadjusted_mean == 0.0
+    }
+
+    /// Welch–Satterthwaite degrees of freedom, on the groups' unit variances.
+    pub fn welch_dof(&self) -> f64 {
+        let (c, t) = (&self.control, &self.treatment);
+        (t.variance / t.n + c.variance / c.n).powi(2)
+            / (t.variance.powi(2) / (t.n.powi(2) * (t.n - 1.0))
+                + c.variance.powi(2) / (c.n.powi(2) * (c.n - 1.0)))
+    }
+
+    /// The units in both groups.
+    pub fn units(&self) -> f64 {
+        self.control.n + self.treatment.n
+    }
 }

@@ -6,8 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::dist::{t_cdf, t_ppf};
-use crate::effect::{self, Difference, NoResult};
-use crate::moments::ArmStats;
+use crate::effect::{Difference, NoResult, Pair};
 
 /// What a frequentist test gives for one comparison.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -39,11 +38,12 @@ impl TestResult {
     }
 }
 
-/// gbstats' guards, in its order: a zero control mean, then a zero variance.
-fn guard(control: &ArmStats, treatment: &ArmStats) -> Option<NoResult> {
-    if control.mean_value() == 0.0 {
+/// gbstats' guards, in its order: a zero control mean (adjusted or observed), then a zero
+/// variance.
+fn guard(pair: &Pair) -> Option<NoResult> {
+    if pair.zero_baseline() {
         Some(NoResult::ZeroBaseline)
-    } else if effect::has_zero_variance(control, treatment) {
+    } else if pair.has_zero_variance() {
         Some(NoResult::ZeroVariance)
     } else {
         None
@@ -51,19 +51,14 @@ fn guard(control: &ArmStats, treatment: &ArmStats) -> Option<NoResult> {
 }
 
 /// The fixed-horizon two-sided Welch t-test at level `alpha`.
-pub fn fixed(
-    control: &ArmStats,
-    treatment: &ArmStats,
-    difference: Difference,
-    alpha: f64,
-) -> TestResult {
-    if let Some(error) = guard(control, treatment) {
+pub fn fixed(pair: &Pair, difference: Difference, alpha: f64) -> TestResult {
+    if let Some(error) = guard(pair) {
         return TestResult::none(error);
     }
-    let estimate = effect::estimate(control, treatment, difference);
-    let variance = effect::variance(control, treatment, difference);
+    let estimate = pair.estimate(difference);
+    let variance = pair.variance(difference);
     let stddev = variance.sqrt();
-    let dof = effect::welch_dof(control, treatment);
+    let dof = pair.welch_dof();
     let t = estimate / stddev;
     let width = t_ppf(1.0 - alpha / 2.0, dof) * stddev;
     TestResult {
@@ -95,19 +90,13 @@ pub fn sequential_half_width(variance: f64, units: f64, alpha: f64, tuning: f64)
 }
 
 /// Sequential testing at level `alpha`: an always-valid interval and p-value.
-pub fn sequential(
-    control: &ArmStats,
-    treatment: &ArmStats,
-    difference: Difference,
-    alpha: f64,
-    tuning: f64,
-) -> TestResult {
-    if let Some(error) = guard(control, treatment) {
+pub fn sequential(pair: &Pair, difference: Difference, alpha: f64, tuning: f64) -> TestResult {
+    if let Some(error) = guard(pair) {
         return TestResult::none(error);
     }
-    let estimate = effect::estimate(control, treatment, difference);
-    let variance = effect::variance(control, treatment, difference);
-    let units = control.n() + treatment.n();
+    let estimate = pair.estimate(difference);
+    let variance = pair.variance(difference);
+    let units = pair.units();
     let width = sequential_half_width(variance, units, alpha, tuning);
     // The always-valid p-value: 1 / the e-value (eq. 155).
     let rho = sequential_rho(alpha, tuning);

@@ -11,7 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::ExperimentResults;
-use crate::effect::Difference;
+use crate::effect::{Difference, Pair};
 use crate::frequentist::{sequential, TestResult};
 use crate::moments::ArmStats;
 
@@ -78,18 +78,6 @@ pub struct DayLift {
     pub lift: TestResult,
 }
 
-impl ArmStats {
-    /// These statistics and `other`'s together (the same kind of metric).
-    fn plus(&self, other: &ArmStats) -> ArmStats {
-        ArmStats {
-            metric: self.metric,
-            users: self.users + other.users,
-            sum: self.sum + other.sum,
-            sum_squares: self.sum_squares + other.sum_squares,
-        }
-    }
-}
-
 /// The results at the end of each day of `days` (in day order, each day once), cumulated: a
 /// day's figures count every user first exposed by its end. `results` gives the groups, the
 /// metrics, their comparisons and the settings.
@@ -98,7 +86,7 @@ pub fn over_time(results: &ExperimentResults, days: &[DayCells]) -> Vec<DayResul
     let mut arms: Vec<Vec<ArmStats>> = results
         .metrics
         .iter()
-        .map(|m| m.groups.iter().map(|g| zero(&g.stats)).collect())
+        .map(|m| m.groups.iter().map(|g| g.stats.zero()).collect())
         .collect();
     let group_index = |name: &str| results.groups.iter().position(|g| g.group == name);
     let settings = &results.settings;
@@ -124,8 +112,7 @@ pub fn over_time(results: &ExperimentResults, days: &[DayCells]) -> Vec<DayResul
                         .filter_map(|c| {
                             let treatment = arms.get(group_index(&c.group)?)?;
                             let lift = sequential(
-                                arms.first()?,
-                                treatment,
+                                &Pair::new(arms.first()?, treatment),
                                 Difference::Relative,
                                 settings.alpha,
                                 settings.sequential_tuning,
@@ -145,16 +132,6 @@ pub fn over_time(results: &ExperimentResults, days: &[DayCells]) -> Vec<DayResul
             }
         })
         .collect()
-}
-
-/// No users, of the kind of `stats`.
-fn zero(stats: &ArmStats) -> ArmStats {
-    ArmStats {
-        metric: stats.metric,
-        users: 0,
-        sum: 0.0,
-        sum_squares: 0.0,
-    }
 }
 
 #[cfg(test)]

@@ -118,8 +118,8 @@ pub fn catalog(rules: &Rules) -> Catalog {
     for gate in experiments::gates(rules) {
         catalog.add_gate(gate);
     }
-    for metric in rules.metrics() {
-        catalog.add_event(&metric.event);
+    for part in rules.metrics().iter().flat_map(|m| m.parts()) {
+        catalog.add_event(&part.event);
     }
     catalog
 }

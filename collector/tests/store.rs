@@ -28,7 +28,8 @@ const HOUR: i64 = 3_600_000;
 /// 2026-11-26T00:00:00Z.
 const T0: i64 = 1_795_651_200_000;
 
-/// Rules with every kind of metric, a window, two experiments, a disabled one and a gate.
+/// Rules with every kind of metric (CUPED by default, ratios, absolute and percentile caps), a
+/// window, a guardrail, two experiments, a disabled one and a gate.
 const RULES: &str = r#"
 [[metric]]
 name = "signup"
@@ -51,9 +52,50 @@ event = "cta_click"
 kind = "count"
 window_hours = 1
 
+# CUPED over one hour before the exposure, and each user's clicks capped at 2.
+[[metric]]
+name = "capped_clicks"
+event = "cta_click"
+kind = "count"
+lookback_days = 0.041666666666666664
+cap = { type = "absolute", value = 2 }
+
+# Revenue capped at the 90th percentile of every exposed user's revenue (zeros and negative
+# values among them).
+[[metric]]
+name = "capped_revenue"
+event = "purchase"
+kind = "sum"
+cap = { type = "percentile", value = 0.9 }
+
+# The median of the users who spent anything, without CUPED.
+[[metric]]
+name = "median_capped_revenue"
+event = "purchase"
+kind = "sum"
+cuped = false
+cap = { type = "percentile", value = 0.5, ignore_zeros = true }
+
+# Ratios: clicks per signup (a conversion below), revenue per click capped at each part's
+# 95th percentile.
+[[metric]]
+name = "clicks_per_signup"
+kind = "ratio"
+numerator = "clicks"
+denominator = "signup"
+
+[[metric]]
+name = "revenue_per_click"
+kind = "ratio"
+numerator = "revenue"
+denominator = "quick_clicks"
+cap = { type = "percentile", value = 0.95 }
+
 [[experiment]]
 name = "e"
-metrics = ["signup", "clicks", "revenue", "quick_clicks"]
+metrics = ["signup", "clicks", "revenue", "capped_clicks", "capped_revenue",
+           "median_capped_revenue", "clicks_per_signup", "revenue_per_click"]
+guardrails = ["quick_clicks"]
 groups = [{ name = "Control", weight = 50 }, { name = "Red", weight = 25 }, { name = "Blue", weight = 25 }]
 
 [[experiment]]
@@ -326,7 +368,16 @@ async fn a_metric_the_database_cannot_compute_is_named_and_the_others_served(
         .iter()
         .map(|u| u.metric.as_str())
         .collect();
-    assert_eq!(unavailable, ["revenue"]);
+    // Every metric that counts purchases, and only those.
+    assert_eq!(
+        unavailable,
+        [
+            "revenue",
+            "capped_revenue",
+            "median_capped_revenue",
+            "revenue_per_click"
+        ]
+    );
     assert!(
         after.unavailable[0]
             .reason
@@ -339,7 +390,16 @@ async fn a_metric_the_database_cannot_compute_is_named_and_the_others_served(
         .iter()
         .map(|m| m.metric.name.as_str())
         .collect();
-    assert_eq!(served, ["signup", "clicks", "quick_clicks"]);
+    assert_eq!(
+        served,
+        [
+            "signup",
+            "clicks",
+            "capped_clicks",
+            "clicks_per_signup",
+            "quick_clicks"
+        ]
+    );
     for metric in &after.metrics {
         let was = before
             .metrics
@@ -432,7 +492,7 @@ async fn assert_kept_equals_recomputed(store: &Store, when: &str) {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(kept, recomputed, "{experiment}, {when}");
+        assert_close(&kept, &recomputed, &format!("{experiment}, {when}"));
     }
 }
 
@@ -581,9 +641,20 @@ async fn experiments_are_listed_with_their_exposed_users(backend: &dyn Backend) 
             groups: vec!["Control".into(), "Red".into(), "Blue".into()],
             status: ExperimentStatus::Running,
             exposures: 2,
-            metrics: ["signup", "clicks", "revenue", "quick_clicks"]
-                .map(String::from)
-                .to_vec(),
+            // The goals, then the guardrail.
+            metrics: [
+                "signup",
+                "clicks",
+                "revenue",
+                "capped_clicks",
+                "capped_revenue",
+                "median_capped_revenue",
+                "clicks_per_signup",
+                "revenue_per_click",
+                "quick_clicks"
+            ]
+            .map(String::from)
+            .to_vec(),
         }
     );
     assert_eq!(listing.experiments[2].status, ExperimentStatus::Disabled);
@@ -689,7 +760,8 @@ async fn sql_aggregates_equal_counting_in_memory(backend: &dyn Backend) {
         // Some events on the edges: at the very millisecond of an exposure (they count), the
         // one before; the last millisecond of the hour-long window, and the first past it.
         if let Some(&at) = exposed_at.get(&user).filter(|_| rng.random_bool(0.3)) {
-            time = at + [0, -1, HOUR - 1, HOUR][rng.random_range(0..4)];
+            // And CUPED's hour-long lookback: its first millisecond, and the one before.
+            time = at + [0, -1, HOUR - 1, HOUR, -HOUR, -HOUR - 1][rng.random_range(0..6)];
         }
         let id = format!("r{n}");
         let record = if rng.random_bool(0.3) {
@@ -736,11 +808,88 @@ async fn sql_aggregates_equal_counting_in_memory(backend: &dyn Backend) {
             })
             .collect::<Vec<_>>()
     };
-    assert_eq!(stats(&in_sql), stats(&in_memory));
-    // The whole analysis, down to the last p-value.
+    let names: Vec<String> = stats(&in_sql).into_iter().map(|(m, _)| m).collect();
     assert_eq!(
-        serde_json::to_value(&in_sql).unwrap(),
-        serde_json::to_value(&in_memory).unwrap()
+        names,
+        stats(&in_memory)
+            .into_iter()
+            .map(|(m, _)| m)
+            .collect::<Vec<_>>()
+    );
+    // The whole analysis, down to the last p-value.
+    assert_close(&in_sql, &in_memory, "SQL and memory");
+    // Every kind was exercised: CUPED's covariates, the caps' tails, ratios' denominators.
+    let metric = |name: &str| {
+        in_sql
+            .metrics
+            .iter()
+            .find(|m| m.metric.name == name)
+            .unwrap()
+    };
+    let sum = |name: &str| metric(name).groups.iter().map(|g| g.stats.sum).sum::<f64>();
+    assert!(sum("capped_revenue") < sum("revenue"));
+    assert!(sum("capped_clicks") < sum("clicks"));
+    assert!(metric("clicks").groups[0].stats.covariate.unwrap().sum > 0.0);
+    assert!(
+        metric("clicks_per_signup").groups[0]
+            .stats
+            .denominator
+            .unwrap()
+            .sum
+            > 0.0
+    );
+    assert!(
+        metric("revenue_per_click").groups[0]
+            .stats
+            .denominator
+            .unwrap()
+            .sum
+            > 0.0
+    );
+}
+
+/// `got` and `want` as JSON: the same, every number within 1e-9 of the other (relative), the
+/// rest equal. Capped sums are added in different orders on different paths (a cap's bound is
+/// rarely a whole half, where sums are exact in any order).
+fn assert_close<T: serde::Serialize>(got: &T, want: &T, what: &str) {
+    fn walk(path: &str, got: &serde_json::Value, want: &serde_json::Value, bad: &mut Vec<String>) {
+        use serde_json::Value;
+        match (got, want) {
+            (Value::Number(g), Value::Number(w)) => {
+                let (g, w) = (g.as_f64().unwrap(), w.as_f64().unwrap());
+                if (g - w).abs() > 1e-9 * g.abs().max(w.abs()).max(1e-300) {
+                    bad.push(format!("{path}: {g:e} vs {w:e}"));
+                }
+            }
+            (Value::Array(g), Value::Array(w)) if g.len() == w.len() => {
+                for (i, (g, w)) in g.iter().zip(w).enumerate() {
+                    walk(&format!("{path}[{i}]"), g, w, bad);
+                }
+            }
+            (Value::Object(g), Value::Object(w)) if g.len() == w.len() => {
+                for (k, w) in w {
+                    match g.get(k) {
+                        Some(g) => walk(&format!("{path}.{k}"), g, w, bad),
+                        None => bad.push(format!("{path}.{k}: missing")),
+                    }
+                }
+            }
+            (g, w) if g == w => {}
+            (g, w) => bad.push(format!("{path}: {g} vs {w}")),
+        }
+    }
+    let mut bad = Vec::new();
+    walk(
+        "",
+        &serde_json::to_value(got).unwrap(),
+        &serde_json::to_value(want).unwrap(),
+        &mut bad,
+    );
+    assert!(
+        bad.is_empty(),
+        "{what}: {} differ: {:?}",
+        bad.len(),
+        &bad[..bad.len().min(8)]
     );
 }
 
@@ -1210,5 +1359,5 @@ async fn a_version_2_sqlite_database_is_migrated() {
         .unwrap()
         .query_row("PRAGMA user_version", [], |row| row.get(0))
         .unwrap();
-    assert_eq!(version, 5);
+    assert_eq!(version, 6);
 }

@@ -152,6 +152,7 @@ impl Gen {
             MetricKind::Conversion => ", kind: MetricKind::Conversion",
             MetricKind::Count => ", kind: MetricKind::Count",
             MetricKind::Sum => ", kind: MetricKind::Sum",
+            MetricKind::Ratio => ", kind: MetricKind::Ratio",
         });
         let _ = write!(
             self.0,
@@ -159,12 +160,40 @@ impl Gen {
             m.inverse, m.window_ms
         );
         self.opt_string(m.description.as_deref());
+        let _ = write!(self.0, ", lookback_ms: {:?}, cap: ", m.lookback_ms);
+        match &m.cap {
+            None => self.push("None"),
+            Some(cap) => {
+                self.push(match cap.kind {
+                    CapKind::Absolute => "Some(Cap { kind: CapKind::Absolute, value: ",
+                    CapKind::Percentile => "Some(Cap { kind: CapKind::Percentile, value: ",
+                });
+                self.f64(cap.value);
+                let _ = write!(self.0, ", ignore_zeros: {} }})", cap.ignore_zeros);
+            }
+        }
+        self.push(", ratio: ");
+        match &m.ratio {
+            None => self.push("None"),
+            Some(ratio) => {
+                self.push("Some(Box::new(Ratio { numerator: ");
+                self.metric(&ratio.numerator);
+                self.push(", denominator: ");
+                self.metric(&ratio.denominator);
+                self.push(" }))");
+            }
+        }
         self.push(" }");
     }
 
     fn settings(&mut self, s: &ExperimentSettings) {
         self.push("ExperimentSettings { metrics: strings(&[");
         for name in &s.metrics {
+            self.lit(name);
+            self.push(",");
+        }
+        self.push("]), guardrails: strings(&[");
+        for name in &s.guardrails {
             self.lit(name);
             self.push(",");
         }

@@ -136,9 +136,10 @@ mod tests {
         );
         assert_eq!(results.total_users, 40);
         assert_eq!(results.groups[0].weight, Some(0.25));
+        // CUPED is on by default: nobody did anything before their exposure here.
         assert_eq!(
             results.metrics[0].groups[0].stats,
-            ArmStats::proportion(10, 4)
+            ArmStats::proportion(10, 4).with_covariate(crate::moments::Joint::proportion(0.0, 0.0))
         );
         assert_eq!(results.metrics[0].comparisons.len(), 3);
         assert!(analyze_tally(&rules, "nope", &tally).is_none());

@@ -39,5 +39,5 @@ pub use analysis::{
 };
 pub use moments::ArmStats;
 pub use srm::{chi_square_fit, chi_square_independence, ChiSquare, SRM_THRESHOLD};
-pub use tally::Tally;
+pub use tally::{MetricSums, Tally};
 pub use verdict::Verdict;

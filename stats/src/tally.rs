@@ -3,13 +3,16 @@
 //!
 //! A user belongs to the group of their first exposure (by time). An event counts for a
 //! metric when it is the metric's event, at or after that first exposure (and within the
-//! metric's window, if it has one), whatever order the records come in.
+//! metric's window, if it has one), whatever order the records come in. With CUPED, the
+//! same event over the lookback before the first exposure (`[first - lookback, first)`) makes
+//! the covariate; a ratio counts its numerator and denominator metrics per user; a cap bounds
+//! each user's value (and covariate; a ratio's denominator by its own bound).
 
 use std::collections::{BTreeMap, HashMap};
 
-use cohort::rules::{Metric, MetricKind};
+use cohort::rules::{Cap, CapKind, Metric, MetricKind};
 
-use crate::moments::ArmStats;
+use crate::moments::{ArmStats, Joint};
 use crate::over_time::{day_of, DayCells};
 
 #[derive(Default)]
@@ -86,22 +89,23 @@ impl Tally {
 
     /// Each group's statistics for `metric`.
     pub fn arms(&self, metric: &Metric) -> Vec<ArmStats> {
-        let mut sums = vec![(0u64, 0.0f64, 0.0f64); self.groups.len()];
-        for (group, _, value) in self.values(metric) {
-            add(&mut sums[group], value);
+        let mut sums = vec![Sums::default(); self.groups.len()];
+        for user in self.capped(metric) {
+            sums[user.group].add(&user);
         }
-        sums.into_iter().map(|s| arm(metric, s)).collect()
+        sums.into_iter().map(|s| s.arm(metric)).collect()
     }
 
     /// Per UTC day with new users, in day order: each group's users first exposed that day
-    /// and, for each of `metrics`, their statistics (see [`crate::over_time`]).
+    /// and, for each of `metrics`, their statistics (see [`crate::over_time`]). A percentile
+    /// cap is the whole experiment's, every day.
     pub fn days(&self, metrics: &[&Metric]) -> Vec<DayCells> {
         let groups = self.groups.len();
         let mut days: BTreeMap<i64, (Vec<u64>, Vec<Vec<Sums>>)> = BTreeMap::new();
         let empty = || {
             (
                 vec![0; groups],
-                vec![vec![(0, 0.0, 0.0); groups]; metrics.len()],
+                vec![vec![Sums::default(); groups]; metrics.len()],
             )
         };
         for log in self.users.values() {
@@ -110,11 +114,8 @@ impl Tally {
             }
         }
         for (m, metric) in metrics.iter().enumerate() {
-            for (group, first, value) in self.values(metric) {
-                add(
-                    &mut days.entry(day_of(first)).or_insert_with(empty).1[m][group],
-                    value,
-                );
+            for user in self.capped(metric) {
+                days.entry(day_of(user.first)).or_insert_with(empty).1[m][user.group].add(&user);
             }
         }
         days.into_iter()
@@ -124,49 +125,218 @@ impl Tally {
                 metrics: sums
                     .into_iter()
                     .zip(metrics)
-                    .map(|(sums, metric)| sums.into_iter().map(|s| arm(metric, s)).collect())
+                    .map(|(sums, metric)| sums.into_iter().map(|s| s.arm(metric)).collect())
                     .collect(),
             })
             .collect()
     }
 
-    /// Each exposed user's group, first exposure time and value for `metric`.
-    fn values<'s>(&'s self, metric: &'s Metric) -> impl Iterator<Item = (usize, i64, f64)> + 's {
-        let event = self.events.iter().position(|e| *e == metric.event);
-        self.users.values().filter_map(move |log| {
-            let (group, first) = log.first?;
-            let counted = log.events.iter().filter(|(e, time, _)| {
-                Some(*e) == event
-                    && *time >= first
-                    && metric
-                        .window_ms
-                        .is_none_or(|w| *time < first.saturating_add(w))
-            });
-            let value = match metric.kind {
-                MetricKind::Conversion => f64::from(u8::from(counted.count() > 0)),
-                MetricKind::Count => counted.count() as f64,
-                MetricKind::Sum => counted.map(|(_, _, v)| v).sum(),
-            };
-            Some((group, first, value))
-        })
+    /// The cap bounds `metric`'s values have here: the value's (and for a ratio the
+    /// denominator's), from [`cap_bound`] over every exposed user's value.
+    pub fn cap_bounds(&self, metric: &Metric) -> (Option<f64>, Option<f64>) {
+        let users = self.figures(metric);
+        let parts = metric.parts();
+        let bound = |part: &Metric, pick: fn(&UserFigures) -> f64| {
+            part.cap
+                .and_then(|cap| cap_bound(&cap, users.iter().map(pick).collect()))
+        };
+        match parts.as_slice() {
+            [numerator, denominator] => (
+                bound(numerator, |u| u.value),
+                bound(denominator, |u| u.denominator),
+            ),
+            _ => (bound(metric, |u| u.value), None),
+        }
+    }
+
+    /// Every exposed user's figures for `metric`, capped.
+    fn capped(&self, metric: &Metric) -> Vec<UserFigures> {
+        let (value_bound, denominator_bound) = self.cap_bounds(metric);
+        let mut users = self.figures(metric);
+        for user in &mut users {
+            if let Some(bound) = value_bound {
+                // The covariate is capped at the metric's bound (GrowthBook's).
+                user.value = user.value.min(bound);
+                user.pre = user.pre.min(bound);
+            }
+            if let Some(bound) = denominator_bound {
+                user.denominator = user.denominator.min(bound);
+            }
+        }
+        users
+    }
+
+    /// Every exposed user's figures for `metric`, uncapped.
+    fn figures(&self, metric: &Metric) -> Vec<UserFigures> {
+        let parts = metric.parts();
+        let positions: Vec<Option<usize>> = parts
+            .iter()
+            .map(|p| self.events.iter().position(|e| *e == p.event))
+            .collect();
+        self.users
+            .values()
+            .filter_map(|log| {
+                let (group, first) = log.first?;
+                let (value, pre) =
+                    part_value(log, parts[0], positions[0], first, metric.lookback_ms);
+                let denominator = match parts.get(1) {
+                    Some(part) => part_value(log, part, positions[1], first, None).0,
+                    None => 0.0,
+                };
+                Some(UserFigures {
+                    group,
+                    first,
+                    value,
+                    pre,
+                    denominator,
+                })
+            })
+            .collect()
     }
 }
 
-/// A group's users, and the sum and sum of squares of their values.
-type Sums = (u64, f64, f64);
-
-/// Adds a user's `value` to a group's users, sum and sum of squares.
-fn add((users, sum, squares): &mut Sums, value: f64) {
-    *users += 1;
-    *sum += value;
-    *squares += value * value;
+/// One exposed user's figures for one metric.
+#[derive(Debug, Clone, Copy)]
+struct UserFigures {
+    group: usize,
+    first: i64,
+    value: f64,
+    /// CUPED's covariate: the value over the lookback before the first exposure.
+    pre: f64,
+    /// A ratio's denominator.
+    denominator: f64,
 }
 
-/// A group's statistics for `metric` from its users, sum and sum of squares.
-fn arm(metric: &Metric, (users, sum, squares): Sums) -> ArmStats {
-    match metric.kind {
-        MetricKind::Conversion => ArmStats::proportion(users, sum as u64),
-        _ => ArmStats::mean(users, sum, squares),
+/// A user's value for one counted `part` (at or after `first`, within the window) and, with a
+/// `lookback`, the same over `[first - lookback, first)`.
+fn part_value(
+    log: &UserLog,
+    part: &Metric,
+    event: Option<usize>,
+    first: i64,
+    lookback: Option<i64>,
+) -> (f64, f64) {
+    let mut value = Counted::default();
+    let mut pre = Counted::default();
+    for &(e, time, v) in &log.events {
+        if Some(e) != event {
+            continue;
+        }
+        if time >= first
+            && part
+                .window_ms
+                .is_none_or(|w| time < first.saturating_add(w))
+        {
+            value.add(v);
+        } else if lookback.is_some_and(|l| time < first && time >= first.saturating_sub(l)) {
+            pre.add(v);
+        }
+    }
+    (value.of(part.kind), pre.of(part.kind))
+}
+
+/// A user's counted events and the total of their values.
+#[derive(Default)]
+struct Counted {
+    events: u64,
+    total: f64,
+}
+
+impl Counted {
+    fn add(&mut self, value: f64) {
+        self.events += 1;
+        self.total += value;
+    }
+
+    fn of(&self, kind: MetricKind) -> f64 {
+        match kind {
+            MetricKind::Conversion => f64::from(u8::from(self.events > 0)),
+            MetricKind::Count => self.events as f64,
+            MetricKind::Sum | MetricKind::Ratio => self.total,
+        }
+    }
+}
+
+/// The bound a cap puts on values, given every exposed user's value: the cap's own
+/// (absolute), or their quantile (PostgreSQL's `PERCENTILE_CONT`, linear between the two
+/// nearest values, as GrowthBook computes it), zeros left out with `ignore_zeros`; `None`
+/// without values.
+pub fn cap_bound(cap: &Cap, mut values: Vec<f64>) -> Option<f64> {
+    match cap.kind {
+        CapKind::Absolute => Some(cap.value),
+        CapKind::Percentile => {
+            if cap.ignore_zeros {
+                values.retain(|&v| v != 0.0);
+            }
+            if values.is_empty() {
+                return None;
+            }
+            values.sort_by(f64::total_cmp);
+            let position = cap.value * (values.len() - 1) as f64;
+            let low = position.floor() as usize;
+            let high = (low + 1).min(values.len() - 1);
+            Some(values[low] + (position - low as f64) * (values[high] - values[low]))
+        }
+    }
+}
+
+/// A group's sums for one metric, however they were counted (here, or by the collector's
+/// database): its users, the sum and sum of squares of their values, of their covariates
+/// (CUPED) and of their denominators (a ratio), and the sums of each with the value.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct MetricSums {
+    pub users: u64,
+    pub sum: f64,
+    pub squares: f64,
+    pub pre_sum: f64,
+    pub pre_squares: f64,
+    pub pre_products: f64,
+    pub den_sum: f64,
+    pub den_squares: f64,
+    pub den_products: f64,
+}
+
+type Sums = MetricSums;
+
+impl MetricSums {
+    fn add(&mut self, user: &UserFigures) {
+        self.users += 1;
+        self.sum += user.value;
+        self.squares += user.value * user.value;
+        self.pre_sum += user.pre;
+        self.pre_squares += user.pre * user.pre;
+        self.pre_products += user.value * user.pre;
+        self.den_sum += user.denominator;
+        self.den_squares += user.denominator * user.denominator;
+        self.den_products += user.value * user.denominator;
+    }
+
+    /// A group's statistics for `metric`: a proportion or a mean of the values, with the
+    /// covariate when the metric has CUPED, or over the denominator for a ratio.
+    pub fn arm(&self, metric: &Metric) -> ArmStats {
+        let parts = metric.parts();
+        let base = match parts[0].kind {
+            MetricKind::Conversion => ArmStats::proportion(self.users, self.sum as u64),
+            _ => ArmStats::mean(self.users, self.sum, self.squares),
+        };
+        if let Some(denominator) = parts.get(1) {
+            let joint = match denominator.kind {
+                MetricKind::Conversion => Joint::proportion(self.den_sum, self.den_products),
+                _ => Joint::mean(self.den_sum, self.den_squares, self.den_products),
+            };
+            return base.with_denominator(joint);
+        }
+        match (metric.lookback_ms, metric.kind) {
+            (None, _) => base,
+            (Some(_), MetricKind::Conversion) => {
+                base.with_covariate(Joint::proportion(self.pre_sum, self.pre_products))
+            }
+            (Some(_), _) => base.with_covariate(Joint::mean(
+                self.pre_sum,
+                self.pre_squares,
+                self.pre_products,
+            )),
+        }
     }
 }
 
@@ -182,7 +352,111 @@ mod tests {
             inverse: false,
             window_ms,
             description: None,
+            lookback_ms: None,
+            cap: None,
+            ratio: None,
         }
+    }
+
+    #[test]
+    fn the_covariate_counts_the_lookback_before_the_first_exposure_and_not_its_millisecond() {
+        let mut t = Tally::new(["Control"]);
+        t.exposure("a", "Control", 1000);
+        t.event("a", "e", 899, None); // before the lookback: nowhere
+        t.event("a", "e", 900, None); // the lookback's first millisecond: covariate
+        t.event("a", "e", 999, None); // just before the exposure: covariate
+        t.event("a", "e", 1000, None); // at it: the metric
+        t.event("a", "e", 1001, None);
+        t.event("a", "e", 1002, None);
+        let cuped = Metric {
+            lookback_ms: Some(100),
+            ..metric(MetricKind::Count, None)
+        };
+        let arm = t.arms(&cuped)[0];
+        assert_eq!((arm.sum, arm.sum_squares), (3.0, 9.0));
+        assert_eq!(arm.covariate, Some(Joint::mean(2.0, 4.0, 6.0)));
+        let conversion = Metric {
+            kind: MetricKind::Conversion,
+            ..cuped
+        };
+        assert_eq!(
+            t.arms(&conversion)[0].covariate,
+            Some(Joint::proportion(1.0, 1.0))
+        );
+    }
+
+    #[test]
+    fn a_ratio_sums_its_parts_per_user_and_their_products() {
+        let mut t = Tally::new(["Control"]);
+        for (user, done, added) in [("a", 1, 2), ("b", 0, 3), ("c", 2, 2)] {
+            t.exposure(user, "Control", 10);
+            for _ in 0..done {
+                t.event(user, "done", 11, None);
+            }
+            for _ in 0..added {
+                t.event(user, "added", 11, None);
+            }
+        }
+        let part = |name: &str| Metric {
+            name: name.into(),
+            event: name.into(),
+            ..metric(MetricKind::Count, None)
+        };
+        let ratio = Metric {
+            kind: MetricKind::Ratio,
+            event: "done".into(),
+            ratio: Some(Box::new(cohort::rules::Ratio {
+                numerator: part("done"),
+                denominator: part("added"),
+            })),
+            ..metric(MetricKind::Count, None)
+        };
+        let arm = t.arms(&ratio)[0];
+        assert_eq!((arm.users, arm.sum, arm.sum_squares), (3, 3.0, 5.0));
+        assert_eq!(arm.denominator, Some(Joint::mean(7.0, 17.0, 6.0)));
+        assert_eq!(arm.mean_value(), 3.0 / 7.0);
+    }
+
+    #[test]
+    fn a_percentile_cap_interpolates_like_postgres_and_can_leave_zeros_out() {
+        let cap = |value, ignore_zeros| Cap {
+            kind: CapKind::Percentile,
+            value,
+            ignore_zeros,
+        };
+        // PERCENTILE_CONT(0.5) of 1, 2, 3, 10 is 2.5; of 0, 0, 0, 4, 8 is 0, or 6 without zeros.
+        assert_eq!(
+            cap_bound(&cap(0.5, false), vec![10.0, 1.0, 3.0, 2.0]),
+            Some(2.5)
+        );
+        let zeros = vec![0.0, 8.0, 0.0, 4.0, 0.0];
+        assert_eq!(cap_bound(&cap(0.5, false), zeros.clone()), Some(0.0));
+        assert_eq!(cap_bound(&cap(0.5, true), zeros), Some(6.0));
+        assert_eq!(cap_bound(&cap(0.9, true), vec![0.0]), None);
+        let mut t = Tally::new(["Control"]);
+        for (user, total) in [("a", 1.0), ("b", 2.0), ("c", 3.0), ("d", 1000.0)] {
+            t.exposure(user, "Control", 10);
+            t.event(user, "e", 10, Some(total));
+            t.event(user, "e", 5, Some(total)); // the covariate is capped at the same bound
+        }
+        let capped = Metric {
+            cap: Some(cap(0.5, false)),
+            lookback_ms: Some(100),
+            ..metric(MetricKind::Sum, None)
+        };
+        assert_eq!(t.cap_bounds(&capped), (Some(2.5), None));
+        let arm = t.arms(&capped)[0];
+        assert_eq!(arm.sum, 1.0 + 2.0 + 2.5 + 2.5);
+        assert_eq!(arm.covariate.unwrap().sum, 1.0 + 2.0 + 2.5 + 2.5);
+        let absolute = Metric {
+            cap: Some(Cap {
+                kind: CapKind::Absolute,
+                value: 2.0,
+                ignore_zeros: false,
+            }),
+            ..metric(MetricKind::Sum, None)
+        };
+        assert_eq!(t.arms(&absolute)[0].sum_squares, 1.0 + 4.0 + 4.0 + 4.0);
     }
 
     #[test]

@@ -1,18 +1,25 @@
-//! Results as SQL aggregates: the queries that reduce an experiment's records to a few numbers
-//! per group, run by the database (SQLite or PostgreSQL: the same text), so that nothing per
-//! user ever reaches the collector. The README prints them for data engineers to run on an
-//! export in their warehouse.
+//! Results from the database: the queries (SQLite and PostgreSQL read the same text) that give
+//! an experiment's users per group and day and each measure's sums as kept, the capped tail
+//! an answer corrects them by, and, for the reference recomputation, each user's counters
+//! from the records alone. The README prints them for data engineers to run on an export in
+//! their warehouse.
 //!
 //! A user belongs to the group of their first exposure (the earliest not excluded, and of
-//! those at the same millisecond the least group name). An event counts for a metric when it is the
-//! metric's event, not excluded, at or after that first exposure (and within the metric's
-//! window, if it has one). Per user, a conversion metric's value is 1 if the user did the
-//! event, a count metric's the number of events, a sum metric's the total of their values;
-//! per group, the query returns the users and the sum and sum of squares of those values.
+//! those at the same millisecond the least group name). An event counts for a metric when it
+//! is the metric's event, not excluded, at or after that first exposure (and within the
+//! metric's window, if it has one); with CUPED, the same event in the lookback before the
+//! first exposure makes the covariate; a ratio counts its denominator's event the same way.
+//! Per user, a conversion metric's value is 1 if the user did the event, a count metric's the
+//! number of events, a sum metric's the total of their values; a cap bounds it (the covariate
+//! too). Per group, the statistics read the sums of those values, their squares and products.
 
-use cohort::rules::{Metric, MetricKind};
-use cohort_stats::ArmStats;
+use std::collections::{BTreeMap, HashMap};
 
+use cohort::rules::{Cap, CapKind, Metric};
+use cohort_stats::tally::cap_bound;
+use cohort_stats::{ArmStats, MetricSums};
+
+use super::incremental::{GroupSums, Measure, UserFigures, UserValue};
 use super::StoreError;
 
 /// Each user's first exposure to experiment `$1`, from the records alone: the earliest
@@ -48,34 +55,78 @@ GROUP BY grp, time / 86400000"
 /// `first_exposures`' key).
 pub const EXPOSED_USERS: &str = "SELECT COUNT(*) FROM first_exposures WHERE experiment = $1";
 
-/// Each group's users and the sums of one metric's per-user values per UTC day of the users'
-/// first exposures, for experiment `$1`,
-/// event `$2` and window `$3` (milliseconds, or NULL for none), recomputed from the records
-/// alone. (SQLite binds these by name: it numbers `$n` parameters in the order they first
-/// appear.)
-pub const METRIC: &str = concat!(
-    firsts!(),
-    "SELECT grp, day,
-       COUNT(*) AS users,
-       CAST(SUM(CASE WHEN events > 0 THEN 1 ELSE 0 END) AS BIGINT) AS converted,
-       CAST(SUM(events) AS DOUBLE PRECISION) AS count_sum,
-       CAST(SUM(events * events) AS DOUBLE PRECISION) AS count_squares,
-       CAST(SUM(total) AS DOUBLE PRECISION) AS value_sum,
-       CAST(SUM(total * total) AS DOUBLE PRECISION) AS value_squares
-FROM (
-    SELECT f.grp AS grp,
-           f.time / 86400000 AS day,
-           COUNT(e.id) AS events,
-           COALESCE(SUM(e.value), 0) AS total
-    FROM firsts f
-    LEFT JOIN records e
-           ON e.kind = 'event' AND e.excluded IS NULL AND e.name = $2
-          AND e.user_id = f.user_id AND e.time >= f.time
-          AND (CAST($3 AS BIGINT) IS NULL OR e.time < f.time + CAST($3 AS BIGINT))
-    GROUP BY f.user_id, f.grp, f.time
-) per_user
-GROUP BY grp, day"
-);
+/// Each exposed user's counters for one measure, from the records of `$from` (first exposures)
+/// filtered by `$where`: the events named `$2` at or after the first exposure and within the
+/// window `$3` (0: none), and their values' total; the same over CUPED's lookback `$4` before
+/// it (`[first - $4, first)`; 0: none); and a ratio's denominator's events `$5` ('' for none)
+/// within its window `$6`. Users without events have zeros.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! counters {
+    ($from:literal, $where:literal) => {
+        concat!(
+            "SELECT f.user_id AS user_id, f.grp AS grp, f.time AS first,
+       SUM(CASE WHEN e.name = $2 AND e.time >= f.time
+                 AND (CAST($3 AS BIGINT) = 0 OR e.time < f.time + CAST($3 AS BIGINT))
+                THEN 1 ELSE 0 END) AS events,
+       SUM(CASE WHEN e.name = $2 AND e.time >= f.time
+                 AND (CAST($3 AS BIGINT) = 0 OR e.time < f.time + CAST($3 AS BIGINT))
+                THEN COALESCE(e.value, 0) ELSE 0 END) AS total,
+       SUM(CASE WHEN e.name = $2 AND e.time < f.time
+                 AND e.time >= f.time - CAST($4 AS BIGINT)
+                THEN 1 ELSE 0 END) AS pre_events,
+       SUM(CASE WHEN e.name = $2 AND e.time < f.time
+                 AND e.time >= f.time - CAST($4 AS BIGINT)
+                THEN COALESCE(e.value, 0) ELSE 0 END) AS pre_total,
+       SUM(CASE WHEN e.name = $5 AND e.time >= f.time
+                 AND (CAST($6 AS BIGINT) = 0 OR e.time < f.time + CAST($6 AS BIGINT))
+                THEN 1 ELSE 0 END) AS den_events,
+       SUM(CASE WHEN e.name = $5 AND e.time >= f.time
+                 AND (CAST($6 AS BIGINT) = 0 OR e.time < f.time + CAST($6 AS BIGINT))
+                THEN COALESCE(e.value, 0) ELSE 0 END) AS den_total
+FROM ",
+            $from,
+            "
+LEFT JOIN records e
+       ON e.kind = 'event' AND e.excluded IS NULL AND e.user_id = f.user_id
+      AND (e.name = $2 OR e.name = $5) AND e.time >= f.time - CAST($4 AS BIGINT)
+",
+            $where,
+            "
+GROUP BY f.user_id, f.grp, f.time"
+        )
+    };
+}
+
+/// Each user first exposed to experiment `$1` (recomputed from the records), with their
+/// group, first exposure and counters for one measure ([`counters!`]'s parameters): what a
+/// group's sums are made from, one row per user. (SQLite binds these by name: it numbers `$n`
+/// parameters in the order they first appear.)
+pub const USER_COUNTERS: &str = concat!(firsts!(), counters!("firsts f", ""));
+
+/// The parameters of [`USER_COUNTERS`] (and of the counters in [`super::schema`]'s build) for
+/// a measure: event, window, lookback, denominator event and window.
+pub fn counter_parameters(measure: &Measure) -> (&str, i64, i64, &str, i64) {
+    let denominator = measure.denominator.as_ref();
+    (
+        measure.value.event.as_str(),
+        measure.value.window_ms,
+        measure.lookback_ms,
+        denominator.map_or("", |d| d.event.as_str()),
+        denominator.map_or(0, |d| d.window_ms),
+    )
+}
+
+/// Records kept out of experiment `$1`'s results, by kind and reason.
+pub const EXCLUDED: &str = "\
+SELECT kind, excluded, COUNT(*) AS records
+FROM records
+WHERE experiment = $1 AND excluded IS NOT NULL
+GROUP BY kind, excluded
+ORDER BY kind DESC, excluded";
+
+/// Records the pages reported dropping from their full queues.
+pub const DROPPED: &str = "SELECT CAST(COALESCE(SUM(dropped), 0) AS BIGINT) FROM client_drops";
 
 /// Users exposed to each group of experiment `$1` per day, as kept ([`super::incremental`];
 /// the rows of a group and day added up, as PostgreSQL keeps changes in rows of their own).
@@ -90,36 +141,82 @@ HAVING SUM(users) <> 0";
 pub const EXPOSED_USERS_KEPT: &str =
     "SELECT CAST(COALESCE(SUM(users), 0) AS BIGINT) FROM group_users WHERE experiment = $1";
 
-/// Each group's sums for a measure (`$1` experiment, `$2` event, `$3` window or 0) per day,
-/// as kept: a few rows, whatever the number of users.
+/// Each group's sums for a measure (`$1` experiment, `$2` measure) per day, as kept (in
+/// [`GroupSums::COLUMNS`]' order): a few rows, whatever the number of users.
 pub const METRIC_KEPT: &str = "\
 SELECT grp, day,
-       CAST(SUM(converted) AS BIGINT),
-       CAST(SUM(count_sum) AS BIGINT),
-       CAST(SUM(count_squares) AS BIGINT),
-       CAST(SUM(value_sum) AS DOUBLE PRECISION),
-       CAST(SUM(value_squares) AS DOUBLE PRECISION)
+       CAST(SUM(sum) AS DOUBLE PRECISION), CAST(SUM(squares) AS DOUBLE PRECISION),
+       CAST(SUM(pre_sum) AS DOUBLE PRECISION), CAST(SUM(pre_squares) AS DOUBLE PRECISION),
+       CAST(SUM(pre_product) AS DOUBLE PRECISION), CAST(SUM(den_sum) AS DOUBLE PRECISION),
+       CAST(SUM(den_squares) AS DOUBLE PRECISION), CAST(SUM(den_product) AS DOUBLE PRECISION),
+       CAST(SUM(positive) AS DOUBLE PRECISION), CAST(SUM(negative) AS DOUBLE PRECISION),
+       CAST(SUM(den_positive) AS DOUBLE PRECISION), CAST(SUM(den_negative) AS DOUBLE PRECISION)
 FROM group_values
-WHERE experiment = $1 AND event = $2 AND window_ms = $3
+WHERE experiment = $1 AND measure = $2
 GROUP BY grp, day";
 
-/// Records kept out of experiment `$1`'s results, by kind and reason.
-pub const EXCLUDED: &str = "\
-SELECT kind, excluded, COUNT(*) AS records
-FROM records
-WHERE experiment = $1 AND excluded IS NOT NULL
-GROUP BY kind, excluded
-ORDER BY kind DESC, excluded";
+/// Which of a user's values a cap bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    /// The value (and CUPED's covariate with it).
+    Value,
+    /// A ratio's denominator.
+    Denominator,
+}
 
-/// Records the pages reported dropping from their full queues.
-pub const DROPPED: &str = "SELECT CAST(COALESCE(SUM(dropped), 0) AS BIGINT) FROM client_drops";
+/// One value of a capped measure's users in order (`$1` experiment, `$2` measure, `$3` the
+/// offset): the `$3`th positive value from the largest down, or negative one from the
+/// smallest up, read through the measure's index: what a percentile cap reads to place its
+/// bound (see [`Quantile`]).
+pub fn nth_value(column: Column, pick: Pick) -> Option<&'static str> {
+    Some(match (column, pick) {
+        (_, Pick::Zero) => return None,
+        (Column::Value, Pick::Positive(_)) => {
+            "SELECT value FROM user_values
+WHERE experiment = $1 AND measure = $2 AND capped = 1 AND value > 0
+ORDER BY value DESC LIMIT 1 OFFSET $3"
+        }
+        (Column::Value, Pick::Negative(_)) => {
+            "SELECT value FROM user_values
+WHERE experiment = $1 AND measure = $2 AND capped = 1 AND value < 0
+ORDER BY value ASC LIMIT 1 OFFSET $3"
+        }
+        (Column::Denominator, Pick::Positive(_)) => {
+            "SELECT den_value FROM user_values
+WHERE experiment = $1 AND measure = $2 AND capped = 1 AND den_value > 0
+ORDER BY den_value DESC LIMIT 1 OFFSET $3"
+        }
+        (Column::Denominator, Pick::Negative(_)) => {
+            "SELECT den_value FROM user_values
+WHERE experiment = $1 AND measure = $2 AND capped = 1 AND den_value < 0
+ORDER BY den_value ASC LIMIT 1 OFFSET $3"
+        }
+    })
+}
+
+/// The users of a capped measure above its bounds (`$1` experiment, `$2` measure, `$3` the
+/// value's bound, `$4` the denominator's; infinite for none), with their group, day and
+/// values: what an answer corrects the kept sums by. Read through the measure's indexes;
+/// `{greatest}` is the store's two-argument maximum (`max` in SQLite, `GREATEST` in
+/// PostgreSQL).
+pub const TAIL: &str = "\
+SELECT v.user_id, f.grp, f.time / 86400000, v.value, v.pre_value, v.den_value
+FROM user_values v
+JOIN first_exposures f ON f.experiment = v.experiment AND f.user_id = v.user_id
+WHERE v.experiment = $1 AND v.measure = $2 AND v.capped = 1
+  AND {greatest}(v.value, v.pre_value) > $3
+UNION
+SELECT v.user_id, f.grp, f.time / 86400000, v.value, v.pre_value, v.den_value
+FROM user_values v
+JOIN first_exposures f ON f.experiment = v.experiment AND f.user_id = v.user_id
+WHERE v.experiment = $1 AND v.measure = $2 AND v.capped = 1 AND v.den_value > $4";
 
 /// Everything the queries return for one experiment, from one snapshot.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Figures {
     /// [`EXPOSED`]: each group's exposed users per day.
     pub exposed: Vec<Exposed>,
-    /// [`METRIC`], for each of the experiment's metrics in order: its rows, or why the
+    /// For each of the experiment's metrics in order: its rows (capped, if it is), or why the
     /// database could not give them (that metric alone is then left out of the answer).
     pub metrics: Vec<Result<Vec<GroupRow>, StoreError>>,
     /// [`EXCLUDED`].
@@ -137,35 +234,31 @@ pub struct Exposed {
     pub users: u64,
 }
 
-/// One group's and day's row of [`METRIC`].
+/// One group's and day's sums for one measure.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupRow {
     pub group: String,
     /// Days since 1970-01-01 (UTC) of the users' first exposures.
     pub day: i64,
     pub users: u64,
-    pub converted: u64,
-    pub count_sum: f64,
-    pub count_squares: f64,
-    pub value_sum: f64,
-    pub value_squares: f64,
+    pub sums: GroupSums,
 }
 
 /// A kept measure's rows: one per exposed group and day, with its users, and its sums (zero
 /// for one none of whose users has a counted event).
 pub fn with_users(
-    mut sums: std::collections::HashMap<(String, i64), GroupRow>,
+    mut sums: HashMap<(String, i64), GroupSums>,
     exposed: &[Exposed],
 ) -> Vec<GroupRow> {
     exposed
         .iter()
-        .map(|exposed| {
-            let key = (exposed.group.clone(), exposed.day);
-            let mut row = sums
-                .remove(&key)
-                .unwrap_or_else(|| GroupRow::empty(exposed.group.clone(), exposed.day));
-            row.users = exposed.users;
-            row
+        .map(|exposed| GroupRow {
+            group: exposed.group.clone(),
+            day: exposed.day,
+            users: exposed.users,
+            sums: sums
+                .remove(&(exposed.group.clone(), exposed.day))
+                .unwrap_or_default(),
         })
         .collect()
 }
@@ -176,11 +269,9 @@ pub fn with_users(
 /// sum of squares over such values leaves the range of a double: SQLite then sums to infinity
 /// (or to NULL, read as NaN), where PostgreSQL raises an error of its own.
 pub fn finite(rows: Vec<GroupRow>) -> Result<Vec<GroupRow>, StoreError> {
-    let out_of_range = rows.iter().find(|r| {
-        ![r.count_sum, r.count_squares, r.value_sum, r.value_squares]
-            .iter()
-            .all(|x| x.is_finite())
-    });
+    let out_of_range = rows
+        .iter()
+        .find(|r| !r.sums.to_array().iter().all(|x| x.is_finite()));
     match out_of_range {
         Some(row) => Err(StoreError::OutOfRange(format!(
             "the sums of group {:?} are out of range: a stored value is too large",
@@ -195,11 +286,7 @@ pub fn total<'r>(rows: impl Iterator<Item = &'r GroupRow>) -> GroupRow {
     let mut total = GroupRow::empty(String::new(), 0);
     for row in rows {
         total.users += row.users;
-        total.converted += row.converted;
-        total.count_sum += row.count_sum;
-        total.count_squares += row.count_squares;
-        total.value_sum += row.value_sum;
-        total.value_squares += row.value_squares;
+        total.sums = total.sums.plus(&row.sums);
     }
     total
 }
@@ -211,20 +298,299 @@ impl GroupRow {
             group,
             day,
             users: 0,
-            converted: 0,
-            count_sum: 0.0,
-            count_squares: 0.0,
-            value_sum: 0.0,
-            value_squares: 0.0,
+            sums: GroupSums::default(),
         }
     }
 
     /// The group's statistics for `metric`.
     pub fn arm(&self, metric: &Metric) -> ArmStats {
-        match metric.kind {
-            MetricKind::Conversion => ArmStats::proportion(self.users, self.converted),
-            MetricKind::Count => ArmStats::mean(self.users, self.count_sum, self.count_squares),
-            MetricKind::Sum => ArmStats::mean(self.users, self.value_sum, self.value_squares),
+        let s = &self.sums;
+        MetricSums {
+            users: self.users,
+            sum: s.sum,
+            squares: s.squares,
+            pre_sum: s.pre_sum,
+            pre_squares: s.pre_squares,
+            pre_products: s.pre_product,
+            den_sum: s.den_sum,
+            den_squares: s.den_squares,
+            den_products: s.den_product,
         }
+        .arm(metric)
+    }
+}
+
+/// The bounds a metric's caps put on a user's value and on a ratio's denominator (infinite:
+/// none).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bounds {
+    pub value: f64,
+    pub denominator: f64,
+}
+
+impl Bounds {
+    /// No cap.
+    pub const NONE: Bounds = Bounds {
+        value: f64::INFINITY,
+        denominator: f64::INFINITY,
+    };
+
+    /// A user's figures, capped: the covariate at the value's bound (GrowthBook's).
+    pub fn cap(&self, f: &UserFigures) -> UserFigures {
+        UserFigures {
+            value: f.value.min(self.value),
+            pre: f.pre.min(self.value),
+            denominator: f.denominator.min(self.denominator),
+        }
+    }
+}
+
+/// Where a percentile falls among an experiment's users' values, and what must be read to
+/// know it (PostgreSQL's `PERCENTILE_CONT`: linear between the two nearest values, as
+/// GrowthBook computes its caps).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Quantile {
+    pub low: Pick,
+    pub high: Pick,
+    /// How far from `low` to `high` the percentile is.
+    pub fraction: f64,
+}
+
+/// One value among the users', by its place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pick {
+    /// A zero.
+    Zero,
+    /// The `n`th largest positive value (from 0).
+    Positive(u64),
+    /// The `n`th smallest negative value (from 0).
+    Negative(u64),
+}
+
+impl Pick {
+    /// The offset to read at (0 for a zero).
+    pub fn offset(self) -> i64 {
+        match self {
+            Pick::Zero => 0,
+            Pick::Positive(n) | Pick::Negative(n) => n as i64,
+        }
+    }
+}
+
+impl Quantile {
+    /// The places of quantile `q` (between 0 and 1) among `users` exposed users, `positive`
+    /// and `negative` of whom have a value above and below zero (the others are zeros, left
+    /// out with `ignore_zeros`); `None` without values.
+    pub fn of(
+        q: f64,
+        users: u64,
+        positive: u64,
+        negative: u64,
+        ignore_zeros: bool,
+    ) -> Option<Quantile> {
+        let positive = positive.min(users);
+        let negative = negative.min(users - positive);
+        let count = if ignore_zeros {
+            positive + negative
+        } else {
+            users
+        };
+        if count == 0 {
+            return None;
+        }
+        let position = q * (count - 1) as f64;
+        let low = position.floor() as u64;
+        let high = (low + 1).min(count - 1);
+        let pick = |i: u64| {
+            if i < negative {
+                Pick::Negative(i)
+            } else if i < count - positive {
+                Pick::Zero
+            } else {
+                Pick::Positive(count - 1 - i)
+            }
+        };
+        Some(Quantile {
+            low: pick(low),
+            high: pick(high),
+            fraction: position - low as f64,
+        })
+    }
+
+    /// The bound, from the values at the places `read` gives.
+    pub fn value<E>(&self, mut read: impl FnMut(Pick) -> Result<f64, E>) -> Result<f64, E> {
+        let low = read(self.low)?;
+        let high = if self.high == self.low {
+            low
+        } else {
+            read(self.high)?
+        };
+        Ok(low + self.fraction * (high - low))
+    }
+}
+
+/// How a kept measure's percentile caps are placed: for `metric`'s parts, the quantile each
+/// cap asks for among `rows`' users, and the cap's bound where it is absolute. The kept sums
+/// count the users above and below zero per group and day, so that reading a quantile costs
+/// one or two index reads at a known offset, never a sort.
+pub fn cap_plan(metric: &Metric, rows: &[GroupRow]) -> [(Column, Option<CapPlan>); 2] {
+    let total = total(rows.iter());
+    let parts = metric.parts();
+    let plan = |part: Option<&&Metric>, positive: f64, negative: f64| {
+        let cap = part?.cap?;
+        Some(match cap.kind {
+            CapKind::Absolute => CapPlan::Bound(cap.value),
+            CapKind::Percentile => CapPlan::Read(Quantile::of(
+                cap.value,
+                total.users,
+                positive as u64,
+                negative as u64,
+                cap.ignore_zeros,
+            )),
+        })
+    };
+    [
+        (
+            Column::Value,
+            plan(parts.first(), total.sums.positive, total.sums.negative),
+        ),
+        (
+            Column::Denominator,
+            plan(
+                parts.get(1),
+                total.sums.den_positive,
+                total.sums.den_negative,
+            ),
+        ),
+    ]
+}
+
+/// What one cap needs to be placed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CapPlan {
+    /// Its bound, known.
+    Bound(f64),
+    /// A quantile to read (`None`: no values, no bound).
+    Read(Option<Quantile>),
+}
+
+/// A measure's rows with `bounds` applied: for each user of the `tail` (those above a bound:
+/// group, day and uncapped figures), their contribution taken away and their capped one
+/// added. The cost of a cap at answer time is this tail: for a percentile cap at 0.99, a
+/// hundredth of the users, read through the measure's indexes.
+pub fn capped(
+    mut rows: Vec<GroupRow>,
+    bounds: &Bounds,
+    tail: &[(String, i64, UserFigures)],
+) -> Vec<GroupRow> {
+    let at: HashMap<(String, i64), usize> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| ((row.group.clone(), row.day), i))
+        .collect();
+    for (group, day, figures) in tail {
+        if let Some(&i) = at.get(&(group.clone(), *day)) {
+            rows[i].sums.add(figures, -1.0);
+            rows[i].sums.add(&bounds.cap(figures), 1.0);
+        }
+    }
+    rows
+}
+
+/// A metric's rows recomputed from each user's counters ([`USER_COUNTERS`]: group, first
+/// exposure, counters), capped as the metric says. Every user is held in memory only when a
+/// cap needs the distribution (the recomputation is the reference, not the answer's path).
+pub fn recount(
+    metric: &Metric,
+    measure: &Measure,
+    users: impl Iterator<Item = (String, i64, UserValue)>,
+) -> Vec<GroupRow> {
+    let parts = metric.parts();
+    let caps: Vec<Option<Cap>> = parts.iter().map(|p| p.cap).collect();
+    let mut rows: BTreeMap<(String, i64), GroupRow> = BTreeMap::new();
+    let mut add = |group: String, first: i64, figures: &UserFigures| {
+        let day = cohort_stats::over_time::day_of(first);
+        let row = rows
+            .entry((group.clone(), day))
+            .or_insert_with(|| GroupRow::empty(group, day));
+        row.users += 1;
+        row.sums.add(figures, 1.0);
+    };
+    if caps.iter().all(Option::is_none) {
+        for (group, first, value) in users {
+            add(group, first, &measure.figures(&value));
+        }
+    } else {
+        let all: Vec<(String, i64, UserFigures)> = users
+            .map(|(group, first, value)| (group, first, measure.figures(&value)))
+            .collect();
+        let bound = |cap: Option<Cap>, pick: fn(&UserFigures) -> f64| {
+            cap.and_then(|cap| cap_bound(&cap, all.iter().map(|(_, _, f)| pick(f)).collect()))
+                .unwrap_or(f64::INFINITY)
+        };
+        let bounds = Bounds {
+            value: bound(caps[0], |f| f.value),
+            denominator: bound(caps.get(1).copied().flatten(), |f| f.denominator),
+        };
+        for (group, first, figures) in all {
+            add(group, first, &bounds.cap(&figures));
+        }
+    }
+    rows.into_values().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_quantile_is_placed_among_negatives_zeros_and_positives() {
+        // Values -5, -1, 0, 0, 0, 2, 7, 9 (8 users: 3 positive, 2 negative).
+        let values = [-5.0, -1.0, 0.0, 0.0, 0.0, 2.0, 7.0, 9.0];
+        let read = |pick: Pick| -> Result<f64, ()> {
+            Ok(match pick {
+                Pick::Zero => 0.0,
+                Pick::Negative(n) => values[n as usize],
+                Pick::Positive(n) => values[values.len() - 1 - n as usize],
+            })
+        };
+        for q in [0.0, 0.1, 0.3, 0.5, 0.75, 0.9, 0.99, 1.0] {
+            let want = cap_bound(
+                &Cap {
+                    kind: CapKind::Percentile,
+                    value: q,
+                    ignore_zeros: false,
+                },
+                values.to_vec(),
+            );
+            let got = Quantile::of(q, 8, 3, 2, false)
+                .unwrap()
+                .value(read)
+                .unwrap();
+            assert_eq!(Some(got), want, "q = {q}");
+            let nonzero: Vec<f64> = values.iter().copied().filter(|v| *v != 0.0).collect();
+            let read_nonzero = |pick: Pick| -> Result<f64, ()> {
+                Ok(match pick {
+                    Pick::Zero => unreachable!("zeros are left out"),
+                    Pick::Negative(n) => nonzero[n as usize],
+                    Pick::Positive(n) => nonzero[nonzero.len() - 1 - n as usize],
+                })
+            };
+            let want = cap_bound(
+                &Cap {
+                    kind: CapKind::Percentile,
+                    value: q,
+                    ignore_zeros: true,
+                },
+                values.to_vec(),
+            );
+            let got = Quantile::of(q, 8, 3, 2, true)
+                .unwrap()
+                .value(read_nonzero)
+                .unwrap();
+            assert_eq!(Some(got), want, "q = {q}, zeros left out");
+        }
+        assert_eq!(Quantile::of(0.5, 4, 0, 0, true), None);
+        assert_eq!(Quantile::of(0.5, 0, 0, 0, false), None);
     }
 }

@@ -5,64 +5,156 @@
 //! The store keeps, beside the records:
 //! - `first_exposures`: each user's first exposure to each experiment (its group and time);
 //! - `group_users`: per experiment, group and day, the users whose first exposure is in it;
-//! - `user_values`: per [`Measure`] and user, the events that count for the user (at or after
-//!   the first exposure, within the window) and the total of their values, for users with at
-//!   least one;
-//! - `group_values`: per measure, group and day (of the users' first exposures), the sums the statistics need (users converted,
-//!   the sum and sum of squares of the per-user counts and totals).
+//! - `user_values`: per [`Measure`] and user, the counters of the events that count for the
+//!   user ([`UserValue`]: in the metric's window after the first exposure, in CUPED's
+//!   lookback before it, and a ratio's denominator's), for users with at least one, and the
+//!   per-user values they make ([`UserFigures`]), which a cap's tail is read by;
+//! - `group_values`: per measure, group and day (of the users' first exposures), the sums the
+//!   statistics need ([`GroupSums`]: of the values, the covariates, the denominators, their
+//!   squares and products, and how many users are above and below zero).
 //!
 //! A batch's new exposures may create a user's first exposure or move it earlier (so that
 //! other events count, and perhaps in another group): such a user is computed again from
 //! their stored events, never the experiment. A new event adds to the users whose first
-//! exposure it follows. What changes for a user is the difference between their new and old
-//! contributions, added to their groups' rows. The figures are the ones a recomputation from
-//! every record gives ([`super::aggregate::METRIC`]); tests prove it on both stores.
+//! exposure it follows (or, with CUPED, precedes within the lookback). What changes for a user
+//! is the difference between their new and old contributions, added to their groups' rows.
+//! The figures are the ones a recomputation from every record gives
+//! ([`super::aggregate::USER_COUNTERS`]); tests prove it on both stores.
+//!
+//! Caps are not kept: the sums are of uncapped values, and an answer corrects them for the
+//! users above the cap (see [`super::aggregate::capped`]).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use cohort::rules::{Metric, MetricKind};
 use cohort::Rules;
 
-/// What the statistics of one metric of one experiment need kept: the events named `event`
-/// within `window_ms` of the first exposure (`0`: no window). Metrics with the same event and
-/// window share one.
+/// One counted event of a measure: its name, how a user's events make a value, and the window
+/// after the first exposure (`0`: none).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Measure {
-    pub experiment: String,
+pub struct Counting {
     pub event: String,
+    /// Conversion, count or sum (never ratio).
+    pub kind: MetricKind,
     pub window_ms: i64,
 }
 
+impl Counting {
+    fn of(part: &Metric) -> Counting {
+        Counting {
+            event: part.event.clone(),
+            kind: part.kind,
+            // A window rounds to at least a millisecond: 0 means none.
+            window_ms: part.window_ms.map_or(0, |w| w.max(1)),
+        }
+    }
+
+    /// Whether an event at `time` counts for a user first exposed at `first`.
+    pub fn counts(&self, first: i64, time: i64) -> bool {
+        time >= first && (self.window_ms == 0 || time < first.saturating_add(self.window_ms))
+    }
+
+    /// A user's value from their counted events and the total of their values.
+    pub fn value(&self, events: i64, total: f64) -> f64 {
+        match self.kind {
+            MetricKind::Conversion => f64::from(u8::from(events > 0)),
+            MetricKind::Count => events as f64,
+            MetricKind::Sum | MetricKind::Ratio => total,
+        }
+    }
+
+    fn key(&self) -> String {
+        format!("{}:{}:{}", self.kind.as_str(), self.event, self.window_ms)
+    }
+}
+
+/// What the statistics of one metric of one experiment need kept per user and group: its
+/// counted event, with CUPED the same over a lookback before the first exposure, and a
+/// ratio's denominator. Metrics alike share one.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Measure {
+    pub experiment: String,
+    /// The measure within its experiment, as stored: its definition written out (metric names
+    /// are letters, digits, `_`, `-` and `.`, so it reads back unambiguously).
+    pub key: String,
+    pub value: Counting,
+    /// CUPED's lookback before the first exposure (`0`: none).
+    pub lookback_ms: i64,
+    pub denominator: Option<Counting>,
+    /// Whether a metric caps it: its user rows are then indexed by value, for the tail an
+    /// answer corrects.
+    pub capped: bool,
+}
+
 impl Measure {
-    /// The measure of a metric of `experiment` with `event` and an optional window.
-    pub fn new(experiment: &str, event: &str, window_ms: Option<i64>) -> Measure {
+    /// Whether `(experiment, key)`, as a database lists its measures, is this one.
+    pub fn is(&self, (experiment, key): &(String, String)) -> bool {
+        self.experiment == *experiment && self.key == *key
+    }
+}
+
+impl Measure {
+    /// The measure of `metric` of `experiment`.
+    pub fn of(experiment: &str, metric: &Metric) -> Measure {
+        let parts = metric.parts();
+        let value = Counting::of(parts[0]);
+        let denominator = parts.get(1).map(|part| Counting::of(part));
+        let lookback_ms = metric.lookback_ms.unwrap_or(0).max(0);
+        let capped = parts.iter().any(|p| p.cap.is_some());
+        let mut key = value.key();
+        if lookback_ms > 0 {
+            key += &format!("|pre:{lookback_ms}");
+        }
+        if let Some(d) = &denominator {
+            key += &format!("/{}", d.key());
+        }
+        if capped {
+            key += "|capped";
+        }
         Measure {
             experiment: experiment.to_owned(),
-            event: event.to_owned(),
-            // A window rounds to at least a millisecond: 0 means none.
-            window_ms: window_ms.map_or(0, |w| w.max(1)),
+            key,
+            value,
+            lookback_ms,
+            denominator,
+            capped,
         }
     }
 
     /// What the log says once the measure is built from the stored records: for `users`
     /// users with events, in `took`.
     pub fn built(&self, users: u64, took: std::time::Duration) -> String {
-        let window = if self.window_ms > 0 {
-            format!(" within {} ms", self.window_ms)
-        } else {
-            String::new()
-        };
         format!(
-            "results of {} on {}{window} kept from now on: built from the stored records \
+            "results of {} on {} kept from now on: built from the stored records \
              ({users} user(s) with events) in {:.1} s",
             self.experiment,
-            self.event,
+            self.key,
             took.as_secs_f64()
         )
     }
 
-    /// Whether an event at `time` counts for a user first exposed at `first`.
-    pub fn counts(&self, first: i64, time: i64) -> bool {
-        time >= first && (self.window_ms == 0 || time < first.saturating_add(self.window_ms))
+    /// Whether an event at `time` is in CUPED's lookback of a user first exposed at `first`:
+    /// `[first - lookback, first)`.
+    pub fn counts_before(&self, first: i64, time: i64) -> bool {
+        self.lookback_ms > 0 && time < first && time >= first.saturating_sub(self.lookback_ms)
+    }
+
+    /// The event names the measure counts.
+    pub fn events(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.value.event.as_str())
+            .chain(self.denominator.iter().map(|d| d.event.as_str()))
+    }
+
+    /// A user's values from their counters.
+    pub fn figures(&self, value: &UserValue) -> UserFigures {
+        UserFigures {
+            value: self.value.value(value.events, value.total),
+            pre: self.value.value(value.pre_events, value.pre_total),
+            denominator: self
+                .denominator
+                .as_ref()
+                .map_or(0.0, |d| d.value(value.den_events, value.den_total)),
+        }
     }
 }
 
@@ -74,7 +166,7 @@ pub fn measures(rules: &Rules) -> Vec<Measure> {
             rules
                 .experiment_metrics(&spec.name)
                 .into_iter()
-                .map(|m| Measure::new(&spec.name, &m.event, m.window_ms))
+                .map(|m| Measure::of(&spec.name, m))
         })
         .collect();
     set.into_iter().collect()
@@ -95,31 +187,157 @@ impl First {
     }
 }
 
-/// What counts for one user in one measure.
+/// A user's counters for one measure: the events that count (and the total of their values)
+/// after the first exposure, in CUPED's lookback before it, and a ratio's denominator's.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct UserValue {
     pub events: i64,
     pub total: f64,
+    pub pre_events: i64,
+    pub pre_total: f64,
+    pub den_events: i64,
+    pub den_total: f64,
 }
 
-/// What a group's row of `group_values` changes by.
+impl UserValue {
+    /// Counts `event` for a user first exposed at `first`, where the measure says.
+    fn add(&mut self, measure: &Measure, first: i64, event: &Event<'_>) {
+        let value = event.value.unwrap_or(0.0);
+        if event.name == measure.value.event {
+            if measure.value.counts(first, event.time) {
+                self.events += 1;
+                self.total += value;
+            } else if measure.counts_before(first, event.time) {
+                self.pre_events += 1;
+                self.pre_total += value;
+            }
+        }
+        if let Some(d) = &measure.denominator {
+            if event.name == d.event && d.counts(first, event.time) {
+                self.den_events += 1;
+                self.den_total += value;
+            }
+        }
+    }
+
+    /// Whether nothing counts (the user has no row).
+    pub fn is_empty(&self) -> bool {
+        self.events == 0 && self.pre_events == 0 && self.den_events == 0
+    }
+
+    fn plus(&self, other: &UserValue) -> UserValue {
+        UserValue {
+            events: self.events + other.events,
+            total: self.total + other.total,
+            pre_events: self.pre_events + other.pre_events,
+            pre_total: self.pre_total + other.pre_total,
+            den_events: self.den_events + other.den_events,
+            den_total: self.den_total + other.den_total,
+        }
+    }
+}
+
+/// A user's values for one measure: the metric's, its covariate (0 without CUPED) and a
+/// ratio's denominator (0 for other metrics).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct GroupDelta {
-    pub converted: i64,
-    pub count_sum: i64,
-    pub count_squares: i64,
-    pub value_sum: f64,
-    pub value_squares: f64,
+pub struct UserFigures {
+    pub value: f64,
+    pub pre: f64,
+    pub denominator: f64,
 }
 
-impl GroupDelta {
-    fn add(&mut self, value: UserValue, sign: i64) {
-        let s = sign as f64;
-        self.converted += sign * i64::from(value.events > 0);
-        self.count_sum += sign * value.events;
-        self.count_squares += sign * value.events.saturating_mul(value.events);
-        self.value_sum += s * value.total;
-        self.value_squares += s * value.total * value.total;
+/// The sums a group's row of `group_values` holds (or changes by), over its users' [`UserFigures`].
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct GroupSums {
+    pub sum: f64,
+    pub squares: f64,
+    pub pre_sum: f64,
+    pub pre_squares: f64,
+    pub pre_product: f64,
+    pub den_sum: f64,
+    pub den_squares: f64,
+    pub den_product: f64,
+    /// Users whose value is above zero, and below (a percentile cap's position among them).
+    pub positive: f64,
+    pub negative: f64,
+    pub den_positive: f64,
+    pub den_negative: f64,
+}
+
+impl GroupSums {
+    /// The columns, in order (as stored, and as [`GroupSums::to_array`] gives them).
+    pub const COLUMNS: [&'static str; 12] = [
+        "sum",
+        "squares",
+        "pre_sum",
+        "pre_squares",
+        "pre_product",
+        "den_sum",
+        "den_squares",
+        "den_product",
+        "positive",
+        "negative",
+        "den_positive",
+        "den_negative",
+    ];
+
+    /// Adds a user's figures (`sign` 1), or takes them away (`sign` -1).
+    pub fn add(&mut self, f: &UserFigures, sign: f64) {
+        let sign_of = |x: f64| (f64::from(u8::from(x > 0.0)), f64::from(u8::from(x < 0.0)));
+        let (positive, negative) = sign_of(f.value);
+        let (den_positive, den_negative) = sign_of(f.denominator);
+        self.sum += sign * f.value;
+        self.squares += sign * f.value * f.value;
+        self.pre_sum += sign * f.pre;
+        self.pre_squares += sign * f.pre * f.pre;
+        self.pre_product += sign * f.value * f.pre;
+        self.den_sum += sign * f.denominator;
+        self.den_squares += sign * f.denominator * f.denominator;
+        self.den_product += sign * f.value * f.denominator;
+        self.positive += sign * positive;
+        self.negative += sign * negative;
+        self.den_positive += sign * den_positive;
+        self.den_negative += sign * den_negative;
+    }
+
+    pub fn to_array(&self) -> [f64; 12] {
+        [
+            self.sum,
+            self.squares,
+            self.pre_sum,
+            self.pre_squares,
+            self.pre_product,
+            self.den_sum,
+            self.den_squares,
+            self.den_product,
+            self.positive,
+            self.negative,
+            self.den_positive,
+            self.den_negative,
+        ]
+    }
+
+    pub fn from_array(a: [f64; 12]) -> GroupSums {
+        GroupSums {
+            sum: a[0],
+            squares: a[1],
+            pre_sum: a[2],
+            pre_squares: a[3],
+            pre_product: a[4],
+            den_sum: a[5],
+            den_squares: a[6],
+            den_product: a[7],
+            positive: a[8],
+            negative: a[9],
+            den_positive: a[10],
+            den_negative: a[11],
+        }
+    }
+
+    /// These sums and `other`'s.
+    pub fn plus(&self, other: &GroupSums) -> GroupSums {
+        let (a, b) = (self.to_array(), other.to_array());
+        GroupSums::from_array(std::array::from_fn(|i| a[i] + b[i]))
     }
 }
 
@@ -157,7 +375,12 @@ impl Kept {
         let mut by_event: HashMap<String, Vec<usize>> = HashMap::new();
         let mut by_experiment: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, m) in list.iter().enumerate() {
-            by_event.entry(m.event.clone()).or_default().push(i);
+            for event in m.events() {
+                let list = by_event.entry(event.to_owned()).or_default();
+                if !list.contains(&i) {
+                    list.push(i);
+                }
+            }
             by_experiment
                 .entry(m.experiment.clone())
                 .or_default()
@@ -172,12 +395,17 @@ impl Kept {
     }
 
     /// What a reader beside running collectors uses: of `measures`, those the database
-    /// keeps (`stored`), and whether it keeps the users per group (`users`).
-    pub fn as_stored(measures: Vec<Measure>, stored: &[Measure], users: bool) -> Kept {
+    /// keeps (`stored`: experiments and keys), and whether it keeps the users per group
+    /// (`users`).
+    pub fn as_stored(measures: Vec<Measure>, stored: &[(String, String)], users: bool) -> Kept {
         let mut kept = Kept::new(
             measures
                 .into_iter()
-                .filter(|m| stored.contains(m))
+                .filter(|m| {
+                    stored
+                        .iter()
+                        .any(|(e, k)| *e == m.experiment && *k == m.key)
+                })
                 .collect(),
         );
         kept.users = users;
@@ -189,16 +417,16 @@ impl Kept {
     }
 
     pub fn contains(&self, measure: &Measure) -> bool {
-        self.index_of(measure).is_some()
+        self.index_of(&measure.experiment, &measure.key).is_some()
     }
 
-    /// Where `measure` is in [`Kept::list`].
-    pub fn index_of(&self, measure: &Measure) -> Option<usize> {
+    /// Where the measure of `experiment` keyed `key` is in [`Kept::list`].
+    pub fn index_of(&self, experiment: &str, key: &str) -> Option<usize> {
         self.by_experiment
-            .get(&measure.experiment)?
+            .get(experiment)?
             .iter()
             .copied()
-            .find(|&i| self.list[i] == *measure)
+            .find(|&i| self.list[i].key == key)
     }
 
     fn of_event(&self, event: &str) -> &[usize] {
@@ -241,7 +469,7 @@ pub struct Changes {
     /// Per (measure, user), the new value (events 0: delete the row), in key order.
     pub user_values: BTreeMap<(usize, String), UserValue>,
     /// Per (measure, group, day), the change, in key order.
-    pub group_values: BTreeMap<(usize, String, i64), GroupDelta>,
+    pub group_values: BTreeMap<(usize, String, i64), GroupSums>,
 }
 
 /// The users a batch's new records concern: those of its exposures, and of its events some
@@ -302,10 +530,11 @@ impl<'a> Step<'a> {
                     continue; // computed again from the stored events, this one among them
                 }
                 if let Some(first) = new_first.get(&key) {
-                    if measure.counts(first.time, event.time) {
-                        let value = added.entry((m, key.1)).or_default();
-                        value.events += 1;
-                        value.total += event.value.unwrap_or(0.0);
+                    let mut value = UserValue::default();
+                    value.add(measure, first.time, event);
+                    if !value.is_empty() {
+                        let sum = added.entry((m, key.1)).or_default();
+                        *sum = sum.plus(&value);
                     }
                 }
             }
@@ -328,7 +557,7 @@ impl<'a> Step<'a> {
             let ids = self.kept.of_experiment(experiment);
             if !ids.is_empty() {
                 users.insert(user.as_str());
-                names.extend(ids.iter().map(|&m| self.kept.list[m].event.as_str()));
+                names.extend(ids.iter().flat_map(|&m| self.kept.list[m].events()));
             }
         }
         (users.into_iter().collect(), names.into_iter().collect())
@@ -382,10 +611,7 @@ impl<'a> Step<'a> {
                 let mut value = UserValue::default();
                 let stored = events_of.get(user.as_str()).map_or(&[][..], Vec::as_slice);
                 for event in stored {
-                    if event.name == measure.event && measure.counts(first.time, event.time) {
-                        value.events += 1;
-                        value.total += event.value.unwrap_or(0.0);
-                    }
+                    value.add(measure, first.time, event);
                 }
                 let value_key = (m, user.clone());
                 let was = old(&value_key);
@@ -394,13 +620,13 @@ impl<'a> Step<'a> {
                         .group_values
                         .entry((m, before.group.clone(), before.day()))
                         .or_default()
-                        .add(was, -1);
+                        .add(&measure.figures(&was), -1.0);
                 }
                 changes
                     .group_values
                     .entry((m, first.group.clone(), first.day()))
                     .or_default()
-                    .add(value, 1);
+                    .add(&measure.figures(&value), 1.0);
                 if value != was {
                     changes.user_values.insert(value_key, value);
                 }
@@ -410,22 +636,19 @@ impl<'a> Step<'a> {
             let measure = &self.kept.list[key.0];
             let first = &self.new_first[&(measure.experiment.clone(), key.1.clone())];
             let was = old(key);
-            let now = UserValue {
-                events: was.events + added.events,
-                total: was.total + added.total,
-            };
+            let now = was.plus(added);
             let delta = changes
                 .group_values
                 .entry((key.0, first.group.clone(), first.day()))
                 .or_default();
-            delta.add(was, -1);
-            delta.add(now, 1);
+            delta.add(&measure.figures(&was), -1.0);
+            delta.add(&measure.figures(&now), 1.0);
             changes.user_values.insert(key.clone(), now);
         }
         changes.group_users.retain(|_, d| *d != 0);
         changes
             .group_values
-            .retain(|_, d| *d != GroupDelta::default());
+            .retain(|_, d| *d != GroupSums::default());
         changes
     }
 }
@@ -434,11 +657,34 @@ impl<'a> Step<'a> {
 mod tests {
     use super::*;
 
+    fn metric(
+        event: &str,
+        kind: MetricKind,
+        window_ms: Option<i64>,
+        lookback: Option<i64>,
+    ) -> Metric {
+        Metric {
+            name: event.into(),
+            event: event.into(),
+            kind,
+            inverse: false,
+            window_ms,
+            description: None,
+            lookback_ms: lookback,
+            cap: None,
+            ratio: None,
+        }
+    }
+
+    fn measure(event: &str, kind: MetricKind, window_ms: Option<i64>) -> Measure {
+        Measure::of("e", &metric(event, kind, window_ms, None))
+    }
+
     fn kept() -> Kept {
         Kept::new(vec![
-            Measure::new("e", "click", None),
-            Measure::new("e", "click", Some(10)),
-            Measure::new("e", "buy", None),
+            measure("click", MetricKind::Count, None),
+            measure("click", MetricKind::Conversion, Some(10)),
+            measure("buy", MetricKind::Sum, None),
         ])
     }
 
@@ -449,14 +695,48 @@ mod tests {
         }
     }
 
+    fn event<'a>(user: &'a str, name: &'a str, time: i64, value: Option<f64>) -> Event<'a> {
+        Event {
+            user,
+            name,
+            time,
+            value,
+        }
+    }
+
+    fn counted(events: i64, total: f64) -> UserValue {
+        UserValue {
+            events,
+            total,
+            ..UserValue::default()
+        }
+    }
+
     #[test]
     fn an_event_at_the_exposure_counts_and_one_at_the_window_end_does_not() {
-        let m = Measure::new("e", "click", Some(10));
+        let m = measure("click", MetricKind::Count, Some(10)).value;
         assert!(m.counts(100, 100) && m.counts(100, 109));
         assert!(!m.counts(100, 110) && !m.counts(100, 99));
-        let none = Measure::new("e", "click", None);
+        let none = measure("click", MetricKind::Count, None).value;
         assert!(none.counts(100, i64::MAX) && !none.counts(100, 99));
-        assert_eq!(Measure::new("e", "x", Some(0)).window_ms, 1);
+        assert_eq!(measure("x", MetricKind::Count, Some(0)).value.window_ms, 1);
+    }
+
+    #[test]
+    fn the_lookback_ends_just_before_the_exposure_and_measures_differ_by_their_definitions() {
+        let m = Measure::of("e", &metric("click", MetricKind::Count, None, Some(10)));
+        assert!(m.counts_before(100, 90) && m.counts_before(100, 99));
+        assert!(!m.counts_before(100, 89) && !m.counts_before(100, 100));
+        assert_eq!(m.key, "count:click:0|pre:10");
+        assert_ne!(m, measure("click", MetricKind::Count, None));
+        let mut value = UserValue::default();
+        for e in [
+            event("u", "click", 95, None),
+            event("u", "click", 100, None),
+        ] {
+            value.add(&m, 100, &e);
+        }
+        assert_eq!((value.events, value.pre_events), (1, 1));
     }
 
     #[test]
@@ -474,34 +754,12 @@ mod tests {
         assert_eq!(step.history_users(), (vec!["u"], vec!["buy", "click"]));
         // Stored: a click at 55 (now inside the window from 50, before 100) and at 105.
         let history = [
-            Event {
-                user: "u",
-                name: "click",
-                time: 55,
-                value: None,
-            },
-            Event {
-                user: "u",
-                name: "click",
-                time: 105,
-                value: None,
-            },
+            event("u", "click", 55, None),
+            event("u", "click", 105, None),
         ];
         let mut values = HashMap::new();
-        values.insert(
-            (0, "u".to_owned()),
-            UserValue {
-                events: 1,
-                total: 0.0,
-            },
-        );
-        values.insert(
-            (1, "u".to_owned()),
-            UserValue {
-                events: 1,
-                total: 0.0,
-            },
-        );
+        values.insert((0, "u".to_owned()), counted(1, 0.0));
+        values.insert((1, "u".to_owned()), counted(1, 0.0));
         let changes = step.finish(&history, &values);
         assert_eq!(changes.first, [("e".into(), "u".into(), first("Blue", 50))]);
         let users: Vec<_> = changes.group_users.into_iter().collect();
@@ -512,26 +770,14 @@ mod tests {
                 (("e".into(), "Red".into(), 0), -1)
             ]
         );
-        assert_eq!(
-            changes.user_values[&(0, "u".to_owned())],
-            UserValue {
-                events: 2,
-                total: 0.0
-            }
-        );
+        assert_eq!(changes.user_values[&(0, "u".to_owned())], counted(2, 0.0));
         // The windowed measure: 55 is inside [50, 60), 105 is not: still one event.
         assert!(!changes.user_values.contains_key(&(1, "u".to_owned())));
+        assert_eq!(changes.group_values[&(1, "Red".to_owned(), 0)].sum, -1.0);
+        assert_eq!(changes.group_values[&(1, "Blue".to_owned(), 0)].sum, 1.0);
         assert_eq!(
-            changes.group_values[&(1, "Red".to_owned(), 0)].converted,
-            -1
-        );
-        assert_eq!(
-            changes.group_values[&(1, "Blue".to_owned(), 0)].converted,
-            1
-        );
-        assert_eq!(
-            changes.group_values[&(0, "Blue".to_owned(), 0)].count_squares,
-            4
+            changes.group_values[&(0, "Blue".to_owned(), 0)].squares,
+            4.0
         );
     }
 
@@ -548,40 +794,59 @@ mod tests {
             time: 100,
         }];
         let events = [
-            Event {
-                user: "u",
-                name: "buy",
-                time: 99,
-                value: Some(3.0),
-            },
-            Event {
-                user: "u",
-                name: "buy",
-                time: 100,
-                value: Some(4.0),
-            },
-            Event {
-                user: "v",
-                name: "buy",
-                time: 100,
-                value: Some(4.0),
-            },
+            event("u", "buy", 99, Some(3.0)),
+            event("u", "buy", 100, Some(4.0)),
+            event("v", "buy", 100, Some(4.0)),
         ];
         let step = Step::new(&kept, old, &exposures, &events);
         assert_eq!(step.history_users(), (vec![], vec![]));
         assert_eq!(step.value_users(), ["u"]);
         let changes = step.finish(&[], &HashMap::new());
         assert!(changes.first.is_empty() && changes.group_users.is_empty());
+        assert_eq!(changes.user_values[&(2, "u".to_owned())], counted(1, 4.0));
         assert_eq!(
-            changes.user_values[&(2, "u".to_owned())],
-            UserValue {
-                events: 1,
-                total: 4.0
-            }
-        );
-        assert_eq!(
-            changes.group_values[&(2, "Red".to_owned(), 0)].value_squares,
+            changes.group_values[&(2, "Red".to_owned(), 0)].squares,
             16.0
         );
+    }
+
+    #[test]
+    fn a_covariate_event_and_a_denominator_event_add_to_their_sums_and_products() {
+        let cuped = Measure::of("e", &metric("buy", MetricKind::Sum, None, Some(50)));
+        let mut ratio = metric("done", MetricKind::Ratio, None, None);
+        ratio.ratio = Some(Box::new(cohort::rules::Ratio {
+            numerator: metric("done", MetricKind::Count, None, None),
+            denominator: metric("added", MetricKind::Count, None, None),
+        }));
+        let ratio = Measure::of("e", &ratio);
+        assert_eq!(ratio.key, "count:done:0/count:added:0");
+        let kept = Kept::new(vec![cuped, ratio]);
+        let mut old = HashMap::new();
+        old.insert(("e".to_owned(), "u".to_owned()), first("Red", 100));
+        let events = [
+            event("u", "buy", 60, Some(2.0)),  // in the lookback [50, 100)
+            event("u", "buy", 110, Some(5.0)), // after the exposure
+            event("u", "added", 120, None),
+            event("u", "added", 121, None),
+            event("u", "done", 130, None),
+        ];
+        let step = Step::new(&kept, old, &[], &events);
+        let mut values = HashMap::new();
+        values.insert((0, "u".to_owned()), counted(1, 1.0)); // an earlier purchase of 1
+        let changes = step.finish(&[], &values);
+        let buy = changes.group_values[&(0, "Red".to_owned(), 0)];
+        // Before: value 1, covariate 0; now value 6, covariate 2.
+        assert_eq!((buy.sum, buy.squares), (5.0, 35.0));
+        assert_eq!(
+            (buy.pre_sum, buy.pre_squares, buy.pre_product),
+            (2.0, 4.0, 12.0)
+        );
+        assert_eq!(buy.positive, 0.0, "positive before and after");
+        let done = changes.group_values[&(1, "Red".to_owned(), 0)];
+        assert_eq!(
+            (done.sum, done.den_sum, done.den_squares, done.den_product),
+            (1.0, 2.0, 4.0, 2.0)
+        );
+        assert_eq!((done.positive, done.den_positive), (1.0, 1.0));
     }
 }

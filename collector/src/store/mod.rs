@@ -442,10 +442,7 @@ impl Store {
 
 /// A group's statistics when it has no users.
 fn empty(metric: &cohort::rules::Metric) -> ArmStats {
-    match metric.kind {
-        cohort::rules::MetricKind::Conversion => ArmStats::proportion(0, 0),
-        _ => ArmStats::mean(0, 0.0, 0.0),
-    }
+    cohort_stats::MetricSums::default().arm(metric)
 }
 
 /// The group of a user's first exposure to an experiment (`$1`, `$2`: experiment, user).

@@ -17,8 +17,10 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{IsolationLevel, NoTls};
 
-use super::aggregate::{self, Figures, GroupRow};
-use super::incremental::{self, Event, First, Kept, Measure, NewExposure, Step, UserValue};
+use super::aggregate::{self, CapPlan, Figures, GroupRow};
+use super::incremental::{
+    self, Event, First, GroupSums, Kept, Measure, NewExposure, Step, UserFigures, UserValue,
+};
 use super::schema;
 use super::{Batch, Inserted, Row, StoreError, StoredRecord};
 
@@ -221,11 +223,14 @@ impl PostgresStore {
         tx.execute(
             "WITH gone AS (DELETE FROM group_values WHERE experiment = $1 RETURNING *)
              INSERT INTO group_values
-                 (experiment, event, window_ms, grp, day, converted, count_sum, count_squares,
-                  value_sum, value_squares)
-             SELECT experiment, event, window_ms, grp, day, SUM(converted), SUM(count_sum),
-                    SUM(count_squares), SUM(value_sum), SUM(value_squares)
-             FROM gone GROUP BY experiment, event, window_ms, grp, day",
+                 (experiment, measure, grp, day, sum, squares, pre_sum, pre_squares,
+                  pre_product, den_sum, den_squares, den_product, positive, negative,
+                  den_positive, den_negative)
+             SELECT experiment, measure, grp, day, SUM(sum), SUM(squares), SUM(pre_sum),
+                    SUM(pre_squares), SUM(pre_product), SUM(den_sum), SUM(den_squares),
+                    SUM(den_product), SUM(positive), SUM(negative), SUM(den_positive),
+                    SUM(den_negative)
+             FROM gone GROUP BY experiment, measure, grp, day",
             &[&experiment],
         )
         .await?;
@@ -272,24 +277,42 @@ impl PostgresStore {
             );
         }
         let stored = stored_measures(&*tx).await?;
-        for old in stored.iter().filter(|m| !measures.contains(m)) {
+        for old in stored.iter().filter(|s| !measures.iter().any(|m| m.is(s))) {
             for table in ["measures", "user_values", "group_values"] {
                 tx.execute(
-                    &format!(
-                        "DELETE FROM {table} WHERE experiment = $1 AND event = $2 AND window_ms = $3"
-                    ),
-                    &[&old.experiment, &old.event, &old.window_ms],
+                    &format!("DELETE FROM {table} WHERE experiment = $1 AND measure = $2"),
+                    &[&old.0, &old.1],
                 )
                 .await?;
             }
         }
-        for new in measures.iter().filter(|m| !stored.contains(m)) {
+        for new in measures.iter().filter(|m| !stored.iter().any(|s| m.is(s))) {
             let started = std::time::Instant::now();
-            let p: [&(dyn ToSql + Sync); 3] = [&new.experiment, &new.event, &new.window_ms];
-            let users = tx.execute(schema::USER_VALUES_BUILD, &p).await?;
+            let (event, window, lookback, den_event, den_window) =
+                aggregate::counter_parameters(new);
+            let den_kind = new.denominator.as_ref().map_or("", |d| d.kind.as_str());
+            let capped = i32::from(new.capped);
+            let users = tx
+                .execute(
+                    schema::USER_VALUES_BUILD,
+                    &[
+                        &new.experiment,
+                        &event,
+                        &window,
+                        &lookback,
+                        &den_event,
+                        &den_window,
+                        &new.value.kind.as_str(),
+                        &den_kind,
+                        &new.key,
+                        &capped,
+                    ],
+                )
+                .await?;
+            let p: [&(dyn ToSql + Sync); 2] = [&new.experiment, &new.key];
             tx.execute(schema::GROUP_VALUES_BUILD, &p).await?;
             tx.execute(
-                "INSERT INTO measures (experiment, event, window_ms) VALUES ($1, $2, $3)",
+                "INSERT INTO measures (experiment, measure) VALUES ($1, $2)",
                 &p,
             )
             .await?;
@@ -458,69 +481,24 @@ impl PostgresStore {
         // served. Only a failure of the connection fails the whole answer.
         let mut per_metric = Vec::with_capacity(metrics.len());
         for metric in metrics {
-            let measure = Measure::new(experiment, &metric.event, metric.window_ms);
+            let measure = Measure::of(experiment, metric);
             let is_kept = !recompute && kept.contains(&measure);
             let part = tx.savepoint("metric").await?;
             let rows = if is_kept {
-                part.query(
-                    aggregate::METRIC_KEPT,
-                    &[&measure.experiment, &measure.event, &measure.window_ms],
-                )
-                .await
+                kept_rows(&part, metric, &measure, &exposed).await
             } else {
-                part.query(
-                    aggregate::METRIC,
-                    &[&experiment, &metric.event, &metric.window_ms],
-                )
-                .await
+                recomputed_rows(&part, metric, &measure).await
             };
-            let rows = match rows {
+            match rows {
                 Ok(rows) => {
                     part.commit().await?;
-                    rows
+                    per_metric.push(aggregate::finite(rows));
                 }
                 Err(e) => {
                     part.rollback().await?;
                     per_metric.push(Err(StoreError::from(e)));
-                    continue;
                 }
-            };
-            let real =
-                |row: &tokio_postgres::Row, i| row.get::<_, Option<f64>>(i).unwrap_or(f64::NAN);
-            let rows = if is_kept {
-                let sums = rows
-                    .iter()
-                    .map(|row| {
-                        let (group, day): (String, i64) = (row.get(0), row.get(1));
-                        let sums = GroupRow {
-                            group: group.clone(),
-                            day,
-                            users: 0,
-                            converted: row.get::<_, i64>(2) as u64,
-                            count_sum: row.get::<_, i64>(3) as f64,
-                            count_squares: row.get::<_, i64>(4) as f64,
-                            value_sum: real(row, 5),
-                            value_squares: real(row, 6),
-                        };
-                        ((group, day), sums)
-                    })
-                    .collect();
-                aggregate::with_users(sums, &exposed)
-            } else {
-                rows.iter()
-                    .map(|row| GroupRow {
-                        group: row.get(0),
-                        day: row.get(1),
-                        users: row.get::<_, i64>(2) as u64,
-                        converted: row.get::<_, i64>(3) as u64,
-                        count_sum: real(row, 4),
-                        count_squares: real(row, 5),
-                        value_sum: real(row, 6),
-                        value_squares: real(row, 7),
-                    })
-                    .collect()
-            };
-            per_metric.push(aggregate::finite(rows));
+            }
         }
         let excluded = tx
             .query(aggregate::EXCLUDED, &[&experiment])
@@ -585,20 +563,135 @@ impl PostgresStore {
     }
 }
 
-/// The measures the database keeps.
+/// The measures the database keeps: experiments and keys.
 async fn stored_measures(
     client: &impl tokio_postgres::GenericClient,
-) -> Result<Vec<Measure>, tokio_postgres::Error> {
+) -> Result<Vec<(String, String)>, tokio_postgres::Error> {
     Ok(client
-        .query("SELECT experiment, event, window_ms FROM measures", &[])
+        .query("SELECT experiment, measure FROM measures", &[])
         .await?
         .iter()
-        .map(|row| Measure {
-            experiment: row.get(0),
-            event: row.get(1),
-            window_ms: row.get(2),
-        })
+        .map(|row| (row.get(0), row.get(1)))
         .collect())
+}
+
+/// A float column that may be NULL (read as NaN).
+fn real(row: &tokio_postgres::Row, i: usize) -> f64 {
+    row.get::<_, Option<f64>>(i).unwrap_or(f64::NAN)
+}
+
+/// A kept measure's rows, one per exposed group and day, with `metric`'s caps applied (see
+/// [`aggregate::capped`]): each percentile placed by reading the values at its offsets, then
+/// the users above the bounds read and corrected for.
+async fn kept_rows(
+    tx: &deadpool_postgres::Transaction<'_>,
+    metric: &Metric,
+    measure: &Measure,
+    exposed: &[aggregate::Exposed],
+) -> Result<Vec<GroupRow>, tokio_postgres::Error> {
+    let sums = tx
+        .query(aggregate::METRIC_KEPT, &[&measure.experiment, &measure.key])
+        .await?
+        .iter()
+        .map(|row| {
+            let figures: [f64; 12] = std::array::from_fn(|i| real(row, i + 2));
+            ((row.get(0), row.get(1)), GroupSums::from_array(figures))
+        })
+        .collect();
+    let rows = aggregate::with_users(sums, exposed);
+    let plans = aggregate::cap_plan(metric, &rows);
+    if plans.iter().all(|(_, plan)| plan.is_none()) {
+        return Ok(rows);
+    }
+    let mut bounds = aggregate::Bounds::NONE;
+    for (column, plan) in plans {
+        let bound = match plan {
+            None | Some(CapPlan::Read(None)) => continue,
+            Some(CapPlan::Bound(bound)) => bound,
+            Some(CapPlan::Read(Some(quantile))) => {
+                let mut values = Vec::with_capacity(2);
+                for pick in [quantile.low, quantile.high] {
+                    values.push(match aggregate::nth_value(column, pick) {
+                        None => 0.0,
+                        Some(sql) => tx
+                            .query_one(sql, &[&measure.experiment, &measure.key, &pick.offset()])
+                            .await?
+                            .get::<_, f64>(0),
+                    });
+                }
+                let mut read = values.into_iter();
+                quantile
+                    .value(|_| Ok::<f64, std::convert::Infallible>(read.next().unwrap_or(0.0)))
+                    .unwrap_or(f64::INFINITY)
+            }
+        };
+        match column {
+            aggregate::Column::Value => bounds.value = bound,
+            aggregate::Column::Denominator => bounds.denominator = bound,
+        }
+    }
+    let tail: Vec<(String, i64, UserFigures)> = tx
+        .query(
+            &aggregate::TAIL.replace("{greatest}", "GREATEST"),
+            &[
+                &measure.experiment,
+                &measure.key,
+                &bounds.value,
+                &bounds.denominator,
+            ],
+        )
+        .await?
+        .iter()
+        .map(|row| {
+            (
+                row.get(1),
+                row.get(2),
+                UserFigures {
+                    value: row.get(3),
+                    pre: row.get(4),
+                    denominator: row.get(5),
+                },
+            )
+        })
+        .collect();
+    Ok(aggregate::capped(rows, &bounds, &tail))
+}
+
+/// A metric's rows recomputed from the records ([`aggregate::USER_COUNTERS`]).
+async fn recomputed_rows(
+    tx: &deadpool_postgres::Transaction<'_>,
+    metric: &Metric,
+    measure: &Measure,
+) -> Result<Vec<GroupRow>, tokio_postgres::Error> {
+    let (event, window, lookback, den_event, den_window) = aggregate::counter_parameters(measure);
+    let rows = tx
+        .query(
+            aggregate::USER_COUNTERS,
+            &[
+                &measure.experiment,
+                &event,
+                &window,
+                &lookback,
+                &den_event,
+                &den_window,
+            ],
+        )
+        .await?;
+    let users = rows.iter().map(|row| {
+        (
+            row.get::<_, String>(1),
+            row.get::<_, i64>(2),
+            UserValue {
+                events: row.get(3),
+                total: real(row, 4),
+                pre_events: row.get(5),
+                pre_total: real(row, 6),
+                den_events: row.get(7),
+                den_total: real(row, 8),
+            },
+        )
+    });
+    Ok(aggregate::recount(metric, measure, users))
 }
 
 /// Drops the kept results of a database of a version before 5, which kept its sums per group
@@ -625,6 +718,14 @@ async fn drop_kept_before_days(
                 .await?;
         }
         client.batch_execute(schema::OLD_EVENTS_INDEX).await?;
+    }
+    if version.is_some_and(|v| v < 6) {
+        // Version 5 kept measures by event and window alone: built again at start.
+        for table in schema::KEPT_MEASURE_TABLES {
+            client
+                .batch_execute(&format!("DROP TABLE IF EXISTS {table}"))
+                .await?;
+        }
     }
     Ok(())
 }
@@ -805,8 +906,9 @@ async fn keep_results(
             "SELECT experiment, user_id, grp, time FROM first_exposures WHERE user_id = ANY($1)"
         ),
         tx.prepare_cached(
-            "SELECT user_id, experiment, event, window_ms, events, total FROM user_values
-             WHERE user_id = ANY($1)",
+            "SELECT user_id, experiment, measure, events, total, pre_events, pre_total,
+                    den_events, den_total
+             FROM user_values WHERE user_id = ANY($1)",
         ),
     )?;
     let params: [&(dyn ToSql + Sync); 1] = [&users];
@@ -829,15 +931,15 @@ async fn keep_results(
         .collect();
     let mut old_values = HashMap::new();
     for row in &values {
-        let measure = Measure {
-            experiment: row.get(1),
-            event: row.get(2),
-            window_ms: row.get(3),
-        };
-        if let Some(i) = kept.index_of(&measure) {
+        let (experiment, key): (&str, &str) = (row.get(1), row.get(2));
+        if let Some(i) = kept.index_of(experiment, key) {
             let value = UserValue {
-                events: row.get(4),
-                total: row.get(5),
+                events: row.get(3),
+                total: row.get(4),
+                pre_events: row.get(5),
+                pre_total: row.get(6),
+                den_events: row.get(7),
+                den_total: row.get(8),
             };
             old_values.insert((i, row.get::<_, String>(0)), value);
         }
@@ -913,29 +1015,25 @@ async fn keep_results(
     let (gone, set): (Vec<_>, Vec<_>) = changes
         .user_values
         .iter()
-        .partition(|(_, value)| value.events == 0);
+        .partition(|(_, value)| value.is_empty());
     if !gone.is_empty() {
         let users: Vec<&str> = gone.iter().map(|((_, u), _)| u.as_str()).collect();
         let experiments: Vec<&str> = gone
             .iter()
             .map(|((i, _), _)| measure(i).experiment.as_str())
             .collect();
-        let events: Vec<&str> = gone
+        let keys: Vec<&str> = gone
             .iter()
-            .map(|((i, _), _)| measure(i).event.as_str())
-            .collect();
-        let windows: Vec<i64> = gone
-            .iter()
-            .map(|((i, _), _)| measure(i).window_ms)
+            .map(|((i, _), _)| measure(i).key.as_str())
             .collect();
         tx.execute(
             &tx.prepare_cached(
                 "DELETE FROM user_values v
-             USING UNNEST($1::text[], $2::text[], $3::text[], $4::int8[]) AS g(u, e, n, w)
-             WHERE v.user_id = g.u AND v.experiment = g.e AND v.event = g.n AND v.window_ms = g.w",
+             USING UNNEST($1::text[], $2::text[], $3::text[]) AS g(u, e, m)
+             WHERE v.user_id = g.u AND v.experiment = g.e AND v.measure = g.m",
             )
             .await?,
-            &[&users, &experiments, &events, &windows],
+            &[&users, &experiments, &keys],
         )
         .await?;
     }
@@ -945,23 +1043,54 @@ async fn keep_results(
             .iter()
             .map(|((i, _), _)| measure(i).experiment.as_str())
             .collect();
-        let events: Vec<&str> = set
+        let keys: Vec<&str> = set
             .iter()
-            .map(|((i, _), _)| measure(i).event.as_str())
+            .map(|((i, _), _)| measure(i).key.as_str())
             .collect();
-        let windows: Vec<i64> = set.iter().map(|((i, _), _)| measure(i).window_ms).collect();
-        let counts: Vec<i64> = set.iter().map(|(_, v)| v.events).collect();
-        let totals: Vec<f64> = set.iter().map(|(_, v)| v.total).collect();
+        let figures: Vec<_> = set
+            .iter()
+            .map(|((i, _), v)| measure(i).figures(v))
+            .collect();
+        let column = |f: fn(&UserValue) -> i64| set.iter().map(|(_, v)| f(v)).collect::<Vec<i64>>();
+        let real = |f: fn(&UserValue) -> f64| set.iter().map(|(_, v)| f(v)).collect::<Vec<f64>>();
+        let values: Vec<f64> = figures.iter().map(|f| f.value).collect();
+        let pre_values: Vec<f64> = figures.iter().map(|f| f.pre).collect();
+        let den_values: Vec<f64> = figures.iter().map(|f| f.denominator).collect();
+        let capped: Vec<i32> = set
+            .iter()
+            .map(|((i, _), _)| i32::from(measure(i).capped))
+            .collect();
         tx.execute(
             &tx.prepare_cached(
-                "INSERT INTO user_values (user_id, experiment, event, window_ms, events, total)
-             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::int8[], $5::int8[],
-                                  $6::float8[])
-             ON CONFLICT (user_id, experiment, event, window_ms)
-             DO UPDATE SET events = excluded.events, total = excluded.total",
+                "INSERT INTO user_values (user_id, experiment, measure, events, total, pre_events,
+                                          pre_total, den_events, den_total, value, pre_value,
+                                          den_value, capped)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::int8[], $5::float8[],
+                                  $6::int8[], $7::float8[], $8::int8[], $9::float8[],
+                                  $10::float8[], $11::float8[], $12::float8[], $13::int4[])
+             ON CONFLICT (user_id, experiment, measure) DO UPDATE SET
+                 events = excluded.events, total = excluded.total,
+                 pre_events = excluded.pre_events, pre_total = excluded.pre_total,
+                 den_events = excluded.den_events, den_total = excluded.den_total,
+                 value = excluded.value, pre_value = excluded.pre_value,
+                 den_value = excluded.den_value",
             )
             .await?,
-            &[&users, &experiments, &events, &windows, &counts, &totals],
+            &[
+                &users,
+                &experiments,
+                &keys,
+                &column(|v| v.events),
+                &real(|v| v.total),
+                &column(|v| v.pre_events),
+                &real(|v| v.pre_total),
+                &column(|v| v.den_events),
+                &real(|v| v.den_total),
+                &values,
+                &pre_values,
+                &den_values,
+                &capped,
+            ],
         )
         .await?;
     }
@@ -971,40 +1100,31 @@ async fn keep_results(
             .keys()
             .map(|(i, _, _)| measure(i).experiment.as_str())
             .collect();
-        let events: Vec<&str> = rows
+        let keys: Vec<&str> = rows
             .keys()
-            .map(|(i, _, _)| measure(i).event.as_str())
+            .map(|(i, _, _)| measure(i).key.as_str())
             .collect();
-        let windows: Vec<i64> = rows.keys().map(|(i, _, _)| measure(i).window_ms).collect();
         let groups: Vec<&str> = rows.keys().map(|(_, g, _)| g.as_str()).collect();
         let days: Vec<i64> = rows.keys().map(|(_, _, d)| *d).collect();
-        let converted: Vec<i64> = rows.values().map(|d| d.converted).collect();
-        let count_sum: Vec<i64> = rows.values().map(|d| d.count_sum).collect();
-        let count_squares: Vec<i64> = rows.values().map(|d| d.count_squares).collect();
-        let value_sum: Vec<f64> = rows.values().map(|d| d.value_sum).collect();
-        let value_squares: Vec<f64> = rows.values().map(|d| d.value_squares).collect();
+        let sums: Vec<[f64; 12]> = rows.values().map(GroupSums::to_array).collect();
+        let columns: Vec<Vec<f64>> = (0..12)
+            .map(|c| sums.iter().map(|s| s[c]).collect())
+            .collect();
+        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&experiments, &keys, &groups, &days];
+        params.extend(columns.iter().map(|c| c as &(dyn ToSql + Sync)));
         tx.execute(
             &tx.prepare_cached(
                 "INSERT INTO group_values
-                 (experiment, event, window_ms, grp, day, converted, count_sum, count_squares,
-                  value_sum, value_squares)
-             SELECT * FROM UNNEST($1::text[], $2::text[], $3::int8[], $4::text[], $5::int8[],
-                                  $6::int8[], $7::int8[], $8::int8[], $9::float8[],
-                                  $10::float8[])",
+                 (experiment, measure, grp, day, sum, squares, pre_sum, pre_squares, pre_product,
+                  den_sum, den_squares, den_product, positive, negative, den_positive,
+                  den_negative)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::int8[],
+                                  $5::float8[], $6::float8[], $7::float8[], $8::float8[],
+                                  $9::float8[], $10::float8[], $11::float8[], $12::float8[],
+                                  $13::float8[], $14::float8[], $15::float8[], $16::float8[])",
             )
             .await?,
-            &[
-                &experiments,
-                &events,
-                &windows,
-                &groups,
-                &days,
-                &converted,
-                &count_sum,
-                &count_squares,
-                &value_sum,
-                &value_squares,
-            ],
+            &params,
         )
         .await?;
     }

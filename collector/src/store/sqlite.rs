@@ -12,8 +12,10 @@ use cohort::rules::Metric;
 use cohort_stats::Excluded;
 use rusqlite::{named_params, params, Connection, OptionalExtension};
 
-use super::aggregate::{self, Figures, GroupRow};
-use super::incremental::{self, Event, First, Kept, Measure, NewExposure, Step, UserValue};
+use super::aggregate::{self, CapPlan, Figures, GroupRow};
+use super::incremental::{
+    self, Event, First, GroupSums, Kept, Measure, NewExposure, Step, UserFigures, UserValue,
+};
 use super::schema;
 use super::{Batch, Inserted, Row, StoreError, StoredRecord};
 
@@ -98,24 +100,32 @@ impl SqliteStore {
             );
         }
         let stored = stored_measures(&tx)?;
-        for old in stored.iter().filter(|m| !measures.contains(m)) {
-            let p = named_params! {"$1": old.experiment, "$2": old.event, "$3": old.window_ms};
+        for old in stored.iter().filter(|s| !measures.iter().any(|m| m.is(s))) {
+            let p = named_params! {"$1": old.0, "$2": old.1};
             for table in ["measures", "user_values", "group_values"] {
                 tx.execute(
-                    &format!(
-                        "DELETE FROM {table} WHERE experiment = $1 AND event = $2 AND window_ms = $3"
-                    ),
+                    &format!("DELETE FROM {table} WHERE experiment = $1 AND measure = $2"),
                     p,
                 )?;
             }
         }
-        for new in measures.iter().filter(|m| !stored.contains(m)) {
+        for new in measures.iter().filter(|m| !stored.iter().any(|s| m.is(s))) {
             let started = std::time::Instant::now();
-            let p = named_params! {"$1": new.experiment, "$2": new.event, "$3": new.window_ms};
-            let users = tx.execute(schema::USER_VALUES_BUILD, p)?;
+            let (event, window, lookback, den_event, den_window) =
+                aggregate::counter_parameters(new);
+            let users = tx.execute(
+                schema::USER_VALUES_BUILD,
+                named_params! {
+                    "$1": new.experiment, "$2": event, "$3": window, "$4": lookback,
+                    "$5": den_event, "$6": den_window, "$7": new.value.kind.as_str(),
+                    "$8": new.denominator.as_ref().map_or("", |d| d.kind.as_str()),
+                    "$9": new.key, "$10": i64::from(new.capped)
+                },
+            )?;
+            let p = named_params! {"$1": new.experiment, "$2": new.key};
             tx.execute(schema::GROUP_VALUES_BUILD, p)?;
             tx.execute(
-                "INSERT INTO measures (experiment, event, window_ms) VALUES ($1, $2, $3)",
+                "INSERT INTO measures (experiment, measure) VALUES ($1, $2)",
                 p,
             )?;
             // Said of a database with exposures already (a new one has nothing to build).
@@ -273,11 +283,12 @@ impl SqliteStore {
             // Each metric is a part of its own: one that fails is named, the others served.
             let mut per_metric = Vec::with_capacity(metrics.len());
             for metric in metrics {
-                let measure = Measure::new(experiment, &metric.event, metric.window_ms);
+                let measure = Measure::of(experiment, metric);
                 let rows = if !recompute && kept.contains(&measure) {
                     kept_rows(&conn, &measure, &exposed)
+                        .and_then(|rows| capped_rows(&conn, metric, &measure, rows))
                 } else {
-                    recomputed_rows(&conn, experiment, metric)
+                    recomputed_rows(&conn, metric, &measure)
                 };
                 per_metric.push(rows.map_err(StoreError::from).and_then(aggregate::finite));
             }
@@ -337,75 +348,120 @@ impl SqliteStore {
 }
 
 /// Creates the tables, or brings an older database up to date.
-/// A kept measure's rows, one per exposed group (those without events too).
+/// A kept measure's rows, one per exposed group and day (those without events too).
 fn kept_rows(
     conn: &Connection,
     measure: &Measure,
     exposed: &[aggregate::Exposed],
 ) -> rusqlite::Result<Vec<GroupRow>> {
     let mut statement = conn.prepare_cached(aggregate::METRIC_KEPT)?;
-    let mut sums: HashMap<(String, i64), GroupRow> = HashMap::new();
-    let mut rows = statement.query(named_params! {
-        "$1": measure.experiment, "$2": measure.event, "$3": measure.window_ms
-    })?;
+    let mut sums: HashMap<(String, i64), GroupSums> = HashMap::new();
+    let mut rows = statement.query(named_params! {"$1": measure.experiment, "$2": measure.key})?;
     while let Some(row) = rows.next()? {
-        let (group, day): (String, i64) = (row.get(0)?, row.get(1)?);
-        sums.insert(
-            (group.clone(), day),
-            GroupRow {
-                group,
-                day,
-                users: 0,
-                converted: row.get::<_, i64>(2)? as u64,
-                count_sum: row.get::<_, i64>(3)? as f64,
-                count_squares: row.get::<_, i64>(4)? as f64,
-                value_sum: row.get(5)?,
-                value_squares: row.get(6)?,
-            },
-        );
+        let mut figures = [0.0; 12];
+        for (i, figure) in figures.iter_mut().enumerate() {
+            *figure = real(row, i + 2)?;
+        }
+        sums.insert((row.get(0)?, row.get(1)?), GroupSums::from_array(figures));
     }
     Ok(aggregate::with_users(sums, exposed))
 }
 
-/// A metric's rows recomputed from the records ([`aggregate::METRIC`]).
-fn recomputed_rows(
-    conn: &Connection,
-    experiment: &str,
-    metric: &Metric,
-) -> rusqlite::Result<Vec<GroupRow>> {
-    let mut statement = conn.prepare_cached(aggregate::METRIC)?;
-    let rows = statement.query_map(
-        named_params! {"$1": experiment, "$2": metric.event, "$3": metric.window_ms},
-        |row| {
-            // NULL where a sum is not a number (+inf and -inf summed).
-            let real = |i: usize| -> rusqlite::Result<f64> {
-                Ok(row.get::<_, Option<f64>>(i)?.unwrap_or(f64::NAN))
-            };
-            Ok(GroupRow {
-                group: row.get(0)?,
-                day: row.get(1)?,
-                users: row.get::<_, i64>(2)? as u64,
-                converted: row.get::<_, i64>(3)? as u64,
-                count_sum: real(4)?,
-                count_squares: real(5)?,
-                value_sum: real(6)?,
-                value_squares: real(7)?,
-            })
-        },
-    )?;
-    rows.collect()
+/// A column that is NULL where a sum is not a number (+inf and -inf summed).
+fn real(row: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<f64> {
+    Ok(row.get::<_, Option<f64>>(i)?.unwrap_or(f64::NAN))
 }
 
-/// The measures the database keeps.
-fn stored_measures(conn: &Connection) -> rusqlite::Result<Vec<Measure>> {
-    conn.prepare("SELECT experiment, event, window_ms FROM measures")?
-        .query_map([], |row| {
-            Ok(Measure {
-                experiment: row.get(0)?,
-                event: row.get(1)?,
-                window_ms: row.get(2)?,
-            })
-        })?
+/// A kept measure's rows with `metric`'s caps applied (see [`aggregate::capped`]): each
+/// percentile placed by reading the values at its offsets, then the users above the bounds
+/// read and corrected for.
+fn capped_rows(
+    conn: &Connection,
+    metric: &Metric,
+    measure: &Measure,
+    rows: Vec<GroupRow>,
+) -> rusqlite::Result<Vec<GroupRow>> {
+    let plans = aggregate::cap_plan(metric, &rows);
+    if plans.iter().all(|(_, plan)| plan.is_none()) {
+        return Ok(rows);
+    }
+    let mut bounds = aggregate::Bounds::NONE;
+    for (column, plan) in plans {
+        let bound = match plan {
+            None | Some(CapPlan::Read(None)) => continue,
+            Some(CapPlan::Bound(bound)) => bound,
+            Some(CapPlan::Read(Some(quantile))) => quantile.value(|pick| {
+                let Some(sql) = aggregate::nth_value(column, pick) else {
+                    return Ok(0.0);
+                };
+                conn.prepare_cached(sql)?.query_row(
+                    named_params! {"$1": measure.experiment, "$2": measure.key, "$3": pick.offset()},
+                    |row| row.get::<_, f64>(0),
+                )
+            })?,
+        };
+        match column {
+            aggregate::Column::Value => bounds.value = bound,
+            aggregate::Column::Denominator => bounds.denominator = bound,
+        }
+    }
+    let tail = conn
+        .prepare_cached(&aggregate::TAIL.replace("{greatest}", "max"))?
+        .query_map(
+            named_params! {
+                "$1": measure.experiment, "$2": measure.key,
+                "$3": bounds.value, "$4": bounds.denominator
+            },
+            |row| {
+                Ok((
+                    row.get::<_, String>(1)?,
+                    row.get::<_, i64>(2)?,
+                    UserFigures {
+                        value: row.get(3)?,
+                        pre: row.get(4)?,
+                        denominator: row.get(5)?,
+                    },
+                ))
+            },
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(aggregate::capped(rows, &bounds, &tail))
+}
+
+/// A metric's rows recomputed from the records ([`aggregate::USER_COUNTERS`]).
+fn recomputed_rows(
+    conn: &Connection,
+    metric: &Metric,
+    measure: &Measure,
+) -> rusqlite::Result<Vec<GroupRow>> {
+    let (event, window, lookback, den_event, den_window) = aggregate::counter_parameters(measure);
+    let mut statement = conn.prepare_cached(aggregate::USER_COUNTERS)?;
+    let mut rows = statement.query(named_params! {
+        "$1": measure.experiment, "$2": event, "$3": window, "$4": lookback,
+        "$5": den_event, "$6": den_window
+    })?;
+    let mut users = Vec::new();
+    while let Some(row) = rows.next()? {
+        users.push((
+            row.get::<_, String>(1)?,
+            row.get::<_, i64>(2)?,
+            UserValue {
+                events: row.get(3)?,
+                total: real(row, 4)?,
+                pre_events: row.get(5)?,
+                pre_total: real(row, 6)?,
+                den_events: row.get(7)?,
+                den_total: real(row, 8)?,
+            },
+        ));
+    }
+    Ok(aggregate::recount(metric, measure, users.into_iter()))
+}
+
+/// The measures the database keeps: experiments and keys.
+fn stored_measures(conn: &Connection) -> rusqlite::Result<Vec<(String, String)>> {
+    conn.prepare("SELECT experiment, measure FROM measures")?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
         .collect()
 }
 
@@ -473,20 +529,21 @@ fn keep_results(
     let mut old_values = HashMap::new();
     if !value_users.is_empty() {
         let mut statement = tx.prepare_cached(
-            "SELECT user_id, experiment, event, window_ms, events, total FROM user_values
-             WHERE user_id IN (SELECT value FROM json_each($1))",
+            "SELECT user_id, experiment, measure, events, total, pre_events, pre_total,
+                    den_events, den_total
+             FROM user_values WHERE user_id IN (SELECT value FROM json_each($1))",
         )?;
         let mut rows = statement.query(named_params! {"$1": json_list(&value_users)})?;
         while let Some(row) = rows.next()? {
-            let measure = Measure {
-                experiment: row.get(1)?,
-                event: row.get(2)?,
-                window_ms: row.get(3)?,
-            };
-            if let Some(i) = kept.index_of(&measure) {
+            let (experiment, key): (String, String) = (row.get(1)?, row.get(2)?);
+            if let Some(i) = kept.index_of(&experiment, &key) {
                 let value = UserValue {
-                    events: row.get(4)?,
-                    total: row.get(5)?,
+                    events: row.get(3)?,
+                    total: row.get(4)?,
+                    pre_events: row.get(5)?,
+                    pre_total: row.get(6)?,
+                    den_events: row.get(7)?,
+                    den_total: row.get(8)?,
                 };
                 old_values.insert((i, row.get::<_, String>(0)?), value);
             }
@@ -509,25 +566,26 @@ fn keep_results(
     );
     for ((i, user), value) in &changes.user_values {
         let m = &kept.list()[*i];
-        if value.events == 0 {
-            delete.execute(named_params! {
-                "$1": user, "$2": m.experiment, "$3": m.event, "$4": m.window_ms
-            })?;
+        if value.is_empty() {
+            delete.execute(named_params! {"$1": user, "$2": m.experiment, "$3": m.key})?;
         } else {
+            let figures = m.figures(value);
             set.execute(named_params! {
-                "$1": user, "$2": m.experiment, "$3": m.event, "$4": m.window_ms,
-                "$5": value.events, "$6": value.total
+                "$1": user, "$2": m.experiment, "$3": m.key,
+                "$4": value.events, "$5": value.total, "$6": value.pre_events,
+                "$7": value.pre_total, "$8": value.den_events, "$9": value.den_total,
+                "$10": figures.value, "$11": figures.pre, "$12": figures.denominator,
+                "$13": i64::from(m.capped)
             })?;
         }
     }
     let mut statement = tx.prepare_cached(schema::GROUP_VALUES_ADD)?;
     for ((i, group, day), d) in &changes.group_values {
         let m = &kept.list()[*i];
-        statement.execute(named_params! {
-            "$1": m.experiment, "$2": m.event, "$3": m.window_ms, "$4": group, "$10": day,
-            "$5": d.converted, "$6": d.count_sum, "$7": d.count_squares,
-            "$8": d.value_sum, "$9": d.value_squares
-        })?;
+        let mut params: Vec<&dyn rusqlite::ToSql> = vec![&m.experiment, &m.key, group, day];
+        let sums = d.to_array();
+        params.extend(sums.iter().map(|x| x as &dyn rusqlite::ToSql));
+        statement.execute(params.as_slice())?;
     }
     Ok(())
 }
@@ -570,6 +628,12 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
             conn.execute_batch(&format!("DROP TABLE IF EXISTS {table}"))?;
         }
         conn.execute_batch(schema::OLD_EVENTS_INDEX)?;
+    }
+    if has_records && version < 6 {
+        // Version 5 kept measures by event and window alone: built again at start.
+        for table in schema::KEPT_MEASURE_TABLES {
+            conn.execute_batch(&format!("DROP TABLE IF EXISTS {table}"))?;
+        }
     }
     conn.execute_batch(&schema::sqlite())?;
     if has_records && version < 3 {

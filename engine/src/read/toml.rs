@@ -76,6 +76,8 @@ struct ExperimentDoc {
     groups: Vec<Spanned<GroupDoc>>,
     /// The metrics it is judged by, the primary one first (default: every metric).
     metrics: Option<Vec<String>>,
+    /// Metrics that must not get worse, judged apart.
+    guardrails: Option<Vec<String>>,
     sequential_tuning: Option<f64>,
     /// The smallest relative lift worth detecting, in percent.
     target_lift: Option<f64>,
@@ -206,6 +208,9 @@ impl Reader<'_> {
             let mut settings = Map::new();
             if let Some(metrics) = &e.metrics {
                 settings.insert("metrics".into(), json!(metrics));
+            }
+            if let Some(guardrails) = &e.guardrails {
+                settings.insert("guardrails".into(), json!(guardrails));
             }
             if let Some(tuning) = e.sequential_tuning {
                 settings.insert("sequential_tuning".into(), json!(tuning));

@@ -13,7 +13,7 @@ pub mod spec;
 
 use serde_json::{Map, Value};
 
-pub use experiments::{ExperimentSettings, Metric, MetricKind};
+pub use experiments::{Cap, CapKind, ExperimentSettings, Metric, MetricKind, Ratio};
 pub(crate) use index::NameIndex;
 pub use plan::{GroupPlan, Plan};
 pub use sets::{BucketSet, StrSet};
@@ -120,18 +120,23 @@ impl Rules {
             )
     }
 
-    /// The metrics an experiment is judged by, the primary one first.
+    /// The metrics an experiment is judged by, the primary one first, then its guardrails.
     pub fn experiment_metrics(&self, experiment: &str) -> Vec<&Metric> {
-        self.experiment_settings(experiment)
+        let settings = self.experiment_settings(experiment);
+        settings
             .metrics
             .iter()
+            .chain(&settings.guardrails)
             .filter_map(|name| self.metric(name))
             .collect()
     }
 
     /// Whether some metric counts `event`.
     pub fn counts_event(&self, event: &str) -> bool {
-        self.metrics.iter().any(|m| m.event == event)
+        self.metrics
+            .iter()
+            .flat_map(Metric::parts)
+            .any(|m| m.event == event)
     }
 
     fn index_mut(&mut self, kind: SpecKind) -> &mut NameIndex {

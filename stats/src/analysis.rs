@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::compare::{compare, Comparison, Options};
 use crate::correction::{benjamini_hochberg, holm_bonferroni};
+use crate::effect::{Difference, Pair};
 use crate::moments::ArmStats;
 use crate::power::{plan, Planning};
 use crate::srm::{check_srm, SRM_THRESHOLD};
@@ -79,14 +80,52 @@ pub struct Settings {
 }
 
 /// What a metric is, as results describe it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MetricInfo {
     pub name: String,
+    /// The event it counts (a ratio: its numerator's).
     pub event: String,
-    /// `conversion`, `count` or `sum`.
+    /// `conversion`, `count`, `sum` or `ratio`.
     pub kind: String,
     pub inverse: bool,
     pub description: Option<String>,
+    /// A guardrail: must not get worse; judged apart and left out of the corrections.
+    #[serde(default)]
+    pub guardrail: bool,
+    /// CUPED's lookback before the first exposure, in days (`None`: CUPED is off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cuped_lookback_days: Option<f64>,
+    /// A ratio's numerator and denominator metrics (their names).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ratio: Option<(String, String)>,
+    /// How each user's value is capped, and where the cap fell.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap: Option<Capping>,
+}
+
+/// A metric's cap, and the bounds it put on users' values in these results.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Capping {
+    /// `absolute` or `percentile`.
+    pub kind: String,
+    /// The bound, or the quantile (0.99: the 99th percentile).
+    pub value: f64,
+    pub ignore_zeros: bool,
+    /// The bound on each user's value (and covariate) in effect; `None` without values yet.
+    pub bound: Option<f64>,
+    /// A ratio's bound on each user's denominator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub denominator_bound: Option<f64>,
+}
+
+/// What CUPED did for a comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CupedEffect {
+    /// The regression coefficient of the metric on its pre-exposure value, over both groups.
+    pub theta: f64,
+    /// How much narrower the relative lift's interval is than without CUPED: 0.3 is 30%
+    /// narrower (negative: wider, when the covariate is noise).
+    pub narrower: f64,
 }
 
 /// One group's figures for one metric.
@@ -110,10 +149,14 @@ pub struct Corrections {
 pub struct MetricComparison {
     pub group: String,
     pub result: Comparison,
-    /// The relative p-values adjusted over all the experiment's comparisons (every metric,
-    /// every treatment), for the fixed and the sequential test.
+    /// The relative p-values adjusted over the experiment's goal comparisons (every goal
+    /// metric, every treatment: GrowthBook's family), for the fixed and the sequential test;
+    /// a guardrail's are its own.
     pub adjusted_fixed: Corrections,
     pub adjusted_sequential: Corrections,
+    /// CUPED's adjustment, when it applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cuped: Option<CupedEffect>,
     /// `None` while control has no mean or no variance.
     pub planning: Option<Planning>,
 }
@@ -122,7 +165,7 @@ pub struct MetricComparison {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MetricResults {
     pub metric: MetricInfo,
-    /// Whether this is the experiment's primary metric.
+    /// Whether this is the experiment's primary metric (its first goal).
     pub primary: bool,
     pub groups: Vec<MetricGroup>,
     pub comparisons: Vec<MetricComparison>,
@@ -236,6 +279,7 @@ pub fn analyze(input: ExperimentInput<'_>) -> ExperimentResults {
                     result: compare(control_arm, arm, &options),
                     adjusted_fixed: no_correction,
                     adjusted_sequential: no_correction,
+                    cuped: cuped_effect(control_arm, arm),
                     planning: plan(
                         control_arm,
                         arm,
@@ -282,19 +326,46 @@ pub fn analyze(input: ExperimentInput<'_>) -> ExperimentResults {
     }
 }
 
-/// Holm-Bonferroni and Benjamini-Hochberg over every comparison of every metric (the family
-/// GrowthBook corrects over: the goal metrics times the variations).
+/// CUPED's coefficient and how much narrower it made the relative lift's interval, when the
+/// groups carry covariates and it applied.
+fn cuped_effect(control: &ArmStats, treatment: &ArmStats) -> Option<CupedEffect> {
+    let theta = Pair::new(control, treatment).theta?;
+    let plain = |a: &ArmStats| ArmStats {
+        covariate: None,
+        ..*a
+    };
+    let with = Pair::new(control, treatment).variance(Difference::Relative);
+    let without = Pair::new(&plain(control), &plain(treatment)).variance(Difference::Relative);
+    let narrower = 1.0 - (with / without).sqrt();
+    Some(CupedEffect {
+        theta,
+        narrower: if narrower.is_finite() { narrower } else { 0.0 },
+    })
+}
+
+/// Holm-Bonferroni and Benjamini-Hochberg over every comparison of every goal metric (the
+/// family GrowthBook corrects over: the goal metrics times the variations); a guardrail's
+/// p-values are left as they are.
 fn adjust(metrics: &mut [MetricResults]) {
-    let fixed: Vec<f64> = metrics
-        .iter()
+    for m in metrics.iter_mut().filter(|m| m.metric.guardrail) {
+        for c in &mut m.comparisons {
+            let own = |p: f64| Corrections {
+                holm_bonferroni: p,
+                benjamini_hochberg: p,
+            };
+            c.adjusted_fixed = own(c.result.fixed.relative.p_value);
+            c.adjusted_sequential = own(c.result.sequential.relative.p_value);
+        }
+    }
+    let goals = || metrics.iter().filter(|m| !m.metric.guardrail);
+    let fixed: Vec<f64> = goals()
         .flat_map(|m| {
             m.comparisons
                 .iter()
                 .map(|c| c.result.fixed.relative.p_value)
         })
         .collect();
-    let sequential: Vec<f64> = metrics
-        .iter()
+    let sequential: Vec<f64> = goals()
         .flat_map(|m| {
             m.comparisons
                 .iter()
@@ -306,7 +377,10 @@ fn adjust(metrics: &mut [MetricResults]) {
         holm_bonferroni(&sequential),
         benjamini_hochberg(&sequential),
     );
-    let comparisons = metrics.iter_mut().flat_map(|m| m.comparisons.iter_mut());
+    let comparisons = metrics
+        .iter_mut()
+        .filter(|m| !m.metric.guardrail)
+        .flat_map(|m| m.comparisons.iter_mut());
     for (i, c) in comparisons.enumerate() {
         c.adjusted_fixed = Corrections {
             holm_bonferroni: fixed_holm[i],
@@ -328,8 +402,7 @@ mod tests {
             name: name.into(),
             event: name.into(),
             kind: kind.into(),
-            inverse: false,
-            description: None,
+            ..MetricInfo::default()
         }
     }
 
@@ -393,6 +466,87 @@ mod tests {
         assert!((adjusted.adjusted_fixed.holm_bonferroni - (2.0 * smaller).min(1.0)).abs() < 1e-15);
         assert!(red.planning.is_some());
         assert!(!results.sample_ratio.mismatch);
+    }
+
+    #[test]
+    fn guardrails_are_left_out_of_the_corrections_and_their_failures_are_said() {
+        let guardrail = MetricInfo {
+            guardrail: true,
+            ..info("tasks_added", "count")
+        };
+        let results = analyze(ExperimentInput {
+            experiment: "e",
+            groups: vec![("Control".into(), Some(0.5)), ("Red".into(), Some(0.5))],
+            exposed: vec![50_000, 50_000],
+            metrics: vec![
+                (
+                    info("signup", "conversion"),
+                    vec![
+                        ArmStats::proportion(50_000, 2500),
+                        ArmStats::proportion(50_000, 2600),
+                    ],
+                ),
+                (
+                    guardrail,
+                    vec![
+                        ArmStats::mean(50_000, 100_000.0, 300_000.0),
+                        ArmStats::mean(50_000, 90_000.0, 270_000.0),
+                    ],
+                ),
+            ],
+            settings: settings(),
+        });
+        // One goal comparison: Holm leaves its p-value as it is; the guardrail keeps its own.
+        for m in &results.metrics {
+            let c = &m.comparisons[0];
+            assert_eq!(
+                c.adjusted_fixed.holm_bonferroni,
+                c.result.fixed.relative.p_value
+            );
+        }
+        assert_eq!(
+            results.guardrail_failures(Engine::Sequential),
+            [("Red", "tasks_added")]
+        );
+        let said = crate::verdict::metric_sentences(
+            &results.metrics[1],
+            Engine::Sequential,
+            0.05,
+            "Control",
+        );
+        assert!(
+            said[0]
+                .sentence
+                .starts_with("Guardrail tasks_added fails for Red: -10.0%"),
+            "{}",
+            said[0].sentence
+        );
+    }
+
+    #[test]
+    fn cuped_says_how_much_narrower_it_made_the_interval() {
+        use crate::moments::Joint;
+        // Users whose post value is their pre value plus a little noise.
+        let control = ArmStats::mean(1000, 3000.0, 13_000.0)
+            .with_covariate(Joint::mean(2900.0, 12_000.0, 12_400.0));
+        let treatment = ArmStats::mean(1000, 3300.0, 15_000.0)
+            .with_covariate(Joint::mean(2950.0, 12_300.0, 13_300.0));
+        let effect = cuped_effect(&control, &treatment).unwrap();
+        assert!(effect.theta > 0.5, "{effect:?}");
+        let plain = |a: &ArmStats| ArmStats {
+            covariate: None,
+            ..*a
+        };
+        let with = compare(&control, &treatment, &Options::default());
+        let without = compare(&plain(&control), &plain(&treatment), &Options::default());
+        let width = |c: &Comparison| c.sequential.relative.ci.1 - c.sequential.relative.ci.0;
+        let narrower = 1.0 - width(&with) / width(&without);
+        assert!(
+            (effect.narrower - narrower).abs() < 1e-12 && narrower > 0.3,
+            "{} vs {narrower}",
+            effect.narrower
+        );
+        assert_eq!(cuped_effect(&plain(&control), &plain(&treatment)), None);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use cohort::rules::Metric;
 use cohort::{Rules, SpecKind};
 
 use crate::analysis::{
-    analyze, ExperimentInput, ExperimentResults, MetricInfo, Settings, UnavailableMetric,
+    analyze, Capping, ExperimentInput, ExperimentResults, MetricInfo, Settings, UnavailableMetric,
 };
 use crate::moments::ArmStats;
 use crate::over_time::over_time;
@@ -17,12 +17,48 @@ pub const ALPHA: f64 = 0.05;
 
 impl From<&Metric> for MetricInfo {
     fn from(m: &Metric) -> MetricInfo {
+        let cap = m.parts().iter().find_map(|p| p.cap);
         MetricInfo {
             name: m.name.clone(),
             event: m.event.clone(),
             kind: m.kind.as_str().to_owned(),
             inverse: m.inverse,
             description: m.description.clone(),
+            guardrail: false,
+            cuped_lookback_days: m.lookback_ms.map(|ms| ms as f64 / 86_400_000.0),
+            ratio: m
+                .ratio
+                .as_ref()
+                .map(|r| (r.numerator.name.clone(), r.denominator.name.clone())),
+            cap: cap.map(|cap| Capping {
+                kind: cap.kind.as_str().to_owned(),
+                value: cap.value,
+                ignore_zeros: cap.ignore_zeros,
+                bound: None,
+                denominator_bound: None,
+            }),
+        }
+    }
+}
+
+/// A metric's groups' statistics as counted, with where its caps fell.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Counted {
+    /// Each group's statistics, in the groups' order.
+    pub arms: Vec<ArmStats>,
+    /// The bound on each user's value (`None`: no cap, or no values yet).
+    pub bound: Option<f64>,
+    /// A ratio's bound on each user's denominator.
+    pub denominator_bound: Option<f64>,
+}
+
+impl Counted {
+    /// Statistics of an uncapped metric.
+    pub fn uncapped(arms: Vec<ArmStats>) -> Counted {
+        Counted {
+            arms,
+            bound: None,
+            denominator_bound: None,
         }
     }
 }
@@ -36,14 +72,15 @@ pub fn planned_groups(rules: &Rules, experiment: &str) -> Option<Vec<(String, f6
 
 /// Analyses `experiment`: `groups` are the groups counted (the planned ones first, in order,
 /// then any others), `exposed` their users, and `arms(metric)` each group's statistics for a
-/// metric, in the same order, or why they could not be had (the metric is then listed in
-/// [`ExperimentResults::unavailable`] and the others analysed without it).
+/// metric, in the same order (with where its caps fell), or why they could not be had (the
+/// metric is then listed in [`ExperimentResults::unavailable`] and the others analysed
+/// without it).
 pub fn analyze_experiment(
     rules: &Rules,
     experiment: &str,
     groups: &[String],
     exposed: Vec<u64>,
-    arms: impl Fn(&Metric) -> Result<Vec<ArmStats>, String>,
+    arms: impl Fn(&Metric) -> Result<Counted, String>,
 ) -> Option<ExperimentResults> {
     let planned = planned_groups(rules, experiment)?;
     let settings = rules.experiment_settings(experiment);
@@ -58,7 +95,15 @@ pub fn analyze_experiment(
     let mut unavailable = Vec::new();
     for metric in rules.experiment_metrics(experiment) {
         match arms(metric) {
-            Ok(stats) => metrics.push((MetricInfo::from(metric), stats)),
+            Ok(counted) => {
+                let mut info = MetricInfo::from(metric);
+                info.guardrail = settings.guardrails.contains(&metric.name);
+                if let Some(cap) = &mut info.cap {
+                    cap.bound = counted.bound;
+                    cap.denominator_bound = counted.denominator_bound;
+                }
+                metrics.push((info, counted.arms));
+            }
             Err(reason) => unavailable.push(UnavailableMetric {
                 metric: metric.name.clone(),
                 reason,
@@ -94,7 +139,12 @@ pub fn tally_for(rules: &Rules, experiment: &str) -> Tally {
 pub fn analyze_tally(rules: &Rules, experiment: &str, tally: &Tally) -> Option<ExperimentResults> {
     let mut results =
         analyze_experiment(rules, experiment, tally.groups(), tally.exposed(), |m| {
-            Ok(tally.arms(m))
+            let (bound, denominator_bound) = tally.cap_bounds(m);
+            Ok(Counted {
+                arms: tally.arms(m),
+                bound,
+                denominator_bound,
+            })
         })?;
     let metrics = rules.experiment_metrics(experiment);
     results.over_time = over_time(&results, &tally.days(&metrics));

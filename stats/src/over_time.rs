@@ -151,6 +151,7 @@ mod tests {
                     kind: "conversion".into(),
                     inverse: false,
                     description: None,
+                    ..MetricInfo::default()
                 },
                 arms,
             )],

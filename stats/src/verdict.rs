@@ -115,6 +115,13 @@ impl Verdict {
                 signed_percent(ci.0, 1),
                 signed_percent(ci.1, 1)
             ),
+            Verdict::Worse { lift, ci } if metric.guardrail => format!(
+                "Guardrail {name} fails for {group}: {} against {control} (95% interval {} to \
+                 {}). Do not ship {group} as it is.",
+                signed_percent(*lift, 1),
+                signed_percent(ci.0, 1),
+                signed_percent(ci.1, 1)
+            ),
             Verdict::Worse { lift, ci } => format!(
                 "{group} does worse than {control} on {name}: {} (95% interval {} to {}).",
                 signed_percent(*lift, 1),
@@ -146,6 +153,27 @@ impl Verdict {
                 format!("No result yet for {group} on {name}: {}.", reason.explain())
             }
         }
+    }
+}
+
+impl crate::analysis::ExperimentResults {
+    /// The guardrails a treatment makes significantly worse, read with `engine`: (treatment,
+    /// guardrail metric) pairs, in the results' order.
+    pub fn guardrail_failures(&self, engine: Engine) -> Vec<(&str, &str)> {
+        let alpha = self.settings.alpha;
+        self.metrics
+            .iter()
+            .filter(|m| m.metric.guardrail)
+            .flat_map(|m| {
+                m.comparisons.iter().filter_map(move |c| {
+                    matches!(
+                        c.verdict(engine, alpha, m.metric.inverse),
+                        Verdict::Worse { .. }
+                    )
+                    .then_some((c.group.as_str(), m.metric.name.as_str()))
+                })
+            })
+            .collect()
     }
 }
 
@@ -265,6 +293,7 @@ mod tests {
             kind: "conversion".into(),
             inverse,
             description: None,
+            ..MetricInfo::default()
         };
         let results = analyze(ExperimentInput {
             experiment: "e",
@@ -335,6 +364,7 @@ mod tests {
             kind: "conversion".into(),
             inverse: false,
             description: None,
+            ..MetricInfo::default()
         };
         let groups = ["Control", "Red", "Green", "Orange"];
         analyze(ExperimentInput {

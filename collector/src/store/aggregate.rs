@@ -216,9 +216,10 @@ WHERE v.experiment = $1 AND v.measure = $2 AND v.capped = 1 AND v.den_value > $4
 pub struct Figures {
     /// [`EXPOSED`]: each group's exposed users per day.
     pub exposed: Vec<Exposed>,
-    /// For each of the experiment's metrics in order: its rows (capped, if it is), or why the
-    /// database could not give them (that metric alone is then left out of the answer).
-    pub metrics: Vec<Result<Vec<GroupRow>, StoreError>>,
+    /// For each of the experiment's metrics in order: its rows (capped, if it is, with the
+    /// bounds), or why the database could not give them (that metric alone is then left out
+    /// of the answer).
+    pub metrics: Vec<Result<MetricRows, StoreError>>,
     /// [`EXCLUDED`].
     pub excluded: Vec<cohort_stats::Excluded>,
     /// [`DROPPED`].
@@ -232,6 +233,13 @@ pub struct Exposed {
     /// Days since 1970-01-01 (UTC).
     pub day: i64,
     pub users: u64,
+}
+
+/// A metric's rows, and the bounds its caps put on the users' values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricRows {
+    pub rows: Vec<GroupRow>,
+    pub bounds: Bounds,
 }
 
 /// One group's and day's sums for one measure.
@@ -268,8 +276,9 @@ pub fn with_users(
 /// holds what was written behind its back (an import, an older version, a hand edit), and a
 /// sum of squares over such values leaves the range of a double: SQLite then sums to infinity
 /// (or to NULL, read as NaN), where PostgreSQL raises an error of its own.
-pub fn finite(rows: Vec<GroupRow>) -> Result<Vec<GroupRow>, StoreError> {
+pub fn finite(rows: MetricRows) -> Result<MetricRows, StoreError> {
     let out_of_range = rows
+        .rows
         .iter()
         .find(|r| !r.sums.to_array().iter().all(|x| x.is_finite()));
     match out_of_range {
@@ -329,6 +338,11 @@ pub struct Bounds {
 }
 
 impl Bounds {
+    /// A bound as results report it (`None`: no cap, or no values yet).
+    pub fn reported(bound: f64) -> Option<f64> {
+        bound.is_finite().then_some(bound)
+    }
+
     /// No cap.
     pub const NONE: Bounds = Bounds {
         value: f64::INFINITY,
@@ -480,9 +494,9 @@ pub enum CapPlan {
 /// hundredth of the users, read through the measure's indexes.
 pub fn capped(
     mut rows: Vec<GroupRow>,
-    bounds: &Bounds,
+    bounds: Bounds,
     tail: &[(String, i64, UserFigures)],
-) -> Vec<GroupRow> {
+) -> MetricRows {
     let at: HashMap<(String, i64), usize> = rows
         .iter()
         .enumerate()
@@ -494,7 +508,7 @@ pub fn capped(
             rows[i].sums.add(&bounds.cap(figures), 1.0);
         }
     }
-    rows
+    MetricRows { rows, bounds }
 }
 
 /// A metric's rows recomputed from each user's counters ([`USER_COUNTERS`]: group, first
@@ -504,7 +518,7 @@ pub fn recount(
     metric: &Metric,
     measure: &Measure,
     users: impl Iterator<Item = (String, i64, UserValue)>,
-) -> Vec<GroupRow> {
+) -> MetricRows {
     let parts = metric.parts();
     let caps: Vec<Option<Cap>> = parts.iter().map(|p| p.cap).collect();
     let mut rows: BTreeMap<(String, i64), GroupRow> = BTreeMap::new();
@@ -516,6 +530,7 @@ pub fn recount(
         row.users += 1;
         row.sums.add(figures, 1.0);
     };
+    let mut bounds = Bounds::NONE;
     if caps.iter().all(Option::is_none) {
         for (group, first, value) in users {
             add(group, first, &measure.figures(&value));
@@ -528,7 +543,7 @@ pub fn recount(
             cap.and_then(|cap| cap_bound(&cap, all.iter().map(|(_, _, f)| pick(f)).collect()))
                 .unwrap_or(f64::INFINITY)
         };
-        let bounds = Bounds {
+        bounds = Bounds {
             value: bound(caps[0], |f| f.value),
             denominator: bound(caps.get(1).copied().flatten(), |f| f.denominator),
         };
@@ -536,7 +551,10 @@ pub fn recount(
             add(group, first, &bounds.cap(&figures));
         }
     }
-    rows.into_values().collect()
+    MetricRows {
+        rows: rows.into_values().collect(),
+        bounds,
+    }
 }
 
 #[cfg(test)]

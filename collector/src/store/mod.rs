@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use cohort::Rules;
 use cohort_protocol::{Record, MAX_DROPPED};
-use cohort_stats::experiment::analyze_experiment;
+use cohort_stats::experiment::{analyze_experiment, Counted};
 use cohort_stats::over_time::{over_time, DayCells};
 use cohort_stats::{ArmStats, ExperimentResults};
 
@@ -367,11 +367,20 @@ impl Store {
                     );
                     Err(format!("the database could not compute it ({e})"))
                 }
-                Some(Ok(rows)) => Ok(groups
-                    .iter()
-                    .map(|g| aggregate::total(rows.iter().filter(|r| r.group == *g)).arm(metric))
-                    .collect::<Vec<ArmStats>>()),
-                None => Ok(groups.iter().map(|_| empty(metric)).collect()),
+                Some(Ok(counted)) => Ok(Counted {
+                    arms: groups
+                        .iter()
+                        .map(|g| {
+                            aggregate::total(counted.rows.iter().filter(|r| r.group == *g))
+                                .arm(metric)
+                        })
+                        .collect::<Vec<ArmStats>>(),
+                    bound: aggregate::Bounds::reported(counted.bounds.value),
+                    denominator_bound: aggregate::Bounds::reported(counted.bounds.denominator),
+                }),
+                None => Ok(Counted::uncapped(
+                    groups.iter().map(|_| empty(metric)).collect(),
+                )),
             }
         })
         .ok_or_else(|| StoreError::Setup(format!("experiment {experiment:?} has no plan")))?;
@@ -380,7 +389,7 @@ impl Store {
             .iter()
             .filter(|metric| results.metrics.iter().any(|m| m.metric.name == metric.name))
             .map(|metric| match rows_of(metric) {
-                Some(Ok(rows)) => (*metric, rows.as_slice()),
+                Some(Ok(counted)) => (*metric, counted.rows.as_slice()),
                 _ => (*metric, &[][..]),
             })
             .collect();

@@ -17,7 +17,7 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{IsolationLevel, NoTls};
 
-use super::aggregate::{self, CapPlan, Figures, GroupRow};
+use super::aggregate::{self, CapPlan, Figures, MetricRows};
 use super::incremental::{
     self, Event, First, GroupSums, Kept, Measure, NewExposure, Step, UserFigures, UserValue,
 };
@@ -588,7 +588,7 @@ async fn kept_rows(
     metric: &Metric,
     measure: &Measure,
     exposed: &[aggregate::Exposed],
-) -> Result<Vec<GroupRow>, tokio_postgres::Error> {
+) -> Result<MetricRows, tokio_postgres::Error> {
     let sums = tx
         .query(aggregate::METRIC_KEPT, &[&measure.experiment, &measure.key])
         .await?
@@ -601,7 +601,10 @@ async fn kept_rows(
     let rows = aggregate::with_users(sums, exposed);
     let plans = aggregate::cap_plan(metric, &rows);
     if plans.iter().all(|(_, plan)| plan.is_none()) {
-        return Ok(rows);
+        return Ok(MetricRows {
+            rows,
+            bounds: aggregate::Bounds::NONE,
+        });
     }
     let mut bounds = aggregate::Bounds::NONE;
     for (column, plan) in plans {
@@ -654,7 +657,7 @@ async fn kept_rows(
             )
         })
         .collect();
-    Ok(aggregate::capped(rows, &bounds, &tail))
+    Ok(aggregate::capped(rows, bounds, &tail))
 }
 
 /// A metric's rows recomputed from the records ([`aggregate::USER_COUNTERS`]).
@@ -662,7 +665,7 @@ async fn recomputed_rows(
     tx: &deadpool_postgres::Transaction<'_>,
     metric: &Metric,
     measure: &Measure,
-) -> Result<Vec<GroupRow>, tokio_postgres::Error> {
+) -> Result<MetricRows, tokio_postgres::Error> {
     let (event, window, lookback, den_event, den_window) = aggregate::counter_parameters(measure);
     let rows = tx
         .query(

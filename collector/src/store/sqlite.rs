@@ -12,7 +12,7 @@ use cohort::rules::Metric;
 use cohort_stats::Excluded;
 use rusqlite::{named_params, params, Connection, OptionalExtension};
 
-use super::aggregate::{self, CapPlan, Figures, GroupRow};
+use super::aggregate::{self, CapPlan, Figures, GroupRow, MetricRows};
 use super::incremental::{
     self, Event, First, GroupSums, Kept, Measure, NewExposure, Step, UserFigures, UserValue,
 };
@@ -380,10 +380,13 @@ fn capped_rows(
     metric: &Metric,
     measure: &Measure,
     rows: Vec<GroupRow>,
-) -> rusqlite::Result<Vec<GroupRow>> {
+) -> rusqlite::Result<MetricRows> {
     let plans = aggregate::cap_plan(metric, &rows);
     if plans.iter().all(|(_, plan)| plan.is_none()) {
-        return Ok(rows);
+        return Ok(MetricRows {
+            rows,
+            bounds: aggregate::Bounds::NONE,
+        });
     }
     let mut bounds = aggregate::Bounds::NONE;
     for (column, plan) in plans {
@@ -425,7 +428,7 @@ fn capped_rows(
             },
         )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(aggregate::capped(rows, &bounds, &tail))
+    Ok(aggregate::capped(rows, bounds, &tail))
 }
 
 /// A metric's rows recomputed from the records ([`aggregate::USER_COUNTERS`]).
@@ -433,7 +436,7 @@ fn recomputed_rows(
     conn: &Connection,
     metric: &Metric,
     measure: &Measure,
-) -> rusqlite::Result<Vec<GroupRow>> {
+) -> rusqlite::Result<MetricRows> {
     let (event, window, lookback, den_event, den_window) = aggregate::counter_parameters(measure);
     let mut statement = conn.prepare_cached(aggregate::USER_COUNTERS)?;
     let mut rows = statement.query(named_params! {

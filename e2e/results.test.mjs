@@ -64,6 +64,15 @@ before(async () => {
     }
     for (let k = 0; k < i % 3; k++) {
       records.push({ event: { id: uuid(), user_id: user, name: "cta_click", time: now - 20_000 } });
+      // As keen before their exposure (CUPED's covariate), give or take a click.
+      if (k > 0 || i % 5 !== 0) {
+        records.push({ event: { id: uuid(), user_id: user, name: "cta_click", time: now - 120_000 } });
+      }
+    }
+    // Tasks added and ticked off: a ratio, and the guardrail.
+    for (let k = 0; k < 1 + (i % 4); k++) {
+      records.push({ event: { id: uuid(), user_id: user, name: "task_added", time: now - 15_000 } });
+      if (k % 2 === 0) records.push({ event: { id: uuid(), user_id: user, name: "task_completed", time: now - 10_000 } });
     }
   });
   await post(backend.url, records);
@@ -155,7 +164,23 @@ test("the rules' first experiment is shown by default: picked, named, every metr
   assert.match(await page.textContent("[data-testid=experiments-source]"), /the collector at \/api/);
   assert.match(await page.textContent("[data-testid=experiment-facts]"), /^Running · groups Control, Red, Green, Orange · 400 users exposed so far/);
   const metrics = await page.$$eval("[data-testid=metric-card]", (cards) => cards.map((c) => c.dataset.metric));
-  assert.deepEqual(metrics, ["signup", "clicks", "tasks_completed", "tasks_added"]);
+  // The goals, then the guardrail in a section of its own.
+  assert.deepEqual(metrics, ["signup", "clicks", "tasks_completed", "completion_rate", "tasks_added"]);
+  assert.deepEqual(
+    await page.$$eval("[data-testid=guardrails] [data-testid=metric-card]", (cards) => cards.map((c) => c.dataset.metric)),
+    ["tasks_added"],
+  );
+  assert.match(await page.textContent("[data-metric=tasks_added] h2"), /guardrail/);
+  // Clicks: CUPED from the clicks before exposure, narrower intervals said per treatment; the
+  // cap at the 99th percentile with where it falls now.
+  const clicks = "[data-metric=clicks]";
+  assert.match(await page.textContent(`${clicks} [data-adjustment=cuped]`), /CUPED: lifts are adjusted by each user's own value over the 14 days before/);
+  assert.match(await page.textContent(`${clicks} [data-adjustment=cap]`), /at most the 99th percentile of the users' values: 2\.0000 now/);
+  const narrower = await page.$$eval(`${clicks} [data-testid=cuped] li`, (items) => items.map((i) => Number(i.dataset.narrower)));
+  assert.equal(narrower.length, 3);
+  assert.ok(narrower.every((n) => n > 0.1), `CUPED narrows every interval: ${narrower}`);
+  // The ratio, described as one.
+  assert.match(await page.textContent("[data-metric=completion_rate] .hint"), /A ratio: the group's total of tasks_completed over its total of tasks_added/);
   assert.equal(await page.textContent("[data-testid=total-users]"), "400");
   assert.ok(await page.isChecked("[data-testid=engine-sequential]"), "sequential is the default");
   assert.match(await page.textContent("[data-testid=engine-note]"), /however often you look/);
@@ -265,11 +290,11 @@ test("a metric the collector could not compute is named with why, and the other 
       "Metric clicks is not shown: the database could not compute it (ERROR: value out of range: overflow).",
     );
     const metrics = await page.$$eval("[data-testid=metric-card]", (cards) => cards.map((c) => c.dataset.metric));
-    assert.deepEqual(metrics, ["signup", "tasks_completed", "tasks_added"]);
+    assert.deepEqual(metrics, ["signup", "tasks_completed", "completion_rate", "tasks_added"]);
     // The next answer has every metric: the notice goes.
     failing = null;
     await page.click("[data-testid=refresh]");
-    await page.waitForFunction(() => document.querySelectorAll("[data-testid=metric-card]").length === 4);
+    await page.waitForFunction(() => document.querySelectorAll("[data-testid=metric-card]").length === 5);
     assert.equal(await page.$("[data-testid=unavailable]"), null);
   } finally {
     failing = null;

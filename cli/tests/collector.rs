@@ -546,7 +546,7 @@ fn experiments_are_listed_in_rules_order_with_their_exposed_users() {
         json!({"experiments": [
             {"name": "button_color_v3", "groups": ["Control", "Red", "Green", "Orange"],
              "status": "running", "exposures": button,
-             "metrics": ["signup", "clicks", "tasks_completed", "tasks_added"]},
+             "metrics": ["signup", "clicks", "tasks_completed", "completion_rate", "tasks_added"]},
             {"name": "paused_banner", "groups": ["Control", "Banner"], "status": "disabled",
              "exposures": 0, "metrics": ["clicks"]},
         ]})
@@ -1384,4 +1384,121 @@ fn records_a_crawler_or_headless_browser_sends_are_stored_apart_unless_bots_are_
     let kept = Server::start(&dir.path().join("kept.db"), &["--keep-bots"]);
     assert_eq!(post_as(&kept, GOOGLEBOT, 100, 0), (2, 0));
     assert_eq!(exposed(&kept.results()), 1);
+}
+
+/// The course's metrics as `/api/results` and `cohort results` give them: CUPED from each
+/// user's activity before their exposure, clicks capped at their 99th percentile (one user
+/// pressing 60 times counts as the bound), tasks completed per task added as a ratio, and
+/// tasks added as a guardrail in a section of its own.
+#[test]
+fn results_show_cuped_the_cap_the_ratio_and_the_guardrail() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    let server = Server::start(&db, &[]);
+    let t = now_ms();
+    let mut records = Vec::new();
+    let mut n = 0;
+    let mut id = || {
+        n += 1;
+        uuid(n)
+    };
+    for i in 0..80u32 {
+        let user = format!("user-{i}");
+        let group = group_of(&user);
+        let groups = json!({ "button_color_v3": group });
+        let activity = 1 + i % 5;
+        let event = |id: String, name: &str, time: i64| {
+            json!({"event": {"id": id, "user_id": user, "name": name, "time": time,
+                             "groups": groups}})
+        };
+        // Before the exposure: as active as after, which CUPED uses.
+        for _ in 0..activity {
+            records.push(event(id(), "task_added", t - 7_200_000));
+        }
+        for _ in 0..activity / 2 + i % 2 {
+            records.push(event(id(), "task_completed", t - 7_000_000));
+        }
+        records.push(json!({"exposure": {"id": id(), "user_id": user,
+            "experiment": "button_color_v3", "group": group, "rule_id": "r",
+            "time": t - 3_600_000}}));
+        for _ in 0..activity + u32::from(group == "Red") {
+            records.push(event(id(), "task_added", t - 1_000_000));
+        }
+        for _ in 0..activity / 2 + i % 3 {
+            records.push(event(id(), "task_completed", t - 900_000));
+        }
+        let clicks = if i == 0 { 60 } else { 1 + i % 2 };
+        for _ in 0..clicks {
+            records.push(event(id(), "cta_click", t - 800_000));
+        }
+    }
+    for chunk in records.chunks(400) {
+        let (status, ack) = server.post(json!({ "records": chunk }).to_string());
+        assert_eq!(status, 200, "{ack}");
+    }
+    let results = server.results();
+    let metric = |name: &str| {
+        results["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["metric"]["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    // Clicks: capped at their 99th percentile, which the one heavy user is above.
+    let clicks = metric("clicks");
+    let bound = clicks["metric"]["cap"]["bound"].as_f64().unwrap();
+    assert!((2.0..60.0).contains(&bound), "{bound}");
+    let total: f64 = clicks["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["stats"]["sum"].as_f64().unwrap())
+        .sum();
+    assert!(total < 60.0 + 79.0 * 1.5, "{total}");
+    // Tasks completed: CUPED applied, with the pre-exposure activity as covariate.
+    let completed = metric("tasks_completed");
+    let cuped = &completed["comparisons"][0]["cuped"];
+    assert!(cuped["theta"].as_f64().unwrap() > 0.0, "{completed}");
+    assert!(
+        completed["groups"][0]["stats"]["covariate"]["sum"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+    // The ratio: completed over added, per group.
+    let rate = metric("completion_rate");
+    assert_eq!(rate["metric"]["kind"], "ratio");
+    let control = &rate["groups"][0];
+    let ratio = control["stats"]["sum"].as_f64().unwrap()
+        / control["stats"]["denominator"]["sum"].as_f64().unwrap();
+    assert!((control["mean"].as_f64().unwrap() - ratio).abs() < 1e-12);
+    // The guardrail: last, marked.
+    let last = results["metrics"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["metric"]["name"], "tasks_added");
+    assert_eq!(last["metric"]["guardrail"], true);
+    drop(server);
+    let out = Command::new(env!("CARGO_BIN_EXE_cohort"))
+        .args(["results", "--experiment", "button_color_v3", "--db"])
+        .arg(&db)
+        .arg("--rules")
+        .arg(repo("experiments"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    for line in [
+        "clicks: count of cta_click, CUPED over 14 days before exposure, capped at the 99th \
+         percentile (now ",
+        "completion_rate: ratio of tasks_completed over tasks_added\n",
+        "\nGuardrails (must not get worse; judged apart, left out of the corrections)\n\ntasks_added: count of task_added",
+        "  CUPED: Red's interval ",
+    ] {
+        assert!(text.contains(line), "{line:?} not in:\n{text}");
+    }
 }

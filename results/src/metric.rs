@@ -57,6 +57,57 @@ fn value(info: &MetricInfo, mean: f64) -> String {
     }
 }
 
+/// How a metric's figures are adjusted, in words: CUPED and a cap, each with a short name.
+pub fn adjustments(info: &MetricInfo) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    if let Some(days) = info.cuped_lookback_days {
+        out.push((
+            "cuped",
+            format!(
+                "CUPED: lifts are adjusted by each user's own value over the {} before their \
+                 first exposure, which narrows the intervals.",
+                days_text(days)
+            ),
+        ));
+    }
+    if let Some(cap) = &info.cap {
+        let at = if cap.kind == "percentile" {
+            format!(
+                "the {} percentile of the users' values{}",
+                short_percent(cap.value).trim_end_matches('%').to_owned() + "th",
+                if cap.ignore_zeros {
+                    " (zeros left out)"
+                } else {
+                    ""
+                }
+            )
+        } else {
+            format!("{}", cap.value)
+        };
+        let now = match (cap.kind.as_str(), cap.bound, cap.denominator_bound) {
+            ("percentile", Some(b), Some(d)) => format!(": {b:.4} and {d:.4} now"),
+            ("percentile", Some(b), None) => format!(": {b:.4} now"),
+            _ => String::new(),
+        };
+        out.push((
+            "cap",
+            format!("Capped: each user's value counts at most {at}{now}, so that one user cannot drown the rest."),
+        ));
+    }
+    out
+}
+
+/// A number of days in words.
+fn days_text(days: f64) -> String {
+    if days == 1.0 {
+        "day".to_owned()
+    } else if days.fract() == 0.0 {
+        format!("{days} days")
+    } else {
+        format!("{:.1} hours", days * 24.0)
+    }
+}
+
 /// A metric's verdicts as list items (said once for every group when they are all short of
 /// data, or without a result for the same reason).
 pub fn verdict_items(
@@ -198,11 +249,46 @@ pub fn MetricCard(
         .filter_map(|c| planning_line(c, engine))
         .map(|line| view! { <li>{line}</li> })
         .collect_view();
-    let kind = match info.kind.as_str() {
-        "conversion" => "The share of exposed users who did ",
-        "count" => "Times per exposed user: ",
-        _ => "The total per exposed user of ",
+    let kind = match (info.kind.as_str(), &info.ratio) {
+        (_, Some((numerator, denominator))) => view! {
+            "A ratio: the group's total of "
+            <code>{numerator.clone()}</code>
+            " over its total of "
+            <code>{denominator.clone()}</code>
+        }
+        .into_any(),
+        ("conversion", _) => {
+            view! { "The share of exposed users who did " <code>{info.event.clone()}</code> }
+                .into_any()
+        }
+        ("count", _) => {
+            view! { "Times per exposed user: " <code>{info.event.clone()}</code> }.into_any()
+        }
+        _ => {
+            view! { "The total per exposed user of " <code>{info.event.clone()}</code> }.into_any()
+        }
     };
+    let adjustments = adjustments(&info);
+    let cuped = metric
+        .comparisons
+        .iter()
+        .filter_map(|c| {
+            let effect = c.cuped?;
+            let change = if effect.narrower >= 0.0 {
+                format!("{} narrower", percent(effect.narrower, 0))
+            } else {
+                format!("{} wider", percent(-effect.narrower, 0))
+            };
+            Some(view! {
+                <li data-group=c.group.clone() data-narrower=effect.narrower.to_string()>
+                    {format!(
+                        "{}: CUPED made the interval {change} than without it (θ = {:.3}).",
+                        c.group, effect.theta
+                    )}
+                </li>
+            })
+        })
+        .collect_view();
     view! {
         <section
             class="card metric"
@@ -213,13 +299,24 @@ pub fn MetricCard(
             <h2 id=title_id>
                 {info.name.clone()}
                 {metric.primary.then(|| view! { <span class="badge small">"primary"</span> })}
+                {info.guardrail.then(|| view! { <span class="badge small">"guardrail"</span> })}
             </h2>
             <p class="hint">
                 {info.description.clone().map(|d| format!("{d}. "))}
                 {kind}
-                <code>{info.event.clone()}</code>
                 {info.inverse.then_some(" (lower is better)")}
             </p>
+            {(!adjustments.is_empty())
+                .then(|| {
+                    view! {
+                        <ul class="hint adjustments" data-testid="adjustments">
+                            {adjustments
+                                .into_iter()
+                                .map(|(what, line)| view! { <li data-adjustment=what>{line}</li> })
+                                .collect_view()}
+                        </ul>
+                    }
+                })}
             <ul class="verdicts" data-testid="verdicts">{sentences}</ul>
             <table class="results-table" role="table" data-testid="results-table">
                 <thead role="rowgroup">
@@ -242,6 +339,7 @@ pub fn MetricCard(
             }}
             <OverTimeChart metric=info.name.clone() days=over_time groups />
             <ul class="planning hint" data-testid="planning">{planning}</ul>
+            <ul class="cuped hint" data-testid="cuped">{cuped}</ul>
         </section>
     }
 }

@@ -76,20 +76,50 @@ fn ResultsView(results: Results, engine: Engine, metric: String) -> impl IntoVie
         ..
     } = results;
     let (alpha, control) = (results.settings.alpha, results.control.clone());
-    let cards = results
-        .metrics
-        .iter()
-        .filter(|m| metric.is_empty() || m.metric.name == metric)
-        .cloned()
-        .map(|m| {
+    let cards = |guardrails: bool| {
+        results
+            .metrics
+            .iter()
+            .filter(|m| m.metric.guardrail == guardrails)
+            .filter(|m| metric.is_empty() || m.metric.name == metric)
+            .cloned()
+            .map(|m| {
+                view! {
+                    <MetricCard
+                        metric=m
+                        control=control.clone()
+                        alpha
+                        engine
+                        over_time=results.over_time.clone()
+                    />
+                }
+            })
+            .collect::<Vec<_>>()
+    };
+    let goals = cards(false);
+    let guardrails = cards(true);
+    let guardrails = (!guardrails.is_empty()).then(|| {
+        view! {
+            <section class="guardrails" aria-labelledby="guardrails-title" data-testid="guardrails">
+                <h2 id="guardrails-title" class="section-title">"Guardrails"</h2>
+                <p class="hint">
+                    "Metrics that must not get worse. Judged apart: left out of the corrections \
+                     for multiple testing."
+                </p>
+                {guardrails}
+            </section>
+        }
+    });
+    // A treatment that makes a guardrail significantly worse, said before anything else.
+    let failures = results
+        .guardrail_failures(engine)
+        .into_iter()
+        .map(|(group, metric)| {
             view! {
-                <MetricCard
-                    metric=m
-                    control=control.clone()
-                    alpha
-                    engine
-                    over_time=results.over_time.clone()
-                />
+                <p class="notice bad" role="alert" data-testid="guardrail-failure" data-group=group.to_owned()>
+                    <strong>"Guardrail failed. "</strong>
+                    {format!("{group} makes {metric} significantly worse: do not ship it as it is.")}
+                </p>
             }
         })
         .collect_view();
@@ -100,10 +130,12 @@ fn ResultsView(results: Results, engine: Engine, metric: String) -> impl IntoVie
         .map(|part| view! { <p class="notice bad" data-testid="unavailable">{part.sentence()}</p> })
         .collect_view();
     view! {
+        {failures}
         <Summary results source note engine />
         <p class="notice engine-note" data-testid="engine-note">{engine_note(engine)}</p>
         {unavailable}
-        {cards}
+        {goals}
+        {guardrails}
     }
 }
 

@@ -182,7 +182,23 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            ["signup", "clicks", "tasks_completed", "tasks_added"]
+            [
+                "signup",
+                "clicks",
+                "tasks_completed",
+                "completion_rate",
+                "tasks_added"
+            ]
+        );
+        assert!(results.metrics[4].metric.guardrail);
+        assert_eq!(
+            results.metrics[3].metric.ratio,
+            Some(("tasks_completed".into(), "tasks_added".into()))
+        );
+        // Clicks are capped at their 99th percentile: 1 here, as every user clicked once.
+        assert_eq!(
+            results.metrics[1].metric.cap.as_ref().unwrap().bound,
+            Some(1.0)
         );
         assert_eq!(results.total_users, 40);
         assert_eq!(results.groups[0].weight, Some(0.25));

@@ -190,22 +190,95 @@ pub fn report(results: &ExperimentResults, engine: Engine) -> String {
         out.push_str(&part.sentence());
         out.push('\n');
     }
-    for metric in &results.metrics {
+    for (group, metric) in results.guardrail_failures(engine) {
+        out.push_str(&format!(
+            "GUARDRAIL FAILED: {group} makes {metric} significantly worse; do not ship it as it is\n"
+        ));
+    }
+    for metric in results.metrics.iter().filter(|m| !m.metric.guardrail) {
         out.push('\n');
         out.push_str(&metric_table(results, metric, engine));
     }
+    let guardrails: Vec<&MetricResults> = results
+        .metrics
+        .iter()
+        .filter(|m| m.metric.guardrail)
+        .collect();
+    if !guardrails.is_empty() {
+        out.push_str(
+            "\nGuardrails (must not get worse; judged apart, left out of the corrections)\n",
+        );
+        for metric in guardrails {
+            out.push('\n');
+            out.push_str(&metric_table(results, metric, engine));
+        }
+    }
     out
+}
+
+/// What a metric measures, in words: its kind and event (or a ratio's parts), CUPED and its
+/// cap.
+pub fn describe_metric(m: &cohort_stats::MetricInfo) -> String {
+    let mut out = match &m.ratio {
+        Some((numerator, denominator)) => format!("ratio of {numerator} over {denominator}"),
+        None => format!("{} of {}", m.kind, m.event),
+    };
+    if m.inverse {
+        out.push_str(", lower is better");
+    }
+    if let Some(days) = m.cuped_lookback_days {
+        out.push_str(&format!(", CUPED over {} days before exposure", trim(days)));
+    }
+    if let Some(cap) = &m.cap {
+        let at = match cap.kind.as_str() {
+            "percentile" => format!(
+                "the {} percentile{}",
+                ordinal(cap.value * 100.0),
+                if cap.ignore_zeros {
+                    " of non-zero values"
+                } else {
+                    ""
+                }
+            ),
+            _ => trim(cap.value),
+        };
+        let bound = match (cap.kind.as_str(), cap.bound, cap.denominator_bound) {
+            ("percentile", Some(b), Some(d)) => {
+                format!(" (now {} and {} per user)", trim(b), trim(d))
+            }
+            ("percentile", Some(b), None) => format!(" (now {} per user)", trim(b)),
+            _ => String::new(),
+        };
+        out.push_str(&format!(", capped at {at}{bound}"));
+    }
+    out
+}
+
+/// A number without trailing zeros (4 decimals at most).
+fn trim(x: f64) -> String {
+    let text = format!("{x:.4}");
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// `99` as `99th`, `92.5` as `92.5th`.
+fn ordinal(x: f64) -> String {
+    let text = trim(x);
+    let suffix = match text.parse::<u64>().map(|n| (n % 10, n % 100)) {
+        Ok((1, r)) if r != 11 => "st",
+        Ok((2, r)) if r != 12 => "nd",
+        Ok((3, r)) if r != 13 => "rd",
+        _ => "th",
+    };
+    format!("{text}{suffix}")
 }
 
 fn metric_table(results: &ExperimentResults, metric: &MetricResults, engine: Engine) -> String {
     let m = &metric.metric;
     let mut out = format!(
-        "{}{}: {} of {}{}\n",
+        "{}{}: {}\n",
         m.name,
         if metric.primary { " (primary)" } else { "" },
-        m.kind,
-        m.event,
-        if m.inverse { ", lower is better" } else { "" }
+        describe_metric(m)
     );
     let last = match engine {
         Engine::Bayesian => "chance to win",
@@ -271,6 +344,20 @@ fn metric_table(results: &ExperimentResults, metric: &MetricResults, engine: Eng
     }
     for said in metric_sentences(metric, engine, results.settings.alpha, &results.control) {
         out.push_str(&format!("  {}\n", said.sentence));
+    }
+    for c in &metric.comparisons {
+        if let Some(cuped) = c.cuped {
+            out.push_str(&format!(
+                "  CUPED: {}'s interval {} than without it (theta {:.3}).\n",
+                c.group,
+                if cuped.narrower >= 0.0 {
+                    format!("{} narrower", percent(cuped.narrower, 0))
+                } else {
+                    format!("{} wider", percent(-cuped.narrower, 0))
+                },
+                cuped.theta
+            ));
+        }
     }
     out
 }

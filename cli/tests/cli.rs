@@ -518,6 +518,7 @@ fn listed_database(db: &Path) {
             group: group.into(),
             rule_id: "r".into(),
             secondary_exposures: Vec::new(),
+            dimensions: Default::default(),
             time: 1_795_651_200_000,
         },
         time: 1_795_651_200_000,

@@ -65,6 +65,7 @@ fn load(db: &str, users: u64) -> f64 {
                     group,
                     rule_id: "r".into(),
                     secondary_exposures: Vec::new(),
+                    dimensions: Default::default(),
                     time: exposed_at(n, users),
                 }
             } else {

@@ -228,6 +228,7 @@ groups = [{ name = "Control", weight = 50 }, { name = "Red", weight = 50 }]
             group: group.into(),
             rule_id: "half".into(),
             secondary_exposures: Vec::new(),
+            dimensions: Default::default(),
             time: T0,
         }
     }

@@ -18,6 +18,7 @@ use cohort_collector::verify::Exclusion;
 use cohort_protocol::{
     ExperimentStatus, ExperimentSummary, Groups, Record, MAX_DROPPED, MAX_EVENT_VALUE,
 };
+use cohort_stats::breakdown::breakdown_tally;
 use cohort_stats::experiment::{analyze_tally, tally_for};
 use cohort_throwaway_postgres::ThrowawayPostgres;
 use rand::rngs::StdRng;
@@ -127,6 +128,7 @@ fn exposure(id: &str, user: &str, experiment: &str, group: &str, time: i64) -> A
             group: group.into(),
             rule_id: "r".into(),
             secondary_exposures: Vec::new(),
+            dimensions: Default::default(),
             time: time - 5,
         },
         time,
@@ -848,6 +850,97 @@ async fn sql_aggregates_equal_counting_in_memory(backend: &dyn Backend) {
     );
 }
 
+/// Random records whose exposures carry a browser (or none, or one of 25 rare ones past the
+/// twenty slices), kept as they arrive: the breakdown by browser equals counting each slice in
+/// memory, figure for figure, each slice with its own sample-ratio check and the caps at the
+/// whole experiment's bounds; the slices add up to the whole.
+async fn a_breakdown_equals_counting_each_slice_in_memory(backend: &dyn Backend) {
+    let store = backend.store().await;
+    let rules = rules();
+    store.keep(&rules).await.unwrap();
+    let mut rng = StdRng::seed_from_u64(20261205);
+    let mut tally = tally_for(&rules, "e");
+    let groups = ["Control", "Red", "Blue"];
+    let events = ["visited_signup", "cta_click", "purchase"];
+    let mut batch = Vec::new();
+    for n in 0..5000 {
+        let user = format!("u{}", rng.random_range(0..800));
+        let time = T0 + rng.random_range(0..2 * DAY);
+        let id = format!("b{n}");
+        let record = if rng.random_bool(0.3) {
+            let group = groups[rng.random_range(0..groups.len())];
+            let browser = match rng.random_range(0..10) {
+                0 => None,
+                1 => Some(format!("Rare{}", rng.random_range(0..25))),
+                k => Some(["Chrome", "Firefox", "Safari", "Edge"][k % 4].to_owned()),
+            };
+            let mut record = exposure(&id, &user, "e", group, time);
+            let dimensions = match &browser {
+                Some(b) => {
+                    cohort_protocol::Dimensions::from([("browser", b.as_str()), ("visitor", "new")])
+                }
+                None => cohort_protocol::Dimensions::from([("visitor", "returning")]),
+            };
+            if let Record::Exposure { dimensions: d, .. } = &mut record.record {
+                *d = dimensions.clone();
+            }
+            tally.exposure_with(&user, group, time, dimensions.iter());
+            record
+        } else {
+            let name = events[rng.random_range(0..events.len())];
+            let value = rng
+                .random_bool(0.8)
+                .then(|| f64::from(rng.random_range(-20..200)) / 2.0);
+            tally.event(&user, name, time, value);
+            event(&id, &user, name, time, value)
+        };
+        batch.push(record);
+        if batch.len() == 300 {
+            store
+                .insert(std::mem::take(&mut batch), 0, T0)
+                .await
+                .unwrap();
+        }
+    }
+    store.insert(batch, 0, T0).await.unwrap();
+    let in_sql = store
+        .breakdown(&rules, "e", "browser")
+        .await
+        .unwrap()
+        .unwrap();
+    let in_memory = breakdown_tally(&rules, "e", &tally, "browser").unwrap();
+    let labels: Vec<&str> = in_sql.slices.iter().map(|s| s.value.as_str()).collect();
+    assert_eq!(labels.len(), 20, "{labels:?}");
+    let mut top = labels[..4].to_vec();
+    top.sort_unstable();
+    assert_eq!(top, ["Chrome", "Edge", "Firefox", "Safari"], "{labels:?}");
+    assert!(labels.contains(&"(not given)") && labels.last() == Some(&"(other)"));
+    assert_close(&in_sql, &in_memory, "breakdown");
+    let whole = store.results(&rules, "e").await.unwrap().unwrap();
+    let sliced: u64 = in_sql.slices.iter().map(|s| s.results.total_users).sum();
+    assert_eq!(sliced, whole.total_users);
+    // The caps are the whole experiment's in every slice.
+    let bound = |r: &cohort_stats::ExperimentResults| {
+        r.metrics
+            .iter()
+            .find(|m| m.metric.name == "capped_revenue")
+            .and_then(|m| m.metric.cap.as_ref()?.bound)
+    };
+    assert!(in_sql
+        .slices
+        .iter()
+        .all(|s| bound(&s.results) == bound(&whole)));
+    // By a dimension nobody gives: one slice, everyone in it.
+    let nothing = store
+        .breakdown(&rules, "e", "planet")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(nothing.slices.len(), 1);
+    assert_eq!(nothing.slices[0].value, "(not given)");
+    assert_eq!(nothing.slices[0].results.total_users, whole.total_users);
+}
+
 /// `got` and `want` as JSON: the same, every number within 1e-9 of the other (relative), the
 /// rest equal. Capped sums are added in different orders on different paths (a cap's bound is
 /// rarely a whole half, where sums are exact in any order).
@@ -1143,6 +1236,7 @@ async fn suite(fresh: impl Fn(&str) -> Box<dyn Backend>, trigger: &str) {
     a_metric_the_database_cannot_compute_is_named_and_the_others_served(&*fresh("part")).await;
     kept_results_equal_a_recomputation(&*fresh("kept")).await;
     sql_aggregates_equal_counting_in_memory(&*fresh("aggregates")).await;
+    a_breakdown_equals_counting_each_slice_in_memory(&*fresh("breakdown")).await;
     experiments_are_listed_with_their_exposed_users(&*fresh("listing")).await;
     gate_exposures_leave_experiment_results_alone(&*fresh("gates")).await;
     concurrent_writers_store_each_record_once(&*fresh("concurrent")).await;
@@ -1174,6 +1268,7 @@ async fn postgres() {
         "part",
         "kept",
         "aggregates",
+        "breakdown",
         "listing",
         "gates",
         "concurrent",

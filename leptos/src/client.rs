@@ -11,6 +11,7 @@ use leptos::prelude::*;
 
 use crate::config::Config;
 use crate::console;
+use crate::dimensions;
 use crate::events::EventLog;
 use crate::force;
 use crate::identity::{self, new_user_id, IdSource, Identity};
@@ -283,6 +284,7 @@ impl Cohort {
                 group,
                 evaluation.rule_id,
                 &evaluation.secondary_exposures,
+                &dimensions::dimensions(identity, &dimensions::user_agent()),
             );
             self.exposed.update_untracked(|exposed| {
                 exposed.retain(|(e, _)| *e != name);
@@ -311,6 +313,7 @@ impl Cohort {
                 value,
                 evaluation.rule_id,
                 &evaluation.secondary_exposures,
+                &dimensions::dimensions(identity, &dimensions::user_agent()),
             );
         });
     }

@@ -49,6 +49,7 @@
 mod client;
 pub mod config;
 pub mod console;
+pub mod dimensions;
 pub mod events;
 mod experiment;
 pub mod fetch;

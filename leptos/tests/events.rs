@@ -9,7 +9,7 @@
 
 use cohort_leptos::events::{Queue, QUEUE_CAPACITY, RECORD_PREFIX};
 use cohort_leptos::{EventLog, Store};
-use cohort_protocol::{Batch, Groups, Record};
+use cohort_protocol::{Batch, Dimensions, Groups, Record};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
@@ -85,7 +85,15 @@ fn someone(n: u32) -> Someone {
 
 impl Someone {
     fn exposed(&self, log: EventLog) -> bool {
-        log.exposure(&self.user_id, "exp", self.group, self.rule_id, &[])
+        let dimensions = Dimensions::from([("source", "stored"), ("visitor", "returning")]);
+        log.exposure(
+            &self.user_id,
+            "exp",
+            self.group,
+            self.rule_id,
+            &[],
+            &dimensions,
+        )
     }
 
     fn did(&self, log: EventLog, event: &str) {
@@ -122,11 +130,13 @@ async fn an_exposure_is_logged_once_however_often_the_log_is_reopened_on_the_sam
         experiment,
         group,
         rule_id,
+        dimensions,
         ..
     } = record
     else {
         panic!("not an exposure: {record:?}");
     };
+    assert_eq!(dimensions.get("visitor"), Some("returning"));
     assert_eq!(
         (user_id.as_str(), experiment.as_str()),
         (user.user_id.as_str(), "exp")

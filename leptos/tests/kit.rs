@@ -319,6 +319,34 @@ async fn two_experiments_of_one_page_are_each_logged_once_with_their_own_group()
 }
 
 #[wasm_bindgen_test]
+async fn exposures_carry_the_pages_dimensions_the_id_source_and_the_browser_from_its_user_agent() {
+    let user = "kit-user-dimensions";
+    let cohort = start(user, "").await;
+    let page = Mounted::new(Some(cohort), two_experiments);
+    let user_agent = web_sys::window().unwrap().navigator().user_agent().unwrap();
+    let dimensions: Vec<_> = queued(cohort)
+        .into_iter()
+        .filter_map(|record| match record {
+            Record::Exposure { dimensions, .. } => Some(dimensions),
+            Record::Event { .. } => None,
+        })
+        .collect();
+    assert_eq!(dimensions.len(), 2);
+    for d in &dimensions {
+        assert_eq!(d.get("source"), Some("app"));
+        assert_eq!(
+            d.get("browser"),
+            Some(cohort_leptos::dimensions::browser_family(&user_agent))
+        );
+        assert_eq!(d.get("browser"), Some("Chrome"), "{user_agent}");
+        assert_eq!(d.get("device"), Some("desktop"));
+        // An ID the app gives says nothing of whether this browser was here before.
+        assert_eq!(d.get("visitor"), None);
+    }
+    drop(page);
+}
+
+#[wasm_bindgen_test]
 async fn forcing_one_experiment_logs_nothing_for_it_leaves_the_other_alone_and_events_carry_only_the_other(
 ) {
     let _url = KeepUrl::new();

@@ -9,6 +9,10 @@ use crate::MAX_EVENT_VALUE;
 const MAX_TEXT_CHARS: usize = 200;
 const MAX_SECONDARY_EXPOSURES: usize = 50;
 const MAX_GROUPS_PER_EVENT: usize = 50;
+/// At most this many dimensions an exposure.
+pub const MAX_DIMENSIONS: usize = 8;
+/// A dimension's value at most this long (results list each value seen).
+pub const MAX_DIMENSION_CHARS: usize = 64;
 
 /// The groups of a feature gate, as an exposure to it names them: its value for the user.
 pub const GATE_GROUPS: [&str; 2] = ["true", "false"];
@@ -73,9 +77,26 @@ pub fn check_record(record: &Record, catalog: &Catalog) -> Result<(), String> {
             group,
             rule_id,
             secondary_exposures,
+            dimensions,
             ..
         } => {
             text("rule_id", rule_id)?;
+            if dimensions.len() > MAX_DIMENSIONS {
+                return Err(format!("more than {MAX_DIMENSIONS} dimensions"));
+            }
+            for (name, value) in dimensions.iter() {
+                if !is_dimension_name(name) {
+                    return Err(format!(
+                        "dimension {name:?} is not a name: 1 to 32 letters, digits, '_', '-' or '.'"
+                    ));
+                }
+                text(name, value)?;
+                if value.chars().count() > MAX_DIMENSION_CHARS {
+                    return Err(format!(
+                        "dimension {name:?} is longer than {MAX_DIMENSION_CHARS} characters"
+                    ));
+                }
+            }
             if !catalog.knows(experiment) {
                 return Err(format!("unknown experiment {experiment:?}"));
             }
@@ -148,6 +169,14 @@ fn text(field: &str, value: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether `name` may name a dimension: 1 to 32 letters, digits, `_`, `-` or `.`.
+pub fn is_dimension_name(name: &str) -> bool {
+    (1..=32).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+}
+
 /// A hyphenated UUID, in either case.
 pub fn is_uuid(s: &str) -> bool {
     s.len() == 36
@@ -183,6 +212,7 @@ mod tests {
             group: "Red".into(),
             rule_id: "r".into(),
             secondary_exposures: vec![],
+            dimensions: Default::default(),
             time: NOW,
         }
     }
@@ -243,6 +273,7 @@ mod tests {
             group: value.into(),
             rule_id: "half".into(),
             secondary_exposures: vec![],
+            dimensions: Default::default(),
             time: NOW,
         }
     }

@@ -30,7 +30,7 @@ pub use clock::{place, MAX_AGE_MS, MAX_FUTURE_MS};
 pub use exclusion::{exclusion_sentence, ExclusionReason};
 pub use listing::{ExperimentStatus, ExperimentSummary, Experiments};
 pub use read::{read_batch, Incoming, Rejection};
-pub use record::{Ack, Batch, Groups, Record, Refusal, SecondaryExposure};
+pub use record::{Ack, Batch, Dimensions, Groups, Record, Refusal, SecondaryExposure};
 
 /// The events the course's page logs (the collector accepts the events its rules' metrics
 /// name).

@@ -38,6 +38,10 @@ pub enum Record {
         secondary_exposures: Vec<SecondaryExposure>,
         /// Milliseconds since the Unix epoch, on the page's clock.
         time: i64,
+        /// What the page knows of the user at this exposure, that results can be broken down
+        /// by (`{"browser": "Firefox", "visitor": "new"}`): the first exposure's count.
+        #[serde(default, skip_serializing_if = "Dimensions::is_empty")]
+        dimensions: Dimensions,
     },
     /// Something the user did.
     Event {
@@ -186,6 +190,101 @@ impl<'de> Deserialize<'de> for Groups {
             }
         }
         deserializer.deserialize_map(GroupsVisitor)
+    }
+}
+
+/// An exposure's dimensions: names (`browser`, `visitor`, `source`) to values, each name once,
+/// in order. On the wire a JSON object of strings.
+///
+/// ```
+/// use cohort_protocol::Dimensions;
+///
+/// let dimensions = Dimensions::from([("visitor", "new"), ("browser", "Firefox")]);
+/// assert_eq!(dimensions.get("browser"), Some("Firefox"));
+/// assert_eq!(
+///     serde_json::to_string(&dimensions).unwrap(),
+///     r#"{"browser":"Firefox","visitor":"new"}"#
+/// );
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Dimensions(Vec<(String, String)>);
+
+impl Dimensions {
+    /// None.
+    pub const fn new() -> Dimensions {
+        Dimensions(Vec::new())
+    }
+
+    /// Sets `name` to `value`.
+    pub fn insert(&mut self, name: impl Into<String>, value: impl Into<String>) {
+        let (name, value) = (name.into(), value.into());
+        match self.0.binary_search_by(|(n, _)| n.as_str().cmp(&name)) {
+            Ok(at) => self.0[at].1 = value,
+            Err(at) => self.0.insert(at, (name, value)),
+        }
+    }
+
+    /// The value of `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .binary_search_by(|(n, _)| n.as_str().cmp(name))
+            .ok()
+            .map(|at| self.0[at].1.as_str())
+    }
+
+    /// (name, value) pairs, by name.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &str)> {
+        self.0.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<N: Into<String>, V: Into<String>, const K: usize> From<[(N, V); K]> for Dimensions {
+    fn from(pairs: [(N, V); K]) -> Dimensions {
+        let mut dimensions = Dimensions::default();
+        for (name, value) in pairs {
+            dimensions.insert(name, value);
+        }
+        dimensions
+    }
+}
+
+impl Serialize for Dimensions {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(n, v)| (n, v)))
+    }
+}
+
+impl<'de> Deserialize<'de> for Dimensions {
+    /// A JSON object of strings; a name given twice is an error.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Dimensions, D::Error> {
+        struct DimensionsVisitor;
+        impl<'de> Visitor<'de> for DimensionsVisitor {
+            type Value = Dimensions;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object of dimension names to values")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Dimensions, A::Error> {
+                let mut dimensions = Dimensions::default();
+                while let Some((name, value)) = map.next_entry::<String, String>()? {
+                    if dimensions.get(&name).is_some() {
+                        return Err(de::Error::custom(format!(
+                            "the dimension {name:?} is named twice"
+                        )));
+                    }
+                    dimensions.insert(name, value);
+                }
+                Ok(dimensions)
+            }
+        }
+        deserializer.deserialize_map(DimensionsVisitor)
     }
 }
 

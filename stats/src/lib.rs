@@ -11,6 +11,7 @@
 //! - [`analysis`]: an experiment's results over its metrics; [`verdict`]: what they say in
 //!   words; [`tally`]: per-user metric values from records, in memory; [`experiment`]: from
 //!   the rules (groups, weights, metrics, settings) to an analysis;
+//! - [`breakdown`]: results by a dimension of the users, a slice per value;
 //! - [`case`]: the gbstats oracle's format (`cohort analyze`); [`dist`]: the distributions;
 //!   [`format`]: percentages.
 //!
@@ -18,6 +19,7 @@
 
 pub mod analysis;
 pub mod bayesian;
+pub mod breakdown;
 pub mod case;
 pub mod compare;
 pub mod correction;

@@ -15,19 +15,24 @@ use cohort::rules::{Cap, CapKind, Metric, MetricKind};
 use crate::moments::{ArmStats, Joint};
 use crate::over_time::{day_of, DayCells};
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct UserLog {
     /// Group index and time of the first exposure.
     first: Option<(usize, i64)>,
+    /// The dimensions the first exposure came with.
+    dimensions: Vec<(String, String)>,
     /// Events: name index, time, value.
     events: Vec<(usize, i64, f64)>,
 }
 
 /// Accumulates the records of one experiment.
+#[derive(Clone)]
 pub struct Tally {
     groups: Vec<String>,
     events: Vec<String>,
     users: HashMap<String, UserLog>,
+    /// Cap bounds given from outside, by metric name (a slice's are the whole experiment's).
+    bounds: HashMap<String, (Option<f64>, Option<f64>)>,
 }
 
 impl Tally {
@@ -37,12 +42,25 @@ impl Tally {
             groups: groups.into_iter().map(|g| g.as_ref().to_owned()).collect(),
             events: Vec::new(),
             users: HashMap::new(),
+            bounds: HashMap::new(),
         }
     }
 
     /// An exposure of `user` to `group` at `time`; groups the tally does not know are kept
     /// too, after the known ones.
     pub fn exposure(&mut self, user: &str, group: &str, time: i64) {
+        self.exposure_with(user, group, time, std::iter::empty::<(&str, &str)>());
+    }
+
+    /// An exposure that came with `dimensions` (name, value): a user's first exposure's are
+    /// the ones results are broken down by.
+    pub fn exposure_with<'d>(
+        &mut self,
+        user: &str,
+        group: &str,
+        time: i64,
+        dimensions: impl IntoIterator<Item = (&'d str, &'d str)>,
+    ) {
         let index = match self.groups.iter().position(|g| g == group) {
             Some(i) => i,
             None => {
@@ -55,7 +73,40 @@ impl Tally {
         let earlier = |(i, t): (usize, i64)| (time, group) < (t, self.groups[i].as_str());
         if log.first.is_none_or(earlier) {
             log.first = Some((index, time));
+            log.dimensions = dimensions
+                .into_iter()
+                .map(|(n, v)| (n.to_owned(), v.to_owned()))
+                .collect();
         }
+    }
+
+    /// The values `dimension` takes among exposed users ('' for users whose first exposure
+    /// did not give it), each once, sorted.
+    pub fn dimension_values(&self, dimension: &str) -> Vec<String> {
+        let mut values: Vec<String> = self
+            .users
+            .values()
+            .filter(|log| log.first.is_some())
+            .map(|log| dimension_of(log, dimension).to_owned())
+            .collect();
+        values.sort();
+        values.dedup();
+        values
+    }
+
+    /// The users whose first exposure gave `dimension` one of `values` ('' for none), with
+    /// the whole experiment's cap bounds (GrowthBook caps over the whole population, not per
+    /// slice).
+    pub fn slice(&self, metrics: &[&Metric], dimension: &str, values: &[String]) -> Tally {
+        let mut slice = self.clone();
+        slice.bounds = metrics
+            .iter()
+            .map(|m| (m.name.clone(), self.cap_bounds(m)))
+            .collect();
+        slice.users.retain(|_, log| {
+            log.first.is_none() || values.iter().any(|v| v == dimension_of(log, dimension))
+        });
+        slice
     }
 
     /// An event `name` by `user` at `time`, carrying `value` (0 when it carries none).
@@ -134,6 +185,9 @@ impl Tally {
     /// The cap bounds `metric`'s values have here: the value's (and for a ratio the
     /// denominator's), from [`cap_bound`] over every exposed user's value.
     pub fn cap_bounds(&self, metric: &Metric) -> (Option<f64>, Option<f64>) {
+        if let Some(bounds) = self.bounds.get(&metric.name) {
+            return *bounds;
+        }
         let users = self.figures(metric);
         let parts = metric.parts();
         let bound = |part: &Metric, pick: fn(&UserFigures) -> f64| {
@@ -193,6 +247,14 @@ impl Tally {
             })
             .collect()
     }
+}
+
+/// The value a user's first exposure gave `dimension` ('' for none).
+fn dimension_of<'l>(log: &'l UserLog, dimension: &str) -> &'l str {
+    log.dimensions
+        .iter()
+        .find(|(n, _)| n == dimension)
+        .map_or("", |(_, v)| v.as_str())
 }
 
 /// One exposed user's figures for one metric.

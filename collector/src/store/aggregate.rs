@@ -211,6 +211,84 @@ FROM user_values v
 JOIN first_exposures f ON f.experiment = v.experiment AND f.user_id = v.user_id
 WHERE v.experiment = $1 AND v.measure = $2 AND v.capped = 1 AND v.den_value > $4";
 
+/// Users exposed to experiment `$1` per value of dimension `$2` ('' for none) and group: a
+/// breakdown's slices (the dimensions of each user's first exposure).
+pub const BREAKDOWN_USERS: &str = "\
+SELECT COALESCE(d.value, ''), f.grp, COUNT(*)
+FROM first_exposures f
+LEFT JOIN user_dimensions d
+       ON d.experiment = f.experiment AND d.user_id = f.user_id AND d.name = $2
+WHERE f.experiment = $1
+GROUP BY COALESCE(d.value, ''), f.grp";
+
+/// A kept measure's sums (`$1` experiment, `$2` measure) per value of dimension `$3` and group,
+/// in [`GroupSums::COLUMNS`]' order: summed by the database over the users with events, a
+/// few rows per value whatever their number.
+pub const BREAKDOWN_METRIC: &str = "\
+SELECT COALESCE(d.value, ''), f.grp,
+       CAST(SUM(v.value) AS DOUBLE PRECISION), CAST(SUM(v.value * v.value) AS DOUBLE PRECISION),
+       CAST(SUM(v.pre_value) AS DOUBLE PRECISION),
+       CAST(SUM(v.pre_value * v.pre_value) AS DOUBLE PRECISION),
+       CAST(SUM(v.value * v.pre_value) AS DOUBLE PRECISION),
+       CAST(SUM(v.den_value) AS DOUBLE PRECISION),
+       CAST(SUM(v.den_value * v.den_value) AS DOUBLE PRECISION),
+       CAST(SUM(v.value * v.den_value) AS DOUBLE PRECISION),
+       CAST(SUM(CASE WHEN v.value > 0 THEN 1 ELSE 0 END) AS DOUBLE PRECISION),
+       CAST(SUM(CASE WHEN v.value < 0 THEN 1 ELSE 0 END) AS DOUBLE PRECISION),
+       CAST(SUM(CASE WHEN v.den_value > 0 THEN 1 ELSE 0 END) AS DOUBLE PRECISION),
+       CAST(SUM(CASE WHEN v.den_value < 0 THEN 1 ELSE 0 END) AS DOUBLE PRECISION)
+FROM user_values v
+JOIN first_exposures f ON f.experiment = v.experiment AND f.user_id = v.user_id
+LEFT JOIN user_dimensions d
+       ON d.experiment = v.experiment AND d.user_id = v.user_id AND d.name = $3
+WHERE v.experiment = $1 AND v.measure = $2
+GROUP BY COALESCE(d.value, ''), f.grp";
+
+/// The users of a capped measure above its bounds, as [`TAIL`], with their value of dimension
+/// `$5` ('' for none) instead of their day.
+pub const BREAKDOWN_TAIL: &str = "\
+SELECT v.user_id, f.grp, COALESCE(d.value, ''), v.value, v.pre_value, v.den_value
+FROM user_values v
+JOIN first_exposures f ON f.experiment = v.experiment AND f.user_id = v.user_id
+LEFT JOIN user_dimensions d
+       ON d.experiment = v.experiment AND d.user_id = v.user_id AND d.name = $5
+WHERE v.experiment = $1 AND v.measure = $2 AND v.capped = 1
+  AND ({greatest}(v.value, v.pre_value) > $3 OR v.den_value > $4)";
+
+/// What a breakdown reads: users per dimension value and group, and each metric's sums per
+/// value and group (capped), or why not.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BreakdownFigures {
+    /// (value, group, users).
+    pub users: Vec<(String, String, u64)>,
+    /// For each metric: (value, group, sums).
+    pub metrics: Vec<Result<Vec<(String, String, GroupSums)>, StoreError>>,
+}
+
+/// A breakdown's rows of one metric with `bounds` applied to the users of the `tail` (value,
+/// group and uncapped figures), as [`capped`] does per day.
+pub fn capped_by_value(
+    mut rows: Vec<(String, String, GroupSums)>,
+    bounds: Bounds,
+    tail: &[(String, String, UserFigures)],
+) -> Vec<(String, String, GroupSums)> {
+    for (value, group, figures) in tail {
+        match rows.iter_mut().find(|(v, g, _)| v == value && g == group) {
+            Some((_, _, sums)) => {
+                sums.add(figures, -1.0);
+                sums.add(&bounds.cap(figures), 1.0);
+            }
+            None => {
+                let mut sums = GroupSums::default();
+                sums.add(figures, -1.0);
+                sums.add(&bounds.cap(figures), 1.0);
+                rows.push((value.clone(), group.clone(), sums));
+            }
+        }
+    }
+    rows
+}
+
 /// Everything the queries return for one experiment, from one snapshot.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Figures {

@@ -28,6 +28,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use cohort::rules::{Metric, MetricKind};
 use cohort::Rules;
+use cohort_protocol::Dimensions;
 
 /// One counted event of a measure: its name, how a user's events make a value, and the window
 /// after the first exposure (`0`: none).
@@ -348,6 +349,9 @@ pub struct NewExposure<'a> {
     pub user: &'a str,
     pub group: &'a str,
     pub time: i64,
+    /// What the page said of the user with it (kept for the first exposure, results are
+    /// broken down by it).
+    pub dimensions: &'a Dimensions,
 }
 
 /// A new event of a batch (stored, not excluded), or one of a user's stored events.
@@ -454,6 +458,8 @@ pub struct Step<'a> {
     new_first: HashMap<(String, String), First>,
     /// Pairs (experiment, user) whose first exposure is new or earlier, in key order.
     moved: BTreeSet<(String, String)>,
+    /// The dimensions of the new first exposures.
+    dimensions: HashMap<(String, String), Dimensions>,
     /// Per (measure, user), what the batch's events add (for users whose first exposure
     /// stays).
     added: BTreeMap<(usize, String), UserValue>,
@@ -464,6 +470,9 @@ pub struct Step<'a> {
 pub struct Changes {
     /// First exposures to write (new or earlier), in key order.
     pub first: Vec<(String, String, First)>,
+    /// The dimensions of those first exposures, in the same order: those stored for a user
+    /// whose first exposure moved are replaced.
+    pub dimensions: Vec<Dimensions>,
     /// Per experiment, group and day (of the users' first exposures), the change in users.
     pub group_users: BTreeMap<(String, String, i64), i64>,
     /// Per (measure, user), the new value (events 0: delete the row), in key order.
@@ -500,12 +509,14 @@ impl<'a> Step<'a> {
         events: &[Event<'_>],
     ) -> Step<'a> {
         let mut new_first = old_first.clone();
+        let mut dimensions = HashMap::new();
         for e in exposures {
             let key = (e.experiment.to_owned(), e.user.to_owned());
             match new_first.get(&key) {
                 // The earliest wins; at the same millisecond, the least group name.
                 Some(first) if (first.time, first.group.as_str()) <= (e.time, e.group) => {}
                 _ => {
+                    dimensions.insert(key.clone(), e.dimensions.clone());
                     new_first.insert(
                         key,
                         First {
@@ -544,6 +555,7 @@ impl<'a> Step<'a> {
             old_first,
             new_first,
             moved,
+            dimensions,
             added,
         }
     }
@@ -606,6 +618,9 @@ impl<'a> Step<'a> {
             changes
                 .first
                 .push((experiment.clone(), user.clone(), first.clone()));
+            changes
+                .dimensions
+                .push(self.dimensions.get(key).cloned().unwrap_or_default());
             for &m in self.kept.of_experiment(experiment) {
                 let measure = &self.kept.list[m];
                 let mut value = UserValue::default();
@@ -749,6 +764,7 @@ mod tests {
             user: "u",
             group: "Blue",
             time: 50,
+            dimensions: &Dimensions::from([("browser", "Firefox")]),
         }];
         let step = Step::new(&kept, old, &exposures, &[]);
         assert_eq!(step.history_users(), (vec!["u"], vec!["buy", "click"]));
@@ -762,6 +778,7 @@ mod tests {
         values.insert((1, "u".to_owned()), counted(1, 0.0));
         let changes = step.finish(&history, &values);
         assert_eq!(changes.first, [("e".into(), "u".into(), first("Blue", 50))]);
+        assert_eq!(changes.dimensions[0].get("browser"), Some("Firefox"));
         let users: Vec<_> = changes.group_users.into_iter().collect();
         assert_eq!(
             users,
@@ -792,6 +809,7 @@ mod tests {
             user: "u",
             group: "Yellow",
             time: 100,
+            dimensions: &Dimensions::default(),
         }];
         let events = [
             event("u", "buy", 99, Some(3.0)),

@@ -22,6 +22,7 @@ use std::sync::Arc;
 
 use cohort::Rules;
 use cohort_protocol::{Record, MAX_DROPPED};
+use cohort_stats::breakdown::{Breakdown, Slice};
 use cohort_stats::experiment::{analyze_experiment, Counted};
 use cohort_stats::over_time::{over_time, DayCells};
 use cohort_stats::{ArmStats, ExperimentResults};
@@ -437,6 +438,125 @@ impl Store {
         Ok(Some(results))
     }
 
+    /// `experiment`'s results by `dimension` (`None` if the rules have no such experiment): a
+    /// slice per value of the dimension (the most users first; past twenty, the rest as
+    /// "(other)"), each analysed as an experiment of its own with its sample-ratio check, the
+    /// caps at the whole experiment's bounds. Computed from the kept per-user rows by the
+    /// database: a pass over the users with events per metric, on demand.
+    pub async fn breakdown(
+        &self,
+        rules: &Rules,
+        experiment: &str,
+        dimension: &str,
+    ) -> Result<Option<Breakdown>, StoreError> {
+        let Some(planned) = cohort_stats::experiment::planned_groups(rules, experiment) else {
+            return Ok(None);
+        };
+        let metrics: Vec<cohort::rules::Metric> = rules
+            .experiment_metrics(experiment)
+            .into_iter()
+            .cloned()
+            .collect();
+        // The whole experiment's bounds, which every slice keeps.
+        let whole = self.raw(rules, experiment, false).await?;
+        let bounds: Vec<aggregate::Bounds> = whole
+            .metrics
+            .iter()
+            .map(|m| m.as_ref().map_or(aggregate::Bounds::NONE, |m| m.bounds))
+            .collect();
+        let figures = match self {
+            Store::Sqlite(s) => {
+                let (s, experiment, dimension, metrics, bounds) = (
+                    s.clone(),
+                    experiment.to_owned(),
+                    dimension.to_owned(),
+                    metrics.clone(),
+                    bounds.clone(),
+                );
+                tokio::task::spawn_blocking(move || {
+                    s.breakdown(&experiment, &dimension, &metrics, &bounds)
+                })
+                .await??
+            }
+            Store::Postgres(p) => {
+                p.breakdown(experiment, dimension, &metrics, &bounds)
+                    .await?
+            }
+        };
+        let mut by_value: std::collections::BTreeMap<&str, u64> = Default::default();
+        for (value, _, users) in &figures.users {
+            *by_value.entry(value).or_default() += users;
+        }
+        let values = by_value
+            .into_iter()
+            .map(|(v, n)| (v.to_owned(), n))
+            .collect();
+        // The planned groups in order, then any others the records name (in every slice).
+        let mut groups: Vec<String> = planned.iter().map(|(g, _)| g.clone()).collect();
+        for (_, group, _) in &figures.users {
+            if !groups.contains(group) {
+                groups.push(group.clone());
+            }
+        }
+        let mut slices = Vec::new();
+        for (label, values) in cohort_stats::breakdown::slices(values) {
+            let within = |value: &String| values.contains(value);
+            let users: Vec<u64> = groups
+                .iter()
+                .map(|g| {
+                    figures
+                        .users
+                        .iter()
+                        .filter(|(v, group, _)| within(v) && group == g)
+                        .map(|(_, _, n)| n)
+                        .sum()
+                })
+                .collect();
+            let results = analyze_experiment(rules, experiment, &groups, users.clone(), |metric| {
+                let i = metrics.iter().position(|m| m.name == metric.name);
+                let rows = match i.map(|i| &figures.metrics[i]) {
+                    Some(Ok(rows)) => rows,
+                    Some(Err(e)) => return Err(format!("the database could not compute it ({e})")),
+                    None => {
+                        return Ok(Counted::uncapped(
+                            groups.iter().map(|_| empty(metric)).collect(),
+                        ))
+                    }
+                };
+                let bound = i.map_or(aggregate::Bounds::NONE, |i| bounds[i]);
+                Ok(Counted {
+                    arms: groups
+                        .iter()
+                        .zip(&users)
+                        .map(|(g, &n)| {
+                            let mut row = aggregate::GroupRow::empty(g.clone(), 0);
+                            row.users = n;
+                            for (_, _, sums) in
+                                rows.iter().filter(|(v, group, _)| within(v) && group == g)
+                            {
+                                row.sums = row.sums.plus(sums);
+                            }
+                            row.arm(metric)
+                        })
+                        .collect(),
+                    bound: aggregate::Bounds::reported(bound.value),
+                    denominator_bound: aggregate::Bounds::reported(bound.denominator),
+                })
+            })
+            .ok_or_else(|| StoreError::Setup(format!("experiment {experiment:?} has no plan")))?;
+            slices.push(Slice {
+                value: label,
+                values,
+                results,
+            });
+        }
+        Ok(Some(Breakdown {
+            experiment: experiment.to_owned(),
+            dimension: dimension.to_owned(),
+            slices,
+        }))
+    }
+
     /// Every stored record, in time order (on the collector's clock), to `each`.
     pub async fn records(
         &self,
@@ -471,6 +591,8 @@ pub(crate) struct Row<'a> {
     pub excluded: Option<&'static str>,
     pub note: Option<&'a str>,
     pub record: String,
+    /// An exposure's dimensions (none for an event).
+    pub dimensions: &'a cohort_protocol::Dimensions,
 }
 
 impl<'a> Row<'a> {
@@ -487,6 +609,7 @@ impl<'a> Row<'a> {
                 user: self.user_id,
                 group,
                 time: self.time,
+                dimensions: self.dimensions,
             }),
             (_, _, Some(name)) => events.push(incremental::Event {
                 user: self.user_id,
@@ -499,17 +622,28 @@ impl<'a> Row<'a> {
     }
 
     pub(crate) fn of(accepted: &'a Accepted) -> Row<'a> {
+        static NONE: cohort_protocol::Dimensions = cohort_protocol::Dimensions::new();
         let record = &accepted.record;
-        let (experiment, group, name, value) = match record {
+        let (experiment, group, name, value, dimensions) = match record {
             Record::Exposure {
-                experiment, group, ..
-            } => (Some(experiment.as_str()), Some(group.as_str()), None, None),
+                experiment,
+                group,
+                dimensions,
+                ..
+            } => (
+                Some(experiment.as_str()),
+                Some(group.as_str()),
+                None,
+                None,
+                dimensions,
+            ),
             // An event names its experiment only when it is kept out for it.
             Record::Event { name, value, .. } => (
                 accepted.exclusion.as_ref().map(|e| e.experiment.as_str()),
                 None,
                 Some(name.as_str()),
                 *value,
+                &NONE,
             ),
         };
         Row {
@@ -525,6 +659,7 @@ impl<'a> Row<'a> {
             excluded: accepted.exclusion.as_ref().map(|e| e.reason.code()),
             note: accepted.exclusion.as_ref().map(|e| e.detail.as_str()),
             record: serde_json::to_string(record).unwrap_or_default(),
+            dimensions,
         }
     }
 }

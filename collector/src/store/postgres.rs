@@ -520,6 +520,54 @@ impl PostgresStore {
         })
     }
 
+    /// As [`super::SqliteStore::breakdown`].
+    pub async fn breakdown(
+        &self,
+        experiment: &str,
+        dimension: &str,
+        metrics: &[Metric],
+        bounds: &[aggregate::Bounds],
+    ) -> Result<aggregate::BreakdownFigures, StoreError> {
+        let kept = self.kept();
+        let mut client = self.client().await?;
+        let mut tx = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await?;
+        let users = tx
+            .query(aggregate::BREAKDOWN_USERS, &[&experiment, &dimension])
+            .await?
+            .iter()
+            .map(|row| (row.get(0), row.get(1), row.get::<_, i64>(2) as u64))
+            .collect();
+        let mut per_metric = Vec::with_capacity(metrics.len());
+        for (metric, bounds) in metrics.iter().zip(bounds) {
+            let measure = Measure::of(experiment, metric);
+            if !kept.contains(&measure) {
+                per_metric.push(Err(super::sqlite::not_kept()));
+                continue;
+            }
+            let part = tx.savepoint("metric").await?;
+            match breakdown_rows(&part, &measure, dimension, *bounds).await {
+                Ok(rows) => {
+                    part.commit().await?;
+                    per_metric.push(Ok(rows));
+                }
+                Err(e) => {
+                    part.rollback().await?;
+                    per_metric.push(Err(StoreError::from(e)));
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(aggregate::BreakdownFigures {
+            users,
+            metrics: per_metric,
+        })
+    }
+
     /// Every stored record, in time order, read through a cursor.
     pub async fn for_each_record(
         &self,
@@ -658,6 +706,56 @@ async fn kept_rows(
         })
         .collect();
     Ok(aggregate::capped(rows, bounds, &tail))
+}
+
+/// A kept measure's sums by dimension value and group, capped at `bounds`.
+async fn breakdown_rows(
+    tx: &deadpool_postgres::Transaction<'_>,
+    measure: &Measure,
+    dimension: &str,
+    bounds: aggregate::Bounds,
+) -> Result<Vec<(String, String, GroupSums)>, tokio_postgres::Error> {
+    let rows: Vec<(String, String, GroupSums)> = tx
+        .query(
+            aggregate::BREAKDOWN_METRIC,
+            &[&measure.experiment, &measure.key, &dimension],
+        )
+        .await?
+        .iter()
+        .map(|row| {
+            let figures: [f64; 12] = std::array::from_fn(|i| real(row, i + 2));
+            (row.get(0), row.get(1), GroupSums::from_array(figures))
+        })
+        .collect();
+    if bounds == aggregate::Bounds::NONE {
+        return Ok(rows);
+    }
+    let tail: Vec<(String, String, UserFigures)> = tx
+        .query(
+            &aggregate::BREAKDOWN_TAIL.replace("{greatest}", "GREATEST"),
+            &[
+                &measure.experiment,
+                &measure.key,
+                &bounds.value,
+                &bounds.denominator,
+                &dimension,
+            ],
+        )
+        .await?
+        .iter()
+        .map(|row| {
+            (
+                row.get(2),
+                row.get(1),
+                UserFigures {
+                    value: row.get(3),
+                    pre: row.get(4),
+                    denominator: row.get(5),
+                },
+            )
+        })
+        .collect();
+    Ok(aggregate::capped_by_value(rows, bounds, &tail))
 }
 
 /// A metric's rows recomputed from the records ([`aggregate::USER_COUNTERS`]).
@@ -990,6 +1088,37 @@ async fn keep_results(
             &[&experiments, &users, &groups, &times],
         )
         .await?;
+        // The dimensions of the new first exposures replace those of the old.
+        tx.execute(
+            &tx.prepare_cached(
+                "DELETE FROM user_dimensions d
+             USING UNNEST($1::text[], $2::text[]) AS g(e, u)
+             WHERE d.experiment = g.e AND d.user_id = g.u",
+            )
+            .await?,
+            &[&experiments, &users],
+        )
+        .await?;
+        let mut named: [Vec<&str>; 4] = Default::default();
+        for ((experiment, user, _), dimensions) in changes.first.iter().zip(&changes.dimensions) {
+            for (name, value) in dimensions.iter() {
+                named[0].push(experiment);
+                named[1].push(user);
+                named[2].push(name);
+                named[3].push(value);
+            }
+        }
+        if !named[0].is_empty() {
+            tx.execute(
+                &tx.prepare_cached(
+                    "INSERT INTO user_dimensions (experiment, user_id, name, value)
+                 SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[])",
+                )
+                .await?,
+                &[&named[0], &named[1], &named[2], &named[3]],
+            )
+            .await?;
+        }
     }
     if !changes.group_users.is_empty() {
         let experiments: Vec<&str> = changes

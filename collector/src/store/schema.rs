@@ -5,7 +5,8 @@
 //!   value, time on the collector's clock and on the page's, why it is excluded (if it is)
 //!   and a note, the record as sent, and when it arrived;
 //! - `first_exposures`: each user's first exposure to each experiment (or gate, its value as
-//!   the group), of those not excluded;
+//!   the group), of those not excluded; `user_dimensions`: the dimensions it came with (results
+//!   are broken down by them);
 //! - `client_drops`: how many records pages reported dropping from full queues;
 //! - `group_users`, `measures`, `user_values`, `group_values`: results kept as records arrive
 //!   (see [`super::incremental`]).
@@ -60,6 +61,13 @@ CREATE TABLE IF NOT EXISTS client_drops (
     dropped BIGINT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS first_exposures_user ON first_exposures (user_id);
+CREATE TABLE IF NOT EXISTS user_dimensions (
+    experiment TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (experiment, user_id, name)
+);
 CREATE TABLE IF NOT EXISTS measures (
     experiment TEXT NOT NULL,
     measure TEXT NOT NULL,
@@ -244,3 +252,13 @@ FROM user_values v
 JOIN first_exposures f ON f.experiment = v.experiment AND f.user_id = v.user_id
 WHERE v.experiment = $1 AND v.measure = $2
 GROUP BY v.experiment, v.measure, f.grp, f.time / 86400000";
+
+/// Forgets the dimensions of a user's first exposure (`$1` experiment, `$2` user), before
+/// those of an earlier one are written.
+pub const USER_DIMENSIONS_DELETE: &str =
+    "DELETE FROM user_dimensions WHERE experiment = $1 AND user_id = $2";
+
+/// Writes one dimension of a user's first exposure.
+pub const USER_DIMENSION_SET: &str = "
+INSERT INTO user_dimensions (experiment, user_id, name, value) VALUES ($1, $2, $3, $4)
+ON CONFLICT (experiment, user_id, name) DO UPDATE SET value = excluded.value";

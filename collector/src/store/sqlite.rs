@@ -314,6 +314,45 @@ impl SqliteStore {
         Ok(result?)
     }
 
+    /// What a breakdown of `experiment` by `dimension` reads (see
+    /// [`aggregate::BreakdownFigures`]), the metrics capped at the whole experiment's `bounds`;
+    /// a metric this database does not keep is named unavailable.
+    pub fn breakdown(
+        &self,
+        experiment: &str,
+        dimension: &str,
+        metrics: &[Metric],
+        bounds: &[aggregate::Bounds],
+    ) -> Result<aggregate::BreakdownFigures, StoreError> {
+        let kept = self.kept();
+        let conn = self.reader.lock().unwrap_or_else(|e| e.into_inner());
+        conn.execute_batch("BEGIN")?;
+        let result = (|| {
+            let users = conn
+                .prepare_cached(aggregate::BREAKDOWN_USERS)?
+                .query_map(named_params! {"$1": experiment, "$2": dimension}, |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get::<_, i64>(2)? as u64))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let mut per_metric = Vec::with_capacity(metrics.len());
+            for (metric, bounds) in metrics.iter().zip(bounds) {
+                let measure = Measure::of(experiment, metric);
+                if !kept.contains(&measure) {
+                    per_metric.push(Err(not_kept()));
+                    continue;
+                }
+                let rows = breakdown_rows(&conn, &measure, dimension, *bounds);
+                per_metric.push(rows.map_err(StoreError::from));
+            }
+            Ok::<_, rusqlite::Error>(aggregate::BreakdownFigures {
+                users,
+                metrics: per_metric,
+            })
+        })();
+        conn.execute_batch("COMMIT")?;
+        Ok(result?)
+    }
+
     /// Every stored record, in time order.
     pub fn for_each_record(
         &self,
@@ -429,6 +468,58 @@ fn capped_rows(
         )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(aggregate::capped(rows, bounds, &tail))
+}
+
+/// Why a breakdown leaves a metric out on a database that does not keep it.
+pub(super) fn not_kept() -> StoreError {
+    StoreError::Setup(
+        "this database does not keep it (a collector with these rules keeps it from its start)"
+            .into(),
+    )
+}
+
+/// A kept measure's sums by dimension value and group, capped at `bounds`.
+fn breakdown_rows(
+    conn: &Connection,
+    measure: &Measure,
+    dimension: &str,
+    bounds: aggregate::Bounds,
+) -> rusqlite::Result<Vec<(String, String, GroupSums)>> {
+    let mut statement = conn.prepare_cached(aggregate::BREAKDOWN_METRIC)?;
+    let mut rows = statement
+        .query(named_params! {"$1": measure.experiment, "$2": measure.key, "$3": dimension})?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        let mut figures = [0.0; 12];
+        for (i, figure) in figures.iter_mut().enumerate() {
+            *figure = real(row, i + 2)?;
+        }
+        out.push((row.get(0)?, row.get(1)?, GroupSums::from_array(figures)));
+    }
+    if bounds == aggregate::Bounds::NONE {
+        return Ok(out);
+    }
+    let tail = conn
+        .prepare_cached(&aggregate::BREAKDOWN_TAIL.replace("{greatest}", "max"))?
+        .query_map(
+            named_params! {
+                "$1": measure.experiment, "$2": measure.key,
+                "$3": bounds.value, "$4": bounds.denominator, "$5": dimension
+            },
+            |row| {
+                Ok((
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(1)?,
+                    UserFigures {
+                        value: row.get(3)?,
+                        pre: row.get(4)?,
+                        denominator: row.get(5)?,
+                    },
+                ))
+            },
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(aggregate::capped_by_value(out, bounds, &tail))
 }
 
 /// A metric's rows recomputed from the records ([`aggregate::USER_COUNTERS`]).
@@ -554,10 +645,17 @@ fn keep_results(
     }
     let changes = step.finish(&history, &old_values);
     let mut statement = tx.prepare_cached(schema::FIRST_EXPOSURE_SET)?;
-    for (experiment, user, first) in &changes.first {
+    let mut forget = tx.prepare_cached(schema::USER_DIMENSIONS_DELETE)?;
+    let mut dimension = tx.prepare_cached(schema::USER_DIMENSION_SET)?;
+    for ((experiment, user, first), dimensions) in changes.first.iter().zip(&changes.dimensions) {
         statement.execute(
             named_params! {"$1": experiment, "$2": user, "$3": first.group, "$4": first.time},
         )?;
+        forget.execute(named_params! {"$1": experiment, "$2": user})?;
+        for (name, value) in dimensions.iter() {
+            dimension
+                .execute(named_params! {"$1": experiment, "$2": user, "$3": name, "$4": value})?;
+        }
     }
     let mut statement = tx.prepare_cached(schema::GROUP_USERS_ADD)?;
     for ((experiment, group, day), users) in &changes.group_users {

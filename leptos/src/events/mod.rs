@@ -28,7 +28,7 @@ mod solo;
 use std::cell::RefCell;
 
 use cohort::Exposure;
-use cohort_protocol::{Groups, Record};
+use cohort_protocol::{Dimensions, Groups, Record};
 
 pub use backoff::backoff_ms;
 pub use batch::Sent;
@@ -98,8 +98,9 @@ impl EventLog {
     }
 
     /// Logs the exposure of `user_id` to `group` of `experiment`, decided by `rule_id` with the
-    /// gates evaluated on the way, the first time (per user, experiment and group); `true` if
-    /// it was logged now. The caller never logs a forced view.
+    /// gates evaluated on the way, with what results can be broken down by (`dimensions`, see
+    /// [`crate::dimensions`]), the first time (per user, experiment and group); `true` if it
+    /// was logged now. The caller never logs a forced view.
     pub fn exposure(
         self,
         user_id: &str,
@@ -107,13 +108,14 @@ impl EventLog {
         group: &str,
         rule_id: &str,
         secondary: &[Exposure<'_>],
+        dimensions: &Dimensions,
     ) -> bool {
         let first = with_state(|s| first_exposure(&s.store, user_id, experiment, group));
         if first != Some(true) {
             return false;
         }
         self.push(record::exposure(
-            user_id, experiment, group, rule_id, secondary,
+            user_id, experiment, group, rule_id, secondary, dimensions,
         ));
         true
     }

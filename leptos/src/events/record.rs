@@ -2,7 +2,7 @@
 //! collector stores each ID once) and the page's clock.
 
 use cohort::Exposure;
-use cohort_protocol::{Groups, Record, SecondaryExposure};
+use cohort_protocol::{Dimensions, Groups, Record, SecondaryExposure};
 
 use crate::identity::new_user_id;
 
@@ -12,13 +12,15 @@ pub(crate) fn now_ms() -> i64 {
 }
 
 /// The exposure of `user_id` to `group` of `experiment` (or, for a gate, to its value), decided
-/// by `rule_id` with the gates evaluated on the way (`secondary`).
+/// by `rule_id` with the gates evaluated on the way (`secondary`), with the user's
+/// `dimensions`.
 pub(crate) fn exposure(
     user_id: &str,
     experiment: &str,
     group: &str,
     rule_id: &str,
     secondary: &[Exposure<'_>],
+    dimensions: &Dimensions,
 ) -> Record {
     Record::Exposure {
         id: new_user_id(),
@@ -35,6 +37,7 @@ pub(crate) fn exposure(
             })
             .collect(),
         time: now_ms(),
+        dimensions: dimensions.clone(),
     }
 }
 

@@ -57,7 +57,8 @@ before(async () => {
   const records = [];
   users.forEach((user, i) => {
     const group = groups[i];
-    records.push({ exposure: { id: uuid(), user_id: user, experiment: "button_color_v3", group, rule_id: "r", time: now - 60_000 } });
+    const dimensions = i % 10 === 9 ? {} : { browser: i % 3 === 0 ? "Firefox" : "Chrome", visitor: i % 2 ? "new" : "returning" };
+    records.push({ exposure: { id: uuid(), user_id: user, experiment: "button_color_v3", group, rule_id: "r", time: now - 60_000, dimensions } });
     const rate = group === "Red" ? 0.45 : 0.2;
     if ((i * 7919) % 100 < rate * 100) {
       records.push({ event: { id: uuid(), user_id: user, name: "visited_signup", time: now - 30_000, groups: { button_color_v3: group } } });
@@ -204,6 +205,22 @@ test("the rules' first experiment is shown by default: picked, named, every metr
   await page.check("[data-testid=engine-bayesian]");
   await page.waitForSelector(`${signup} th:has-text("Chance to win")`);
   assert.match(await pValue(), /^\d+\.\d%$/);
+  // By browser: a row per value (and the users who sent none), each with its sample-ratio
+  // check, adding up to everyone; the lifts on the primary metric.
+  await page.selectOption("[data-testid=breakdown]", "browser");
+  await page.waitForSelector("[data-testid=breakdown-card]");
+  const slices = await page.$$eval("[data-testid=slice]", (rows) => rows.map((r) => [r.dataset.value, Number(r.dataset.users)]));
+  assert.deepEqual(slices.map(([v]) => v).sort(), ["(not given)", "Chrome", "Firefox"]);
+  assert.equal(slices.reduce((n, [, users]) => n + users, 0), 400);
+  assert.equal(slices[0][0], "Chrome", "the most users first");
+  assert.match(await page.textContent("[data-testid=breakdown-card] .hint"), /lifts on signup/);
+  assert.match(await page.textContent("[data-testid=slice][data-value=Chrome] td:nth-of-type(2)"), /^(ok|mismatch) \(p = /);
+  // The same breakdown as `cohort results --dimension browser --json` gives.
+  const cli = JSON.parse(execFileSync(COHORT, ["results", "--db", backend.db, "--rules", join(ROOT, "experiments"),
+    "--experiment", "button_color_v3", "--dimension", "browser", "--json"]).toString());
+  assert.deepEqual(cli.slices.map((s) => [s.value, s.results.total_users]), slices);
+  await page.selectOption("[data-testid=breakdown]", "");
+  await page.waitForFunction(() => !document.querySelector("[data-testid=breakdown-card]"));
   // One metric at a time.
   await page.selectOption("[data-testid=metric]", "clicks");
   await page.waitForFunction(() => document.querySelectorAll("[data-testid=metric-card]").length === 1);
@@ -413,6 +430,9 @@ test("the page fits and reads at desktop and phone widths, with no accessibility
     const page = await browser.newPage({ viewport: { width, height } });
     await page.goto(`${site.url}/results/`);
     await page.waitForSelector("[data-testid=metric-card]");
+    // With the breakdown open too.
+    await page.selectOption("[data-testid=breakdown]", "visitor");
+    await page.waitForSelector("[data-testid=breakdown-card]");
     const layout = await page.evaluate(() => {
       const cells = [...document.querySelectorAll("main th, main td, .forest-row > *")];
       const outside = cells.filter((c) => {

@@ -1418,9 +1418,10 @@ fn results_show_cuped_the_cap_the_ratio_and_the_guardrail() {
         for _ in 0..activity / 2 + i % 2 {
             records.push(event(id(), "task_completed", t - 7_000_000));
         }
+        let browser = ["Firefox", "Chrome", "Safari"][(i % 3) as usize];
         records.push(json!({"exposure": {"id": id(), "user_id": user,
             "experiment": "button_color_v3", "group": group, "rule_id": "r",
-            "time": t - 3_600_000}}));
+            "time": t - 3_600_000, "dimensions": {"browser": browser}}}));
         for _ in 0..activity + u32::from(group == "Red") {
             records.push(event(id(), "task_added", t - 1_000_000));
         }
@@ -1501,4 +1502,31 @@ fn results_show_cuped_the_cap_the_ratio_and_the_guardrail() {
     ] {
         assert!(text.contains(line), "{line:?} not in:\n{text}");
     }
+    // By browser: three slices, each with its users and sample-ratio check.
+    let out = Command::new(env!("CARGO_BIN_EXE_cohort"))
+        .args([
+            "results",
+            "--experiment",
+            "button_color_v3",
+            "--dimension",
+            "browser",
+            "--db",
+        ])
+        .arg(&db)
+        .arg("--rules")
+        .arg(repo("experiments"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("button_color_v3 by browser: 3 slice(s)\n"),
+        "{text}"
+    );
+    for browser in ["Firefox", "Chrome", "Safari"] {
+        assert!(
+            text.contains(&format!("\nbrowser = {browser}: ")),
+            "{browser} not in:\n{text}"
+        );
+    }
+    assert!(text.contains("  tasks_added (guardrail): Red "), "{text}");
 }

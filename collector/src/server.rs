@@ -602,6 +602,9 @@ async fn list_experiments(
 #[derive(Deserialize)]
 struct ResultsQuery {
     experiment: String,
+    /// Results by this dimension of the users, a slice per value.
+    #[serde(default)]
+    dimension: Option<String>,
 }
 
 async fn results(
@@ -613,9 +616,37 @@ async fn results(
     if let Some(refused) = refuse_read(&state, peer, &headers) {
         return refused;
     }
+    if let Some(dimension) = &q.dimension {
+        if !cohort_protocol::check::is_dimension_name(dimension) {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "dimension {dimension:?} is not a name: 1 to 32 letters, digits, '_', '-' or '.'"
+                ),
+            );
+        }
+    }
     let Some(tag) = changed_since(&state, &headers) else {
         return not_modified(&state);
     };
+    if let Some(dimension) = &q.dimension {
+        let answer = state
+            .store
+            .breakdown(state.verifier.rules(), &q.experiment, dimension)
+            .await;
+        let response = match answer {
+            Ok(Some(breakdown)) => tagged(Json(breakdown).into_response(), tag),
+            Ok(None) => error(
+                StatusCode::NOT_FOUND,
+                format!("no experiment {:?}", q.experiment),
+            ),
+            Err(e) => {
+                eprintln!("cohort: a breakdown could not be read: {e}");
+                store_failed(&e, "the breakdown could not be read")
+            }
+        };
+        return not_cached(response);
+    }
     let answer = state
         .store
         .results(state.verifier.rules(), &q.experiment)

@@ -97,8 +97,10 @@ async fn a_batch_is_stored_once_and_its_users_are_in_the_results_and_the_listing
     let mut records = Vec::new();
     for u in 0..40 {
         let user = format!("app-user-{u}");
+        let browser = if u % 4 == 0 { "Firefox" } else { "Chrome" };
         records.push(json!({ "exposure": { "id": id(2 * u), "user_id": user,
-            "experiment": EXPERIMENT, "group": group_of(&user), "rule_id": "r", "time": now } }));
+            "experiment": EXPERIMENT, "group": group_of(&user), "rule_id": "r", "time": now,
+            "dimensions": { "browser": browser, "visitor": "new" } } }));
         if u % 2 == 0 {
             records.push(json!({ "event": { "id": id(2 * u + 1), "user_id": user,
                 "name": "visited_signup", "time": now + 1 } }));
@@ -153,6 +155,29 @@ async fn a_batch_is_stored_once_and_its_users_are_in_the_results_and_the_listing
     assert_eq!(users, 40);
     assert_eq!(results["excluded"][0]["reason"], "group_mismatch");
 
+    // By browser: a slice each, the most users first, each with its own sample-ratio check.
+    let (status, breakdown) = send(
+        &app,
+        get(&format!(
+            "/api/results?experiment={EXPERIMENT}&dimension=browser"
+        )),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{breakdown}");
+    let slices: Vec<(&str, u64)> = breakdown["slices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["value"].as_str().unwrap(),
+                s["results"]["total_users"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(slices, [("Chrome", 30), ("Firefox", 10)]);
+    assert!(breakdown["slices"][1]["results"]["sample_ratio"]["p_value"].is_number());
+
     let (status, listing) = send(&app, get("/api/experiments")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(listing["experiments"][0]["exposures"], 40);
@@ -178,6 +203,16 @@ async fn bad_requests_get_a_status_that_says_what_happened() {
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
     let (status, _) = send(&app, get("/api/results")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, body) = send(
+        &app,
+        get("/api/results?experiment=button_color_v3&dimension=not%20a%20name"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body["error"].as_str().unwrap().contains("is not a name"),
+        "{body}"
+    );
     let (status, _) = send(&app, get("/api/nothing-here")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }

@@ -87,8 +87,11 @@ impl LocalLog {
                     user_id,
                     group,
                     time,
+                    dimensions,
                     ..
-                } if exposed_to == experiment => tally.exposure(user_id, group, *time),
+                } if exposed_to == experiment => {
+                    tally.exposure_with(user_id, group, *time, dimensions.iter())
+                }
                 Record::Event {
                     name,
                     user_id,

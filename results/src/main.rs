@@ -10,9 +10,11 @@
 //! - [`live`]: the collector asked every second whether the results shown changed.
 //! - [`local_log`]: this browser's own records.
 //! - [`address`]: `?experiment=` and the collector's `<meta>` tag.
+//! - [`breakdown`]: the results by a dimension of the users, a row per value.
 //! - [`picker`], [`shown`], [`summary`], [`metric`], [`forest`], [`palette`]: what is drawn.
 
 mod address;
+mod breakdown;
 mod forest;
 mod listing;
 mod live;

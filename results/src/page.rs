@@ -20,6 +20,7 @@ use cohort_stats::Engine;
 use leptos::prelude::*;
 
 use crate::address;
+use crate::breakdown::{self, BreakdownPicker, BreakdownTable};
 use crate::live::{self, Live, LiveStatus};
 use crate::loaded::{self, Loaded, Shown};
 use crate::picker::{ExperimentFacts, ExperimentPicker};
@@ -36,6 +37,7 @@ pub fn start() {
 fn ResultsPage(collector: Option<String>) -> impl IntoView {
     let requested = RwSignal::new(address::requested_experiment());
     let token = RwSignal::new(address::kept_token());
+    let breakdown_collector = collector.clone();
     let page = LocalResource::new(move || {
         loaded::load(
             collector.clone(),
@@ -47,6 +49,8 @@ fn ResultsPage(collector: Option<String>) -> impl IntoView {
     let engine = RwSignal::new(Engine::Sequential);
     // Empty: every metric, stacked.
     let metric = RwSignal::new(String::new());
+    // Empty: no breakdown.
+    let dimension = RwSignal::new(String::new());
     let updating = RwSignal::new(false);
     let live_state = RwSignal::new(Live::Idle);
     live::watch(page, token, updating, live_state);
@@ -66,6 +70,21 @@ fn ResultsPage(collector: Option<String>) -> impl IntoView {
         requested.set(Some(name));
     });
     let title = move || shown_name.get().map(|name| format!(": {name}"));
+    // The breakdown chosen, loaded with the page's results (Refresh loads it again).
+    let sliced = LocalResource::new(move || {
+        let (collector, token) = (breakdown_collector.clone(), token.get());
+        let (experiment, dimension) = (shown_name.get(), dimension.get());
+        page.track();
+        async move {
+            match experiment.filter(|_| !dimension.is_empty()) {
+                Some(experiment) => Some(
+                    breakdown::load(collector, token, experiment, dimension, bundled_rules!())
+                        .await,
+                ),
+                None => None,
+            }
+        }
+    });
     view! {
         <header class="topbar">
             <div class="container topbar-inner">
@@ -84,6 +103,7 @@ fn ResultsPage(collector: Option<String>) -> impl IntoView {
                 <div class="controls">
                     <ExperimentPicker experiments chosen=shown_name on_choose=choose />
                     <MetricPicker page metric />
+                    <BreakdownPicker dimension />
                     <EnginePicker engine />
                     <button
                         type="button"
@@ -117,7 +137,27 @@ fn ResultsPage(collector: Option<String>) -> impl IntoView {
                         let (engine, metric) = (engine.get(), metric.get());
                         Suspend::new(async move {
                             let loaded = page.await;
-                            view! { <ShownView loaded engine metric /> }
+                            let sliced = sliced.await;
+                            view! {
+                                {match sliced {
+                                    Some(Ok(breakdown)) => {
+                                        view! {
+                                            <BreakdownTable breakdown metric=metric.clone() engine />
+                                        }
+                                            .into_any()
+                                    }
+                                    Some(Err(why)) => {
+                                        view! {
+                                            <p class="notice bad" data-testid="breakdown-error">
+                                                {why}
+                                            </p>
+                                        }
+                                            .into_any()
+                                    }
+                                    None => ().into_any(),
+                                }}
+                                <ShownView loaded engine metric />
+                            }
                         })
                     }}
                 </Transition>

@@ -42,6 +42,10 @@ pub struct Args {
     /// large database).
     #[arg(long)]
     recompute: bool,
+    /// Break the results down by this dimension of the users (`browser`, `device`, `source`,
+    /// `visitor`, or any the pages send): a slice per value, each with its sample-ratio check.
+    #[arg(long, conflicts_with = "recompute")]
+    dimension: Option<String>,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -66,6 +70,22 @@ pub fn run(args: Args) -> Result<ExitCode> {
         out.flush()?;
         return Ok(ExitCode::SUCCESS);
     };
+    if let Some(dimension) = &args.dimension {
+        let breakdown = runtime
+            .block_on(store.breakdown(&rules, experiment, dimension))
+            .map_err(|e| format!("cannot read the breakdown from {}: {e}", store.describe()))?
+            .ok_or_else(|| format!("no experiment named \"{experiment}\" in the rules"))?;
+        let engine = Engine::parse(&args.engine).unwrap_or(Engine::Sequential);
+        let mut out = stdout();
+        if args.json {
+            serde_json::to_writer_pretty(&mut out, &breakdown)?;
+            out.write_all(b"\n")?;
+        } else {
+            out.write_all(breakdown_report(&breakdown, engine).as_bytes())?;
+        }
+        out.flush()?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let results = runtime
         .block_on(async {
             if args.recompute {
@@ -211,6 +231,73 @@ pub fn report(results: &ExperimentResults, engine: Engine) -> String {
         for metric in guardrails {
             out.push('\n');
             out.push_str(&metric_table(results, metric, engine));
+        }
+    }
+    out
+}
+
+/// A breakdown as text: per slice, its users per group, its sample-ratio check and each
+/// treatment's lift on each goal metric.
+pub fn breakdown_report(breakdown: &cohort_stats::breakdown::Breakdown, engine: Engine) -> String {
+    let mut out = format!(
+        "{} by {}: {} slice(s)\n",
+        breakdown.experiment,
+        breakdown.dimension,
+        breakdown.slices.len()
+    );
+    for slice in &breakdown.slices {
+        let r = &slice.results;
+        let groups: Vec<String> = r
+            .groups
+            .iter()
+            .map(|g| format!("{} {}", g.group, thousands(g.users)))
+            .collect();
+        out.push_str(&format!(
+            "\n{} = {}: {} users ({}); sample ratio p = {:.4}{}\n",
+            breakdown.dimension,
+            slice.value,
+            thousands(r.total_users),
+            groups.join(", "),
+            r.sample_ratio.p_value,
+            if r.sample_ratio.mismatch {
+                ": MISMATCH, do not trust this slice"
+            } else {
+                ""
+            }
+        ));
+        for metric in &r.metrics {
+            let lifts: Vec<String> = metric
+                .comparisons
+                .iter()
+                .map(|c| {
+                    let verdict = c.verdict(engine, r.settings.alpha, metric.metric.inverse);
+                    let estimate = match engine {
+                        Engine::Sequential => c.result.sequential.relative.estimate,
+                        Engine::Fixed => c.result.fixed.relative.estimate,
+                        Engine::Bayesian => c.result.bayesian.relative.expected,
+                    };
+                    if verdict.label() == "no result" {
+                        format!("{} -", c.group)
+                    } else {
+                        format!(
+                            "{} {} ({})",
+                            c.group,
+                            signed_percent(estimate, 1),
+                            verdict.label()
+                        )
+                    }
+                })
+                .collect();
+            out.push_str(&format!(
+                "  {}{}: {}\n",
+                metric.metric.name,
+                if metric.metric.guardrail {
+                    " (guardrail)"
+                } else {
+                    ""
+                },
+                lifts.join("; ")
+            ));
         }
     }
     out

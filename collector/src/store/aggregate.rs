@@ -255,6 +255,9 @@ LEFT JOIN user_dimensions d
 WHERE v.experiment = $1 AND v.measure = $2 AND v.capped = 1
   AND ({greatest}(v.value, v.pre_value) > $3 OR v.den_value > $4)";
 
+/// One metric's sums of a breakdown: (dimension value, group, sums).
+pub type ValueRows = Vec<(String, String, GroupSums)>;
+
 /// What a breakdown reads: users per dimension value and group, and each metric's sums per
 /// value and group (capped), or why not.
 #[derive(Debug, Clone, PartialEq)]
@@ -262,16 +265,16 @@ pub struct BreakdownFigures {
     /// (value, group, users).
     pub users: Vec<(String, String, u64)>,
     /// For each metric: (value, group, sums).
-    pub metrics: Vec<Result<Vec<(String, String, GroupSums)>, StoreError>>,
+    pub metrics: Vec<Result<ValueRows, StoreError>>,
 }
 
 /// A breakdown's rows of one metric with `bounds` applied to the users of the `tail` (value,
 /// group and uncapped figures), as [`capped`] does per day.
 pub fn capped_by_value(
-    mut rows: Vec<(String, String, GroupSums)>,
+    mut rows: ValueRows,
     bounds: Bounds,
     tail: &[(String, String, UserFigures)],
-) -> Vec<(String, String, GroupSums)> {
+) -> ValueRows {
     for (value, group, figures) in tail {
         match rows.iter_mut().find(|(v, g, _)| v == value && g == group) {
             Some((_, _, sums)) => {

@@ -714,8 +714,8 @@ async fn breakdown_rows(
     measure: &Measure,
     dimension: &str,
     bounds: aggregate::Bounds,
-) -> Result<Vec<(String, String, GroupSums)>, tokio_postgres::Error> {
-    let rows: Vec<(String, String, GroupSums)> = tx
+) -> Result<aggregate::ValueRows, tokio_postgres::Error> {
+    let rows: aggregate::ValueRows = tx
         .query(
             aggregate::BREAKDOWN_METRIC,
             &[&measure.experiment, &measure.key, &dimension],

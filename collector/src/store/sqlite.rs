@@ -484,7 +484,7 @@ fn breakdown_rows(
     measure: &Measure,
     dimension: &str,
     bounds: aggregate::Bounds,
-) -> rusqlite::Result<Vec<(String, String, GroupSums)>> {
+) -> rusqlite::Result<aggregate::ValueRows> {
     let mut statement = conn.prepare_cached(aggregate::BREAKDOWN_METRIC)?;
     let mut rows = statement
         .query(named_params! {"$1": measure.experiment, "$2": measure.key, "$3": dimension})?;

@@ -610,9 +610,14 @@ paused_banner  disabled          0  Control, Banner  clicks (primary)
 fn results_name_a_metric_the_database_cannot_compute_and_print_the_others() {
     let dir = tempfile::tempdir().unwrap();
     let (db, rules) = (dir.path().join("c.db"), dir.path().join("rules.toml"));
-    std::fs::write(&rules, LISTED_RULES).unwrap();
+    // The clicks' values, summed too.
+    let with_spend = LISTED_RULES.replace(
+        "metrics = [\"signup\", \"clicks\"]",
+        "metrics = [\"signup\", \"clicks\", \"spend\"]",
+    ) + "\n[[metric]]\nname = \"spend\"\nevent = \"cta_click\"\nkind = \"sum\"\n";
+    std::fs::write(&rules, with_spend).unwrap();
     listed_database(&db);
-    // Values far past the collector's bound, written behind its back: the sums overflow.
+    // A value far past the collector's bound, written behind its back: its square overflows.
     rusqlite::Connection::open(&db)
         .unwrap()
         .execute_batch(
@@ -635,7 +640,7 @@ fn results_name_a_metric_the_database_cannot_compute_and_print_the_others() {
     let out = String::from_utf8(out).unwrap();
     assert!(
         out.contains(
-            "Metric clicks is not shown: the database could not compute it (the sums of group \"Control\" are out of range"
+            "Metric spend is not shown: the database could not compute it (the sums of group \"Control\" are out of range"
         ),
         "{out}"
     );
@@ -643,7 +648,9 @@ fn results_name_a_metric_the_database_cannot_compute_and_print_the_others() {
         out.contains("\nsignup (primary): conversion of visited_signup"),
         "{out}"
     );
-    assert!(!out.contains("\nclicks: count"), "{out}");
+    // Counting the clicks does not read their values: that metric is whole.
+    assert!(out.contains("\nclicks: count of cta_click"), "{out}");
+    assert!(!out.contains("\nspend: sum"), "{out}");
 }
 
 #[test]

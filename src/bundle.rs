@@ -11,6 +11,12 @@ pub fn rules() -> &'static Rules {
     bundled_rules!()
 }
 
+/// The same rules with the metrics and every experiment setting (what a results page bundles).
+#[cfg(test)]
+fn rules_for_analysis() -> &'static Rules {
+    bundled_rules!(analysis)
+}
+
 /// The same rules as one Statsig spec file, for tests that compile variations of it.
 pub const BUNDLE_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/cohort_rules.json"));
 
@@ -37,9 +43,27 @@ mod tests {
         assert_eq!(generated.id_lists(), compiled.id_lists());
         assert_eq!(generated.app_id(), compiled.app_id());
         assert_eq!(generated.default_tier(), compiled.default_tier());
-        assert!(!generated.metrics().is_empty(), "the bundle has metrics");
-        assert_eq!(generated.metrics(), compiled.metrics());
-        assert_eq!(generated.declared_settings(), compiled.declared_settings());
+        // The page evaluates: its bundle leaves out the metrics and keeps the sticky version;
+        // the analysis bundle has everything.
+        assert!(
+            generated.metrics().is_empty(),
+            "the page's bundle has no metrics"
+        );
+        assert_eq!(
+            generated.sticky_version("button_color_v3"),
+            compiled.sticky_version("button_color_v3")
+        );
+        let analysis = rules_for_analysis();
+        assert!(
+            !analysis.metrics().is_empty(),
+            "the analysis bundle has metrics"
+        );
+        assert_eq!(analysis.metrics(), compiled.metrics());
+        assert_eq!(analysis.declared_settings(), compiled.declared_settings());
+        assert_eq!(
+            format!("{:?}", analysis.specs()),
+            format!("{:?}", generated.specs())
+        );
         // The generated table has exactly the operators the rules use (the compiled rules
         // carry all of them).
         assert_eq!(

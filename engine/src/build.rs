@@ -20,6 +20,9 @@ use crate::rules::Rules;
 /// The file in `$OUT_DIR` holding the rules as a Rust expression of type `cohort::Rules`
 /// (see [`crate::codegen`]).
 pub const RULES_FILE: &str = "cohort_rules.rs";
+/// The file in `$OUT_DIR` holding the rules with what analysis reads too (metrics, every
+/// experiment setting): what a results page bundles ([`crate::codegen::Contents`]).
+pub const RULES_ANALYSIS_FILE: &str = "cohort_rules_analysis.rs";
 /// The file in `$OUT_DIR` holding the same rules as one merged Statsig spec file (JSON), for
 /// tests and tools.
 pub const RULES_JSON_FILE: &str = "cohort_rules.json";
@@ -113,7 +116,7 @@ pub fn try_bundle_rules(dir: impl AsRef<Path>) -> Result<Bundled, BundleError> {
 }
 
 /// Compiles the rules in `dir` (file names shown relative to `base`) and writes
-/// [`RULES_FILE`] and [`RULES_JSON_FILE`] into `out`. `regex`: whether the build that embeds
+/// [`RULES_FILE`], [`RULES_ANALYSIS_FILE`] and [`RULES_JSON_FILE`] into `out`. `regex`: whether the build that embeds
 /// them has regular expressions.
 pub fn bundle_into(
     dir: &Path,
@@ -132,8 +135,20 @@ pub fn bundle_into(
     if rules.uses_regex() && !regex {
         return Err(BundleError::NeedsRegex);
     }
+    use crate::codegen::{rust_source_of, Contents};
     std::fs::write(out.join(RULES_JSON_FILE), json)
-        .and_then(|()| std::fs::write(out.join(RULES_FILE), crate::codegen::rust_source(&rules)))
+        .and_then(|()| {
+            std::fs::write(
+                out.join(RULES_FILE),
+                rust_source_of(&rules, Contents::Evaluation),
+            )
+        })
+        .and_then(|()| {
+            std::fs::write(
+                out.join(RULES_ANALYSIS_FILE),
+                rust_source_of(&rules, Contents::Analysis),
+            )
+        })
         .map_err(BundleError::Write)?;
     Ok(Bundled {
         rules,

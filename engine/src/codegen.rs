@@ -76,8 +76,26 @@ pub mod rt {
     }
 }
 
+/// What a bundle carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Contents {
+    /// Everything: the specs and what analysis reads (metrics, every experiment setting).
+    Analysis,
+    /// What a page evaluating users needs: the specs and the sticky versions; no metrics, and
+    /// experiments' settings without their metrics and guardrails (about 0.6 KB gzip less for
+    /// the course's page).
+    Evaluation,
+}
+
 /// Rust source for an expression that evaluates to rules equal to `rules`.
 pub fn rust_source(rules: &Rules) -> String {
+    rust_source_of(rules, Contents::Analysis)
+}
+
+/// Rust source for an expression that evaluates to `rules`, or to what of them `contents`
+/// keeps.
+pub fn rust_source_of(rules: &Rules, contents: Contents) -> String {
+    let analysis = contents == Contents::Analysis;
     let mut g = Gen(String::new());
     g.push("{ use cohort::codegen::rt::*; Rules::from_parts(vec![");
     for spec in rules.specs() {
@@ -99,16 +117,27 @@ pub fn rust_source(rules: &Rules) -> String {
         let _ = write!(g.0, "OpKind::{kind:?},");
     }
     g.push("]) }).with_experiments(vec![");
-    for metric in rules.metrics() {
+    for metric in rules.metrics().iter().filter(|_| analysis) {
         g.metric(metric);
         g.push(",");
     }
     g.push("], vec![");
     for (name, settings) in rules.declared_settings() {
+        if !analysis && settings.sticky_version.is_none() {
+            continue;
+        }
         g.push("(");
         g.string(name);
         g.push(", ");
-        g.settings(settings);
+        if analysis {
+            g.settings(settings);
+        } else {
+            g.settings(&ExperimentSettings {
+                metrics: Vec::new(),
+                guardrails: Vec::new(),
+                ..settings.clone()
+            });
+        }
         g.push("),");
     }
     g.push("]) }");

@@ -284,7 +284,7 @@ impl Cohort {
                 group,
                 evaluation.rule_id,
                 &evaluation.secondary_exposures,
-                &dimensions::dimensions(identity, &dimensions::user_agent()),
+                &dimensions::of_this_page(identity),
             );
             self.exposed.update_untracked(|exposed| {
                 exposed.retain(|(e, _)| *e != name);
@@ -313,7 +313,7 @@ impl Cohort {
                 value,
                 evaluation.rule_id,
                 &evaluation.secondary_exposures,
-                &dimensions::dimensions(identity, &dimensions::user_agent()),
+                &dimensions::of_this_page(identity),
             );
         });
     }

@@ -16,61 +16,80 @@ use crate::identity::{IdSource, Identity};
 /// assert_eq!(browser_family(firefox), "Firefox");
 /// ```
 pub fn browser_family(user_agent: &str) -> &'static str {
-    let has = |needle: &str| user_agent.contains(needle);
-    if has("Edg/") || has("Edge/") || has("EdgA/") || has("EdgiOS/") {
-        "Edge"
-    } else if has("OPR/") || has("Opera") {
-        "Opera"
-    } else if has("SamsungBrowser/") {
-        "Samsung Internet"
-    } else if has("Firefox/") || has("FxiOS/") {
-        "Firefox"
-    } else if has("Chrome/") || has("CriOS/") || has("Chromium/") {
-        "Chrome"
-    } else if has("Safari/") {
-        "Safari"
-    } else {
-        "Other"
-    }
+    first_named(user_agent, BROWSERS, "Other")
+}
+
+/// Each browser family by the tokens that name it, in the order they are looked for.
+const BROWSERS: &[(&str, &str)] = &[
+    ("Edg", "Edge"),
+    ("OPR/", "Opera"),
+    ("SamsungBrowser/", "Samsung Internet"),
+    ("Firefox/", "Firefox"),
+    ("FxiOS/", "Firefox"),
+    ("Chrome/", "Chrome"),
+    ("CriOS/", "Chrome"),
+    ("Safari/", "Safari"),
+];
+
+/// Each kind of device by the tokens that name it, in the order they are looked for.
+const DEVICES: &[(&str, &str)] = &[
+    ("iPad", "tablet"),
+    ("Tablet", "tablet"),
+    ("Mobi", "mobile"),
+    ("Android", "mobile"),
+];
+
+/// The name of the first of `named` whose token is in `text`, else `otherwise` (a plain scan:
+/// `str::contains` would link the two-way searcher into the page, a kilobyte for a user agent
+/// of a hundred bytes).
+fn first_named(
+    text: &str,
+    named: &[(&str, &'static str)],
+    otherwise: &'static str,
+) -> &'static str {
+    named
+        .iter()
+        .find(|(token, _)| {
+            text.as_bytes()
+                .windows(token.len())
+                .any(|w| w == token.as_bytes())
+        })
+        .map_or(otherwise, |(_, name)| name)
 }
 
 /// The kind of device a user agent names: `mobile`, `tablet` or `desktop`.
 pub fn device(user_agent: &str) -> &'static str {
-    if user_agent.contains("iPad") || user_agent.contains("Tablet") {
-        "tablet"
-    } else if user_agent.contains("Mobi") || user_agent.contains("Android") {
-        "mobile"
-    } else {
-        "desktop"
-    }
+    first_named(user_agent, DEVICES, "desktop")
 }
 
 /// The dimensions of a user with `identity` in a browser whose user agent is `user_agent`: a
 /// stored ID is a returning visitor, a new one (or one for this load only) a new visitor; an
 /// ID from the app or an IP hash says nothing of the browser, and no `visitor` is sent.
 pub fn dimensions(identity: &Identity, user_agent: &str) -> Dimensions {
-    let mut dimensions = Dimensions::default();
-    dimensions.insert("source", identity.source.code());
+    let mut pairs: Vec<(String, String)> = Vec::with_capacity(4);
+    let mut add = |name: &str, value: &str| pairs.push((name.to_owned(), value.to_owned()));
+    // In name order.
     if !user_agent.is_empty() {
-        dimensions.insert("browser", browser_family(user_agent));
-        dimensions.insert("device", device(user_agent));
+        add("browser", browser_family(user_agent));
+        add("device", device(user_agent));
     }
-    let visitor = match identity.source {
-        IdSource::Stored => Some("returning"),
-        IdSource::Created | IdSource::Random | IdSource::Session => Some("new"),
-        IdSource::IpHash | IdSource::App => None,
-    };
-    if let Some(visitor) = visitor {
-        dimensions.insert("visitor", visitor);
+    add("source", identity.source.code());
+    match identity.source {
+        IdSource::Stored => add("visitor", "returning"),
+        IdSource::Created | IdSource::Random | IdSource::Session => add("visitor", "new"),
+        IdSource::IpHash | IdSource::App => {}
     }
-    dimensions
+    Dimensions::from_sorted(pairs)
 }
 
-/// This browser's user agent (empty when it cannot be read).
-pub(crate) fn user_agent() -> String {
-    web_sys::window()
+/// The dimensions of a user with `identity` in this browser (one copy of the code for every
+/// kind of exposure).
+#[inline(never)]
+pub(crate) fn of_this_page(identity: &Identity) -> Dimensions {
+    let user_agent = web_sys::window()
         .and_then(|w| w.navigator().user_agent().ok())
-        .unwrap_or_default()
+        .unwrap_or_default();
+    dimensions(identity, &user_agent)
 }
 
 #[cfg(test)]

@@ -77,7 +77,9 @@ pub use ::cohort as engine;
 pub use ::cohort::{Reason, Rules, User};
 
 /// The rules `cohort::build::bundle_rules` compiled into `$OUT_DIR` in the app's build
-/// script, as `&'static Rules`, built once.
+/// script, as `&'static Rules`, built once: what a page evaluating users needs (the specs and
+/// sticky versions); `bundled_rules!(analysis)` adds the metrics and every experiment setting,
+/// for a page that analyses results.
 #[macro_export]
 macro_rules! bundled_rules {
     () => {{
@@ -85,6 +87,13 @@ macro_rules! bundled_rules {
         $crate::__bundled(&RULES, || {
             use $crate::engine as cohort;
             include!(concat!(env!("OUT_DIR"), "/cohort_rules.rs"))
+        })
+    }};
+    (analysis) => {{
+        static RULES: ::std::sync::OnceLock<$crate::Rules> = ::std::sync::OnceLock::new();
+        $crate::__bundled(&RULES, || {
+            use $crate::engine as cohort;
+            include!(concat!(env!("OUT_DIR"), "/cohort_rules_analysis.rs"))
         })
     }};
 }

@@ -159,9 +159,18 @@ impl<E: Into<String>, G: Into<String>, const N: usize> From<[(E, G); N]> for Gro
     }
 }
 
+/// Pairs of texts as a JSON object (one function for groups and dimensions: the page links it
+/// once).
+fn serialize_pairs<S: Serializer>(
+    pairs: &[(String, String)],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_map(pairs.iter().map(|(k, v)| (k, v)))
+}
+
 impl Serialize for Groups {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_map(self.0.iter().map(|(e, g)| (e, g)))
+        serialize_pairs(&self.0, serializer)
     }
 }
 
@@ -215,6 +224,12 @@ impl Dimensions {
         Dimensions(Vec::new())
     }
 
+    /// Dimensions from pairs already in name order, each name once.
+    pub fn from_sorted(pairs: Vec<(String, String)>) -> Dimensions {
+        debug_assert!(pairs.windows(2).all(|w| w[0].0 < w[1].0));
+        Dimensions(pairs)
+    }
+
     /// Sets `name` to `value`.
     pub fn insert(&mut self, name: impl Into<String>, value: impl Into<String>) {
         let (name, value) = (name.into(), value.into());
@@ -258,7 +273,7 @@ impl<N: Into<String>, V: Into<String>, const K: usize> From<[(N, V); K]> for Dim
 
 impl Serialize for Dimensions {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_map(self.0.iter().map(|(n, v)| (n, v)))
+        serialize_pairs(&self.0, serializer)
     }
 }
 

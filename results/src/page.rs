@@ -43,7 +43,7 @@ fn ResultsPage(collector: Option<String>) -> impl IntoView {
             collector.clone(),
             token.get(),
             requested.get(),
-            bundled_rules!(),
+            bundled_rules!(analysis),
         )
     });
     let engine = RwSignal::new(Engine::Sequential);
@@ -78,8 +78,14 @@ fn ResultsPage(collector: Option<String>) -> impl IntoView {
         async move {
             match experiment.filter(|_| !dimension.is_empty()) {
                 Some(experiment) => Some(
-                    breakdown::load(collector, token, experiment, dimension, bundled_rules!())
-                        .await,
+                    breakdown::load(
+                        collector,
+                        token,
+                        experiment,
+                        dimension,
+                        bundled_rules!(analysis),
+                    )
+                    .await,
                 ),
                 None => None,
             }

@@ -97,7 +97,7 @@ mod tests {
 
     #[test]
     fn the_log_is_analysed_for_the_experiment_asked_and_an_unknown_one_is_an_error() {
-        let rules = cohort_leptos::bundled_rules!();
+        let rules = cohort_leptos::bundled_rules!(analysis);
         let records = [
             exposure("u1", "button_color_v3", "Red"),
             exposure("u2", "button_color_v3", "Control"),

@@ -131,11 +131,7 @@ pub fn BreakdownTable(breakdown: Breakdown, metric: String, engine: Engine) -> i
                     let text = match (metric, comparison) {
                         (Some(m), Some(c)) => {
                             let verdict = c.verdict(engine, r.settings.alpha, m.metric.inverse);
-                            let estimate = match engine {
-                                Engine::Sequential => c.result.sequential.relative.estimate,
-                                Engine::Fixed => c.result.fixed.relative.estimate,
-                                Engine::Bayesian => c.result.bayesian.relative.expected,
-                            };
+                            let (estimate, _) = c.lift(engine);
                             if verdict.label() == "no result" {
                                 "no result".to_owned()
                             } else {

@@ -30,6 +30,17 @@ pub enum Verdict {
 }
 
 impl MetricComparison {
+    /// The relative lift and its interval read with `engine` (the Bayesian posterior's
+    /// expected lift and credible interval).
+    pub fn lift(&self, engine: Engine) -> (f64, (f64, f64)) {
+        let r = &self.result;
+        match engine {
+            Engine::Sequential => (r.sequential.relative.estimate, r.sequential.relative.ci),
+            Engine::Fixed => (r.fixed.relative.estimate, r.fixed.relative.ci),
+            Engine::Bayesian => (r.bayesian.relative.expected, r.bayesian.relative.ci),
+        }
+    }
+
     /// The verdict of this comparison read with `engine`, at level `alpha`; `inverse`
     /// metrics (as the comparison was computed for) are better when lower.
     pub fn verdict(&self, engine: Engine, alpha: f64, inverse: bool) -> Verdict {

@@ -271,11 +271,7 @@ pub fn breakdown_report(breakdown: &cohort_stats::breakdown::Breakdown, engine: 
                 .iter()
                 .map(|c| {
                     let verdict = c.verdict(engine, r.settings.alpha, metric.metric.inverse);
-                    let estimate = match engine {
-                        Engine::Sequential => c.result.sequential.relative.estimate,
-                        Engine::Fixed => c.result.fixed.relative.estimate,
-                        Engine::Bayesian => c.result.bayesian.relative.expected,
-                    };
+                    let (estimate, _) = c.lift(engine);
                     if verdict.label() == "no result" {
                         format!("{} -", c.group)
                     } else {

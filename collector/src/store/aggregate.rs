@@ -560,6 +560,49 @@ pub fn cap_plan(metric: &Metric, rows: &[GroupRow]) -> [(Column, Option<CapPlan>
     ]
 }
 
+/// The values `plans` need read to place their percentiles (no zero: a zero is known), each
+/// once.
+pub fn to_read(plans: &[(Column, Option<CapPlan>)]) -> Vec<(Column, Pick)> {
+    let mut out = Vec::new();
+    for (column, plan) in plans {
+        if let Some(CapPlan::Read(Some(q))) = plan {
+            for pick in [q.low, q.high] {
+                if pick != Pick::Zero && !out.contains(&(*column, pick)) {
+                    out.push((*column, pick));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The bounds `plans` put, given the values [`to_read`] asked for (`read`: each with its
+/// value).
+pub fn bounds(plans: &[(Column, Option<CapPlan>)], read: &[((Column, Pick), f64)]) -> Bounds {
+    let mut bounds = Bounds::NONE;
+    for (column, plan) in plans {
+        let bound = match plan {
+            None | Some(CapPlan::Read(None)) => continue,
+            Some(CapPlan::Bound(bound)) => *bound,
+            Some(CapPlan::Read(Some(quantile))) => {
+                let value = |pick: Pick| {
+                    read.iter()
+                        .find(|(key, _)| *key == (*column, pick))
+                        .map_or(0.0, |(_, v)| *v)
+                };
+                quantile
+                    .value(|pick| Ok::<f64, std::convert::Infallible>(value(pick)))
+                    .unwrap_or(f64::INFINITY)
+            }
+        };
+        match column {
+            Column::Value => bounds.value = bound,
+            Column::Denominator => bounds.denominator = bound,
+        }
+    }
+    bounds
+}
+
 /// What one cap needs to be placed.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum CapPlan {

@@ -17,7 +17,7 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{IsolationLevel, NoTls};
 
-use super::aggregate::{self, CapPlan, Figures, MetricRows};
+use super::aggregate::{self, Figures, MetricRows};
 use super::incremental::{
     self, Event, First, GroupSums, Kept, Measure, NewExposure, Step, UserFigures, UserValue,
 };
@@ -654,33 +654,17 @@ async fn kept_rows(
             bounds: aggregate::Bounds::NONE,
         });
     }
-    let mut bounds = aggregate::Bounds::NONE;
-    for (column, plan) in plans {
-        let bound = match plan {
-            None | Some(CapPlan::Read(None)) => continue,
-            Some(CapPlan::Bound(bound)) => bound,
-            Some(CapPlan::Read(Some(quantile))) => {
-                let mut values = Vec::with_capacity(2);
-                for pick in [quantile.low, quantile.high] {
-                    values.push(match aggregate::nth_value(column, pick) {
-                        None => 0.0,
-                        Some(sql) => tx
-                            .query_one(sql, &[&measure.experiment, &measure.key, &pick.offset()])
-                            .await?
-                            .get::<_, f64>(0),
-                    });
-                }
-                let mut read = values.into_iter();
-                quantile
-                    .value(|_| Ok::<f64, std::convert::Infallible>(read.next().unwrap_or(0.0)))
-                    .unwrap_or(f64::INFINITY)
-            }
+    let mut read = Vec::new();
+    for (column, pick) in aggregate::to_read(&plans) {
+        let Some(sql) = aggregate::nth_value(column, pick) else {
+            continue;
         };
-        match column {
-            aggregate::Column::Value => bounds.value = bound,
-            aggregate::Column::Denominator => bounds.denominator = bound,
-        }
+        let row = tx
+            .query_one(sql, &[&measure.experiment, &measure.key, &pick.offset()])
+            .await?;
+        read.push(((column, pick), row.get::<_, f64>(0)));
     }
+    let bounds = aggregate::bounds(&plans, &read);
     let tail: Vec<(String, i64, UserFigures)> = tx
         .query(
             &aggregate::TAIL.replace("{greatest}", "GREATEST"),

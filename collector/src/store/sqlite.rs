@@ -12,7 +12,7 @@ use cohort::rules::Metric;
 use cohort_stats::Excluded;
 use rusqlite::{named_params, params, Connection, OptionalExtension};
 
-use super::aggregate::{self, CapPlan, Figures, GroupRow, MetricRows};
+use super::aggregate::{self, Figures, GroupRow, MetricRows};
 use super::incremental::{
     self, Event, First, GroupSums, Kept, Measure, NewExposure, Step, UserFigures, UserValue,
 };
@@ -427,26 +427,18 @@ fn capped_rows(
             bounds: aggregate::Bounds::NONE,
         });
     }
-    let mut bounds = aggregate::Bounds::NONE;
-    for (column, plan) in plans {
-        let bound = match plan {
-            None | Some(CapPlan::Read(None)) => continue,
-            Some(CapPlan::Bound(bound)) => bound,
-            Some(CapPlan::Read(Some(quantile))) => quantile.value(|pick| {
-                let Some(sql) = aggregate::nth_value(column, pick) else {
-                    return Ok(0.0);
-                };
-                conn.prepare_cached(sql)?.query_row(
-                    named_params! {"$1": measure.experiment, "$2": measure.key, "$3": pick.offset()},
-                    |row| row.get::<_, f64>(0),
-                )
-            })?,
+    let mut read = Vec::new();
+    for (column, pick) in aggregate::to_read(&plans) {
+        let Some(sql) = aggregate::nth_value(column, pick) else {
+            continue;
         };
-        match column {
-            aggregate::Column::Value => bounds.value = bound,
-            aggregate::Column::Denominator => bounds.denominator = bound,
-        }
+        let value = conn.prepare_cached(sql)?.query_row(
+            named_params! {"$1": measure.experiment, "$2": measure.key, "$3": pick.offset()},
+            |row| row.get::<_, f64>(0),
+        )?;
+        read.push(((column, pick), value));
     }
+    let bounds = aggregate::bounds(&plans, &read);
     let tail = conn
         .prepare_cached(&aggregate::TAIL.replace("{greatest}", "max"))?
         .query_map(

@@ -60,11 +60,17 @@ test("exposures and conversions reach the collector, one exposure per user", asy
       return a.total_users === 7 && total(a, "signup") === 4 ? a : null;
     });
     assert.ok(analysis, "7 users exposed, 4 converted (3 ?random signups and one click through)");
+    // One click among seven users: capped at the clicks' 99th percentile (0.94 of a click,
+    // between the sixth user's 0 and the seventh's 1).
     const clicks = await eventually(async () => {
       const a = await results(server.url);
-      return total(a, "clicks") === 1 ? a : null;
+      const metric = a.metrics.find((m) => m.metric.name === "clicks");
+      return metric.metric.cap.bound > 0 ? a : null;
     });
     assert.ok(clicks, "the cta_click counts for its user");
+    const bound = clicks.metrics.find((m) => m.metric.name === "clicks").metric.cap.bound;
+    assert.ok(Math.abs(bound - 0.94) < 1e-12, `the 99th percentile of six 0s and a 1: ${bound}`);
+    assert.ok(Math.abs(total(clicks, "clicks") - bound) < 1e-12);
     // Nothing is left queued in the browser.
     const queued = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("cohort.q.")).length);
     assert.equal(queued, 0);

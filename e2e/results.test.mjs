@@ -213,7 +213,7 @@ test("the rules' first experiment is shown by default: picked, named, every metr
   assert.deepEqual(slices.map(([v]) => v).sort(), ["(not given)", "Chrome", "Firefox"]);
   assert.equal(slices.reduce((n, [, users]) => n + users, 0), 400);
   assert.equal(slices[0][0], "Chrome", "the most users first");
-  assert.match(await page.textContent("[data-testid=breakdown-card] .hint"), /lifts on signup/);
+  assert.match(await page.textContent("[data-testid=breakdown-card] .hint"), /lift over control on signup/);
   assert.match(await page.textContent("[data-testid=slice][data-value=Chrome] td:nth-of-type(2)"), /^(ok|mismatch) \(p = /);
   // The same breakdown as `cohort results --dimension browser --json` gives.
   const cli = JSON.parse(execFileSync(COHORT, ["results", "--db", backend.db, "--rules", join(ROOT, "experiments"),

@@ -108,7 +108,7 @@ pub fn BreakdownTable(breakdown: Breakdown, metric: String, engine: Engine) -> i
         .unwrap_or_default();
     let headings = treatments
         .iter()
-        .map(|g| view! { <th scope="col" role="columnheader">{format!("{g} vs control")}</th> })
+        .map(|g| view! { <th scope="col" role="columnheader">{g.clone()}</th> })
         .collect_view();
     let rows = breakdown
         .slices
@@ -128,21 +128,22 @@ pub fn BreakdownTable(breakdown: Breakdown, metric: String, engine: Engine) -> i
                 .map(|group| {
                     let comparison =
                         metric.and_then(|m| m.comparisons.iter().find(|c| c.group == *group));
-                    let text = match (metric, comparison) {
+                    let (lift, verdict) = match (metric, comparison) {
                         (Some(m), Some(c)) => {
                             let verdict = c.verdict(engine, r.settings.alpha, m.metric.inverse);
                             let (estimate, _) = c.lift(engine);
                             if verdict.label() == "no result" {
-                                "no result".to_owned()
+                                ("–".to_owned(), verdict.label())
                             } else {
-                                format!("{} ({})", signed_percent(estimate, 1), verdict.label())
+                                (signed_percent(estimate, 1), verdict.label())
                             }
                         }
-                        _ => "–".to_owned(),
+                        _ => ("–".to_owned(), ""),
                     };
                     view! {
                         <td role="cell" data-label=format!("{group} vs control") data-group=group.clone()>
-                            {text}
+                            <span class="figure">{lift}</span>
+                            <span class="ci">{verdict}</span>
                         </td>
                     }
                 })
@@ -167,7 +168,7 @@ pub fn BreakdownTable(breakdown: Breakdown, metric: String, engine: Engine) -> i
         <section class="card breakdown" aria-labelledby="breakdown-title" data-testid="breakdown-card">
             <h2 id="breakdown-title">{format!("By {}", label.to_lowercase())}</h2>
             <p class="hint">
-                "Each value's users analysed apart, with their own sample-ratio check; lifts on "
+                "Each value's users analysed apart, with their own sample-ratio check; each group's lift over control on "
                 <code>{shown_metric.clone()}</code>
                 ". A user counts with the value of their first exposure."
             </p>

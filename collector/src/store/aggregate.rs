@@ -13,13 +13,12 @@
 //! number of events, a sum metric's the total of their values; a cap bounds it (the covariate
 //! too). Per group, the statistics read the sums of those values, their squares and products.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
-use cohort::rules::{Cap, CapKind, Metric};
-use cohort_stats::tally::cap_bound;
+use cohort::rules::{CapKind, Metric, MetricKind};
 use cohort_stats::{ArmStats, MetricSums};
 
-use super::incremental::{GroupSums, Measure, UserFigures, UserValue};
+use super::incremental::{Counting, GroupSums, Measure, UserFigures};
 use super::StoreError;
 
 /// Each user's first exposure to experiment `$1`, from the records alone: the earliest
@@ -635,55 +634,97 @@ pub fn capped(
     MetricRows { rows, bounds }
 }
 
-/// A metric's rows recomputed from each user's counters ([`USER_COUNTERS`]: group, first
-/// exposure, counters), capped as the metric says. Every user is held in memory only when a
-/// cap needs the distribution (the recomputation is the reference, not the answer's path).
-pub fn recount(
-    metric: &Metric,
-    measure: &Measure,
-    users: impl Iterator<Item = (String, i64, UserValue)>,
-) -> MetricRows {
-    let parts = metric.parts();
-    let caps: Vec<Option<Cap>> = parts.iter().map(|p| p.cap).collect();
-    let mut rows: BTreeMap<(String, i64), GroupRow> = BTreeMap::new();
-    let mut add = |group: String, first: i64, figures: &UserFigures| {
-        let day = cohort_stats::over_time::day_of(first);
-        let row = rows
-            .entry((group.clone(), day))
-            .or_insert_with(|| GroupRow::empty(group, day));
-        row.users += 1;
-        row.sums.add(figures, 1.0);
+/// The start of a recomputation's query for `measure` (parameters as [`USER_COUNTERS`]): the
+/// first exposures and each user's counters from the records, then `per_user`, each user's
+/// group, first exposure and values (the measure's kinds decide how counters make values;
+/// the texts are the code's own, never the rules').
+fn per_user(measure: &Measure) -> String {
+    let value = |counting: Option<&Counting>, events: &str, total: &str| match counting
+        .map(|c| c.kind)
+    {
+        None => "CAST(0 AS DOUBLE PRECISION)".to_owned(),
+        Some(MetricKind::Conversion) => {
+            format!("CAST(CASE WHEN {events} > 0 THEN 1 ELSE 0 END AS DOUBLE PRECISION)")
+        }
+        Some(MetricKind::Count) => format!("CAST({events} AS DOUBLE PRECISION)"),
+        Some(MetricKind::Sum | MetricKind::Ratio) => format!("CAST({total} AS DOUBLE PRECISION)"),
     };
-    let mut bounds = Bounds::NONE;
-    if caps.iter().all(Option::is_none) {
-        for (group, first, value) in users {
-            add(group, first, &measure.figures(&value));
-        }
+    let pre = if measure.lookback_ms > 0 {
+        value(Some(&measure.value), "pre_events", "pre_total")
     } else {
-        let all: Vec<(String, i64, UserFigures)> = users
-            .map(|(group, first, value)| (group, first, measure.figures(&value)))
-            .collect();
-        let bound = |cap: Option<Cap>, pick: fn(&UserFigures) -> f64| {
-            cap.and_then(|cap| cap_bound(&cap, all.iter().map(|(_, _, f)| pick(f)).collect()))
-                .unwrap_or(f64::INFINITY)
-        };
-        bounds = Bounds {
-            value: bound(caps[0], |f| f.value),
-            denominator: bound(caps.get(1).copied().flatten(), |f| f.denominator),
-        };
-        for (group, first, figures) in all {
-            add(group, first, &bounds.cap(&figures));
-        }
-    }
-    MetricRows {
-        rows: rows.into_values().collect(),
-        bounds,
+        value(None, "", "")
+    };
+    format!(
+        "{FIRSTS}, counters AS (\n{COUNTERS}\n), per_user AS (\n    SELECT grp, first, {} AS value, \
+         {pre} AS pre, {} AS den FROM counters\n)\n",
+        value(Some(&measure.value), "events", "total"),
+        value(measure.denominator.as_ref(), "den_events", "den_total"),
+    )
+}
+
+const FIRSTS: &str = firsts!();
+const COUNTERS: &str = counters!("firsts f", "");
+
+/// A recomputation of `measure`'s sums per group and day from the records alone, each user's
+/// values capped at `$7` (the value and covariate) and `$8` (the denominator): the database
+/// adds them up, so that the collector holds a few rows per group whatever the number of
+/// users (columns: group, day, users, then [`GroupSums::COLUMNS`]).
+pub fn recount(measure: &Measure) -> String {
+    per_user(measure)
+        + "SELECT grp, first / 86400000 AS day, COUNT(*),
+       CAST(SUM(cv) AS DOUBLE PRECISION), CAST(SUM(cv * cv) AS DOUBLE PRECISION),
+       CAST(SUM(cp) AS DOUBLE PRECISION), CAST(SUM(cp * cp) AS DOUBLE PRECISION),
+       CAST(SUM(cv * cp) AS DOUBLE PRECISION), CAST(SUM(cd) AS DOUBLE PRECISION),
+       CAST(SUM(cd * cd) AS DOUBLE PRECISION), CAST(SUM(cv * cd) AS DOUBLE PRECISION),
+       CAST(SUM(CASE WHEN cv > 0 THEN 1 ELSE 0 END) AS DOUBLE PRECISION),
+       CAST(SUM(CASE WHEN cv < 0 THEN 1 ELSE 0 END) AS DOUBLE PRECISION),
+       CAST(SUM(CASE WHEN cd > 0 THEN 1 ELSE 0 END) AS DOUBLE PRECISION),
+       CAST(SUM(CASE WHEN cd < 0 THEN 1 ELSE 0 END) AS DOUBLE PRECISION)
+FROM (
+    SELECT grp, first,
+           CASE WHEN value > $7 THEN $7 ELSE value END AS cv,
+           CASE WHEN pre > $7 THEN $7 ELSE pre END AS cp,
+           CASE WHEN den > $8 THEN $8 ELSE den END AS cd
+    FROM per_user
+) capped
+GROUP BY grp, first / 86400000"
+}
+
+/// One value of `measure`'s users in order, recomputed from the records (`$7` the offset), as
+/// [`nth_value`] reads the kept ones: the database sorts, the collector reads one row.
+pub fn recount_nth(measure: &Measure, column: Column, pick: Pick) -> Option<String> {
+    let name = match column {
+        Column::Value => "value",
+        Column::Denominator => "den",
+    };
+    let (sign, order) = match pick {
+        Pick::Zero => return None,
+        Pick::Positive(_) => (">", "DESC"),
+        Pick::Negative(_) => ("<", "ASC"),
+    };
+    Some(per_user(measure) + &format!(
+        "SELECT {name} FROM per_user WHERE {name} {sign} 0 ORDER BY {name} {order} LIMIT 1 OFFSET $7"
+    ))
+}
+
+/// The bound standing for "no cap" in [`recount`]'s parameters (a finite number: every store
+/// binds it the same way).
+pub const NO_BOUND: f64 = f64::MAX;
+
+/// A recount's bound parameter for `bound` (infinite: none).
+pub fn bound_parameter(bound: f64) -> f64 {
+    if bound.is_finite() {
+        bound
+    } else {
+        NO_BOUND
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cohort::rules::Cap;
+    use cohort_stats::tally::cap_bound;
 
     #[test]
     fn a_quantile_is_placed_among_negatives_zeros_and_positives() {

@@ -17,7 +17,7 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{IsolationLevel, NoTls};
 
-use super::aggregate::{self, Figures, MetricRows};
+use super::aggregate::{self, Figures, GroupRow, MetricRows};
 use super::incremental::{
     self, Event, First, GroupSums, Kept, Measure, NewExposure, Step, UserFigures, UserValue,
 };
@@ -742,41 +742,84 @@ async fn breakdown_rows(
     Ok(aggregate::capped_by_value(rows, bounds, &tail))
 }
 
-/// A metric's rows recomputed from the records ([`aggregate::USER_COUNTERS`]).
+/// As the SQLite store's: summed by the database, capped after reading the percentiles.
 async fn recomputed_rows(
     tx: &deadpool_postgres::Transaction<'_>,
     metric: &Metric,
     measure: &Measure,
 ) -> Result<MetricRows, tokio_postgres::Error> {
     let (event, window, lookback, den_event, den_window) = aggregate::counter_parameters(measure);
-    let rows = tx
-        .query(
-            aggregate::USER_COUNTERS,
-            &[
-                &measure.experiment,
-                &event,
-                &window,
-                &lookback,
-                &den_event,
-                &den_window,
-            ],
-        )
-        .await?;
-    let users = rows.iter().map(|row| {
-        (
-            row.get::<_, String>(1),
-            row.get::<_, i64>(2),
-            UserValue {
-                events: row.get(3),
-                total: real(row, 4),
-                pre_events: row.get(5),
-                pre_total: real(row, 6),
-                den_events: row.get(7),
-                den_total: real(row, 8),
-            },
-        )
-    });
-    Ok(aggregate::recount(metric, measure, users))
+    let sum = |bounds: aggregate::Bounds| {
+        let sql = aggregate::recount(measure);
+        let (value, denominator) = (
+            aggregate::bound_parameter(bounds.value),
+            aggregate::bound_parameter(bounds.denominator),
+        );
+        async move {
+            let rows = tx
+                .query(
+                    &sql,
+                    &[
+                        &measure.experiment,
+                        &event,
+                        &window,
+                        &lookback,
+                        &den_event,
+                        &den_window,
+                        &value,
+                        &denominator,
+                    ],
+                )
+                .await?;
+            Ok::<_, tokio_postgres::Error>(
+                rows.iter()
+                    .map(|row| {
+                        let figures: [f64; 12] = std::array::from_fn(|i| real(row, i + 3));
+                        GroupRow {
+                            group: row.get(0),
+                            day: row.get(1),
+                            users: row.get::<_, i64>(2) as u64,
+                            sums: GroupSums::from_array(figures),
+                        }
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        }
+    };
+    let rows = sum(aggregate::Bounds::NONE).await?;
+    let plans = aggregate::cap_plan(metric, &rows);
+    if plans.iter().all(|(_, plan)| plan.is_none()) {
+        return Ok(MetricRows {
+            rows,
+            bounds: aggregate::Bounds::NONE,
+        });
+    }
+    let mut read = Vec::new();
+    for (column, pick) in aggregate::to_read(&plans) {
+        let Some(sql) = aggregate::recount_nth(measure, column, pick) else {
+            continue;
+        };
+        let row = tx
+            .query_one(
+                &sql,
+                &[
+                    &measure.experiment,
+                    &event,
+                    &window,
+                    &lookback,
+                    &den_event,
+                    &den_window,
+                    &pick.offset(),
+                ],
+            )
+            .await?;
+        read.push(((column, pick), row.get::<_, f64>(0)));
+    }
+    let bounds = aggregate::bounds(&plans, &read);
+    Ok(MetricRows {
+        rows: sum(bounds).await?,
+        bounds,
+    })
 }
 
 /// Drops the kept results of a database of a version before 5, which kept its sums per group

@@ -514,34 +514,66 @@ fn breakdown_rows(
     Ok(aggregate::capped_by_value(out, bounds, &tail))
 }
 
-/// A metric's rows recomputed from the records ([`aggregate::USER_COUNTERS`]).
+/// A metric's rows recomputed from the records ([`aggregate::recount`]): summed by the
+/// database, then, for a capped metric, its percentiles placed by reading the values at their
+/// offsets, and summed again with the caps.
 fn recomputed_rows(
     conn: &Connection,
     metric: &Metric,
     measure: &Measure,
 ) -> rusqlite::Result<MetricRows> {
     let (event, window, lookback, den_event, den_window) = aggregate::counter_parameters(measure);
-    let mut statement = conn.prepare_cached(aggregate::USER_COUNTERS)?;
-    let mut rows = statement.query(named_params! {
-        "$1": measure.experiment, "$2": event, "$3": window, "$4": lookback,
-        "$5": den_event, "$6": den_window
-    })?;
-    let mut users = Vec::new();
-    while let Some(row) = rows.next()? {
-        users.push((
-            row.get::<_, String>(1)?,
-            row.get::<_, i64>(2)?,
-            UserValue {
-                events: row.get(3)?,
-                total: real(row, 4)?,
-                pre_events: row.get(5)?,
-                pre_total: real(row, 6)?,
-                den_events: row.get(7)?,
-                den_total: real(row, 8)?,
-            },
-        ));
+    let sum = |bounds: aggregate::Bounds| -> rusqlite::Result<Vec<GroupRow>> {
+        conn.prepare_cached(&aggregate::recount(measure))?
+            .query_map(
+                named_params! {
+                    "$1": measure.experiment, "$2": event, "$3": window, "$4": lookback,
+                    "$5": den_event, "$6": den_window,
+                    "$7": aggregate::bound_parameter(bounds.value),
+                    "$8": aggregate::bound_parameter(bounds.denominator)
+                },
+                |row| {
+                    let mut figures = [0.0; 12];
+                    for (i, figure) in figures.iter_mut().enumerate() {
+                        *figure = real(row, i + 3)?;
+                    }
+                    Ok(GroupRow {
+                        group: row.get(0)?,
+                        day: row.get(1)?,
+                        users: row.get::<_, i64>(2)? as u64,
+                        sums: GroupSums::from_array(figures),
+                    })
+                },
+            )?
+            .collect()
+    };
+    let rows = sum(aggregate::Bounds::NONE)?;
+    let plans = aggregate::cap_plan(metric, &rows);
+    if plans.iter().all(|(_, plan)| plan.is_none()) {
+        return Ok(MetricRows {
+            rows,
+            bounds: aggregate::Bounds::NONE,
+        });
     }
-    Ok(aggregate::recount(metric, measure, users.into_iter()))
+    let mut read = Vec::new();
+    for (column, pick) in aggregate::to_read(&plans) {
+        let Some(sql) = aggregate::recount_nth(measure, column, pick) else {
+            continue;
+        };
+        let value = conn.prepare_cached(&sql)?.query_row(
+            named_params! {
+                "$1": measure.experiment, "$2": event, "$3": window, "$4": lookback,
+                "$5": den_event, "$6": den_window, "$7": pick.offset()
+            },
+            |row| row.get::<_, f64>(0),
+        )?;
+        read.push(((column, pick), value));
+    }
+    let bounds = aggregate::bounds(&plans, &read);
+    Ok(MetricRows {
+        rows: sum(bounds)?,
+        bounds,
+    })
 }
 
 /// The measures the database keeps: experiments and keys.

@@ -1409,6 +1409,81 @@ async fn sums_kept_per_group_are_built_again_per_day_on_postgres() {
         .await;
 }
 
+/// A database of schema version 5 kept its measures by event and window alone, without
+/// covariates or denominators: its kept measure tables are built again from the records at
+/// start (what they held is not read), and the results have CUPED's covariates.
+async fn measures_kept_by_event_are_built_again_by_definition(
+    backend: &dyn Backend,
+    downgrade: &str,
+) {
+    let store = backend.store().await;
+    store.keep(&rules()).await.unwrap();
+    let records = vec![
+        exposure("m1", "a", "e", "Control", T0),
+        exposure("m2", "b", "e", "Red", T0),
+        event("m3", "a", "cta_click", T0 - 10, None),
+        event("m4", "a", "cta_click", T0 + 10, None),
+        event("m5", "b", "purchase", T0 + 10, Some(4.0)),
+    ];
+    store.insert(records, 0, T0).await.unwrap();
+    drop(store);
+    backend
+        .execute(&format!(
+            "DROP TABLE measures; DROP TABLE user_values; DROP TABLE group_values;
+             CREATE TABLE measures (experiment TEXT NOT NULL, event TEXT NOT NULL,
+                 window_ms BIGINT NOT NULL);
+             CREATE TABLE user_values (user_id TEXT NOT NULL, experiment TEXT NOT NULL,
+                 event TEXT NOT NULL, window_ms BIGINT NOT NULL, events BIGINT NOT NULL,
+                 total DOUBLE PRECISION NOT NULL);
+             CREATE TABLE group_values (experiment TEXT NOT NULL, event TEXT NOT NULL,
+                 window_ms BIGINT NOT NULL, grp TEXT NOT NULL, day BIGINT NOT NULL,
+                 converted BIGINT NOT NULL, count_sum BIGINT NOT NULL,
+                 count_squares BIGINT NOT NULL, value_sum DOUBLE PRECISION NOT NULL,
+                 value_squares DOUBLE PRECISION NOT NULL);
+             INSERT INTO measures VALUES ('e', 'cta_click', 0);
+             INSERT INTO user_values VALUES ('a', 'e', 'cta_click', 0, 99, 0);
+             {downgrade}"
+        ))
+        .await;
+    let store = backend.store().await;
+    store.keep(&rules()).await.unwrap();
+    assert_kept_equals_recomputed(&store, "after the migration to version 6").await;
+    let results = store.results(&rules(), "e").await.unwrap().unwrap();
+    let clicks = results
+        .metrics
+        .iter()
+        .find(|m| m.metric.name == "clicks")
+        .unwrap();
+    assert_eq!(
+        clicks.groups[0].stats.sum, 1.0,
+        "a's click after the exposure"
+    );
+    assert_eq!(
+        clicks.groups[0].stats.covariate.unwrap().sum,
+        1.0,
+        "and the one before"
+    );
+}
+
+#[tokio::test]
+async fn measures_kept_by_event_are_built_again_by_definition_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let backend = Sqlite(dir.path().join("v5.db"));
+    measures_kept_by_event_are_built_again_by_definition(&backend, "PRAGMA user_version = 5;")
+        .await;
+}
+
+#[tokio::test]
+async fn measures_kept_by_event_are_built_again_by_definition_on_postgres() {
+    let cluster = ThrowawayPostgres::start().unwrap_or_else(|e| panic!("{e}"));
+    let backend = Postgres(cluster.database("v5").unwrap());
+    measures_kept_by_event_are_built_again_by_definition(
+        &backend,
+        "UPDATE cohort_schema SET version = 5;",
+    )
+    .await;
+}
+
 /// A database written by the previous version (results computed in memory, event values only
 /// in the JSON) is brought up to date: values and first exposures filled in from its records.
 #[tokio::test]

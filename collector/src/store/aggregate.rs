@@ -322,6 +322,21 @@ pub struct MetricRows {
     pub bounds: Bounds,
 }
 
+impl MetricRows {
+    /// The rows of a metric without caps.
+    pub fn uncapped(rows: Vec<GroupRow>) -> MetricRows {
+        MetricRows {
+            rows,
+            bounds: Bounds::NONE,
+        }
+    }
+}
+
+/// Whether `plans` cap nothing.
+pub fn caps_nothing(plans: &[(Column, Option<CapPlan>)]) -> bool {
+    plans.iter().all(|(_, plan)| plan.is_none())
+}
+
 /// One group's and day's sums for one measure.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupRow {

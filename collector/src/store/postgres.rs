@@ -648,11 +648,8 @@ async fn kept_rows(
         .collect();
     let rows = aggregate::with_users(sums, exposed);
     let plans = aggregate::cap_plan(metric, &rows);
-    if plans.iter().all(|(_, plan)| plan.is_none()) {
-        return Ok(MetricRows {
-            rows,
-            bounds: aggregate::Bounds::NONE,
-        });
+    if aggregate::caps_nothing(&plans) {
+        return Ok(MetricRows::uncapped(rows));
     }
     let mut read = Vec::new();
     for (column, pick) in aggregate::to_read(&plans) {
@@ -788,11 +785,8 @@ async fn recomputed_rows(
     };
     let rows = sum(aggregate::Bounds::NONE).await?;
     let plans = aggregate::cap_plan(metric, &rows);
-    if plans.iter().all(|(_, plan)| plan.is_none()) {
-        return Ok(MetricRows {
-            rows,
-            bounds: aggregate::Bounds::NONE,
-        });
+    if aggregate::caps_nothing(&plans) {
+        return Ok(MetricRows::uncapped(rows));
     }
     let mut read = Vec::new();
     for (column, pick) in aggregate::to_read(&plans) {

@@ -421,11 +421,8 @@ fn capped_rows(
     rows: Vec<GroupRow>,
 ) -> rusqlite::Result<MetricRows> {
     let plans = aggregate::cap_plan(metric, &rows);
-    if plans.iter().all(|(_, plan)| plan.is_none()) {
-        return Ok(MetricRows {
-            rows,
-            bounds: aggregate::Bounds::NONE,
-        });
+    if aggregate::caps_nothing(&plans) {
+        return Ok(MetricRows::uncapped(rows));
     }
     let mut read = Vec::new();
     for (column, pick) in aggregate::to_read(&plans) {
@@ -549,11 +546,8 @@ fn recomputed_rows(
     };
     let rows = sum(aggregate::Bounds::NONE)?;
     let plans = aggregate::cap_plan(metric, &rows);
-    if plans.iter().all(|(_, plan)| plan.is_none()) {
-        return Ok(MetricRows {
-            rows,
-            bounds: aggregate::Bounds::NONE,
-        });
+    if aggregate::caps_nothing(&plans) {
+        return Ok(MetricRows::uncapped(rows));
     }
     let mut read = Vec::new();
     for (column, pick) in aggregate::to_read(&plans) {

@@ -117,7 +117,7 @@ impl Compiler {
             }
             _ => Op::Never,
         };
-        Some(Condition { source, op })
+        Some(fold_bucket(Condition { source, op }))
     }
 
     fn gate_source(&mut self, target: &Value, pass: bool, at: &Location) -> Option<Source> {
@@ -380,4 +380,66 @@ fn array_targets(target: &Value) -> Option<Vec<ArrayTarget>> {
         }
     }
     Some(out)
+}
+
+/// A `user_bucket` condition that every bucket (0 to 999) answers alike needs no hash: it is
+/// folded to a condition that passes (`Source::Public`) or fails (`Op::Never`) without one. An
+/// allocation at 100% outside a layer is `any [-1]`, which no bucket matches: the course's
+/// evaluation then hashes once, for its group, and gives what Statsig gives (the conformance
+/// vectors check it).
+fn fold_bucket(condition: Condition) -> Condition {
+    let Condition {
+        source: Source::UserBucket { .. },
+        op: Op::BucketIn { set, negate },
+    } = &condition
+    else {
+        return condition;
+    };
+    let matched = (0..1000u16).filter(|&b| set.contains(b)).count();
+    let always = match matched {
+        0 => *negate,
+        1000 => !*negate,
+        _ => return condition,
+    };
+    Condition {
+        source: if always {
+            Source::Public
+        } else {
+            Source::Nothing
+        },
+        op: Op::Never,
+    }
+}
+
+#[cfg(test)]
+mod fold_tests {
+    use super::*;
+    use crate::model::IdType;
+    use crate::rules::BucketSet;
+
+    fn bucket(set: BucketSet, negate: bool) -> Condition {
+        fold_bucket(Condition {
+            source: Source::UserBucket {
+                salt: "s".into(),
+                id_type: IdType::UserId,
+                slot: 0,
+            },
+            op: Op::BucketIn { set, negate },
+        })
+    }
+
+    #[test]
+    fn a_bucket_condition_every_bucket_answers_alike_is_folded_and_others_are_kept() {
+        let none = || BucketSet::new([-1]);
+        let all = || BucketSet::new(0..1000);
+        assert!(matches!(bucket(none(), false).source, Source::Nothing));
+        assert!(matches!(bucket(none(), true).source, Source::Public));
+        assert!(matches!(bucket(all(), false).source, Source::Public));
+        assert!(matches!(bucket(all(), true).source, Source::Nothing));
+        let half = BucketSet::new(0..500);
+        assert!(matches!(
+            bucket(half, false).source,
+            Source::UserBucket { .. }
+        ));
+    }
 }

@@ -80,19 +80,15 @@ pub fn breakdown_tally(
     tally: &Tally,
     dimension: &str,
 ) -> Option<Breakdown> {
-    let metrics = rules.experiment_metrics(experiment);
-    let users: Vec<(String, u64)> = tally
-        .dimension_values(dimension)
+    // The whole experiment's bounds, counted once for every slice.
+    let bounds = rules
+        .experiment_metrics(experiment)
         .into_iter()
-        .map(|value| {
-            let slice = tally.slice(&metrics, dimension, std::slice::from_ref(&value));
-            let users = slice.exposed().iter().sum();
-            (value, users)
-        })
+        .map(|m| (m.name.clone(), tally.cap_bounds(m)))
         .collect();
     let mut out = Vec::new();
-    for (label, values) in slices(users) {
-        let slice = tally.slice(&metrics, dimension, &values);
+    for (label, values) in slices(tally.users_by_dimension(dimension)) {
+        let slice = tally.slice(dimension, &values, &bounds);
         let mut results = analyze_tally(rules, experiment, &slice)?;
         results.over_time.clear();
         out.push(Slice {

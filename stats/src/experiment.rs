@@ -139,9 +139,9 @@ pub fn tally_for(rules: &Rules, experiment: &str) -> Tally {
 pub fn analyze_tally(rules: &Rules, experiment: &str, tally: &Tally) -> Option<ExperimentResults> {
     let mut results =
         analyze_experiment(rules, experiment, tally.groups(), tally.exposed(), |m| {
-            let (bound, denominator_bound) = tally.cap_bounds(m);
+            let (arms, (bound, denominator_bound)) = tally.counted(m);
             Ok(Counted {
-                arms: tally.arms(m),
+                arms,
                 bound,
                 denominator_bound,
             })

@@ -80,33 +80,38 @@ impl Tally {
         }
     }
 
-    /// The values `dimension` takes among exposed users ('' for users whose first exposure
-    /// did not give it), each once, sorted.
-    pub fn dimension_values(&self, dimension: &str) -> Vec<String> {
-        let mut values: Vec<String> = self
-            .users
-            .values()
-            .filter(|log| log.first.is_some())
-            .map(|log| dimension_of(log, dimension).to_owned())
-            .collect();
-        values.sort();
-        values.dedup();
-        values
+    /// The exposed users of each value `dimension` takes ('' for users whose first exposure
+    /// did not give it), by value.
+    pub fn users_by_dimension(&self, dimension: &str) -> Vec<(String, u64)> {
+        let mut users: BTreeMap<&str, u64> = BTreeMap::new();
+        for log in self.users.values().filter(|log| log.first.is_some()) {
+            *users.entry(dimension_of(log, dimension)).or_default() += 1;
+        }
+        users.into_iter().map(|(v, n)| (v.to_owned(), n)).collect()
     }
 
-    /// The users whose first exposure gave `dimension` one of `values` ('' for none), with
-    /// the whole experiment's cap bounds (GrowthBook caps over the whole population, not per
-    /// slice).
-    pub fn slice(&self, metrics: &[&Metric], dimension: &str, values: &[String]) -> Tally {
-        let mut slice = self.clone();
-        slice.bounds = metrics
-            .iter()
-            .map(|m| (m.name.clone(), self.cap_bounds(m)))
-            .collect();
-        slice.users.retain(|_, log| {
-            log.first.is_none() || values.iter().any(|v| v == dimension_of(log, dimension))
-        });
-        slice
+    /// The users whose first exposure gave `dimension` one of `values` ('' for none), counted
+    /// with the cap bounds given by metric name (a slice keeps the whole experiment's:
+    /// GrowthBook caps over the whole population).
+    pub fn slice(
+        &self,
+        dimension: &str,
+        values: &[String],
+        bounds: &HashMap<String, (Option<f64>, Option<f64>)>,
+    ) -> Tally {
+        Tally {
+            groups: self.groups.clone(),
+            events: self.events.clone(),
+            users: self
+                .users
+                .iter()
+                .filter(|(_, log)| {
+                    log.first.is_none() || values.iter().any(|v| v == dimension_of(log, dimension))
+                })
+                .map(|(user, log)| (user.clone(), log.clone()))
+                .collect(),
+            bounds: bounds.clone(),
+        }
     }
 
     /// An event `name` by `user` at `time`, carrying `value` (0 when it carries none).
@@ -140,11 +145,18 @@ impl Tally {
 
     /// Each group's statistics for `metric`.
     pub fn arms(&self, metric: &Metric) -> Vec<ArmStats> {
+        self.counted(metric).0
+    }
+
+    /// Each group's statistics for `metric`, and the bounds its caps put on the values (see
+    /// [`Tally::cap_bounds`]): every user counted once.
+    pub fn counted(&self, metric: &Metric) -> (Vec<ArmStats>, (Option<f64>, Option<f64>)) {
+        let (users, bounds) = self.capped(metric);
         let mut sums = vec![Sums::default(); self.groups.len()];
-        for user in self.capped(metric) {
-            sums[user.group].add(&user);
+        for user in &users {
+            sums[user.group].add(user);
         }
-        sums.into_iter().map(|s| s.arm(metric)).collect()
+        (sums.into_iter().map(|s| s.arm(metric)).collect(), bounds)
     }
 
     /// Per UTC day with new users, in day order: each group's users first exposed that day
@@ -165,7 +177,7 @@ impl Tally {
             }
         }
         for (m, metric) in metrics.iter().enumerate() {
-            for user in self.capped(metric) {
+            for user in self.capped(metric).0 {
                 days.entry(day_of(user.first)).or_insert_with(empty).1[m][user.group].add(&user);
             }
         }
@@ -182,13 +194,17 @@ impl Tally {
             .collect()
     }
 
-    /// The cap bounds `metric`'s values have here: the value's (and for a ratio the
-    /// denominator's), from [`cap_bound`] over every exposed user's value.
+    /// The bounds `metric`'s caps put on the values here: the value's (and for a ratio the
+    /// denominator's), from [`cap_bound`] over every exposed user's value; for a slice, those
+    /// [`Tally::slice`] was given.
     pub fn cap_bounds(&self, metric: &Metric) -> (Option<f64>, Option<f64>) {
+        self.bounds_of(metric, &self.figures(metric))
+    }
+
+    fn bounds_of(&self, metric: &Metric, users: &[UserFigures]) -> (Option<f64>, Option<f64>) {
         if let Some(bounds) = self.bounds.get(&metric.name) {
             return *bounds;
         }
-        let users = self.figures(metric);
         let parts = metric.parts();
         let bound = |part: &Metric, pick: fn(&UserFigures) -> f64| {
             part.cap
@@ -203,10 +219,11 @@ impl Tally {
         }
     }
 
-    /// Every exposed user's figures for `metric`, capped.
-    fn capped(&self, metric: &Metric) -> Vec<UserFigures> {
-        let (value_bound, denominator_bound) = self.cap_bounds(metric);
+    /// Every exposed user's figures for `metric`, capped, and the bounds.
+    fn capped(&self, metric: &Metric) -> (Vec<UserFigures>, (Option<f64>, Option<f64>)) {
         let mut users = self.figures(metric);
+        let bounds = self.bounds_of(metric, &users);
+        let (value_bound, denominator_bound) = bounds;
         for user in &mut users {
             if let Some(bound) = value_bound {
                 // The covariate is capped at the metric's bound (GrowthBook's).
@@ -217,7 +234,7 @@ impl Tally {
                 user.denominator = user.denominator.min(bound);
             }
         }
-        users
+        (users, bounds)
     }
 
     /// Every exposed user's figures for `metric`, uncapped.

@@ -58,7 +58,8 @@ pub const EXPOSED_USERS: &str = "SELECT COUNT(*) FROM first_exposures WHERE expe
 /// filtered by `$where`: the events named `$2` at or after the first exposure and within the
 /// window `$3` (0: none), and their values' total; the same over CUPED's lookback `$4` before
 /// it (`[first - $4, first)`; 0: none); and a ratio's denominator's events `$5` ('' for none)
-/// within its window `$6`. Users without events have zeros.
+/// within its window `$6`. Users without events have zeros. (SQLite binds these by name: it
+/// numbers `$n` parameters in the order they first appear.)
 #[macro_export]
 #[doc(hidden)]
 macro_rules! counters {
@@ -97,13 +98,7 @@ GROUP BY f.user_id, f.grp, f.time"
     };
 }
 
-/// Each user first exposed to experiment `$1` (recomputed from the records), with their
-/// group, first exposure and counters for one measure ([`counters!`]'s parameters): what a
-/// group's sums are made from, one row per user. (SQLite binds these by name: it numbers `$n`
-/// parameters in the order they first appear.)
-pub const USER_COUNTERS: &str = concat!(firsts!(), counters!("firsts f", ""));
-
-/// The parameters of [`USER_COUNTERS`] (and of the counters in [`super::schema`]'s build) for
+/// The parameters of [`counters!`] (in [`recount`] and in [`super::schema`]'s build) for
 /// a measure: event, window, lookback, denominator event and window.
 pub fn counter_parameters(measure: &Measure) -> (&str, i64, i64, &str, i64) {
     let denominator = measure.denominator.as_ref();
@@ -649,7 +644,7 @@ pub fn capped(
     MetricRows { rows, bounds }
 }
 
-/// The start of a recomputation's query for `measure` (parameters as [`USER_COUNTERS`]): the
+/// The start of a recomputation's query for `measure` (parameters as [`counters!`]): the
 /// first exposures and each user's counters from the records, then `per_user`, each user's
 /// group, first exposure and values (the measure's kinds decide how counters make values;
 /// the texts are the code's own, never the rules').

@@ -19,7 +19,7 @@
 //! exposure it follows (or, with CUPED, precedes within the lookback). What changes for a user
 //! is the difference between their new and old contributions, added to their groups' rows.
 //! The figures are the ones a recomputation from every record gives
-//! ([`super::aggregate::USER_COUNTERS`]); tests prove it on both stores.
+//! ([`super::aggregate::recount`]); tests prove it on both stores.
 //!
 //! Caps are not kept: the sums are of uncapped values, and an answer corrects them for the
 //! users above the cap (see [`super::aggregate::capped`]).

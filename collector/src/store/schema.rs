@@ -215,7 +215,7 @@ SELECT experiment, grp, time / 86400000, COUNT(*) FROM first_exposures
 GROUP BY experiment, grp, time / 86400000";
 
 /// A measure's `user_values` from the stored records, for a measure not kept before: the
-/// counters of [`super::aggregate::USER_COUNTERS`] over the kept first exposures (parameters
+/// counters of [`crate::counters!`] over the kept first exposures (parameters
 /// `$1` to `$6` as there), with the values they make (`$7` the value's kind, `$8` the
 /// denominator's), `$9` the measure's key and `$10` whether it is capped (0 or 1).
 pub const USER_VALUES_BUILD: &str = concat!(

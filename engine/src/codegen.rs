@@ -21,7 +21,7 @@ use crate::rules::*;
 
 /// What generated code uses: the model's types and small constructors.
 pub mod rt {
-    pub use crate::eval::Operators;
+    pub use crate::eval::operator_table;
     pub use crate::model::{FieldName, IdType, SpecKind, TopField};
     pub use crate::python::PyError;
     pub use crate::rules::*;
@@ -112,7 +112,7 @@ pub fn rust_source_of(rules: &Rules, contents: Contents) -> String {
     g.push(", ");
     g.opt_string(rules.default_tier());
     // Built in a const block, so only the operators the rules use are linked.
-    g.push(", const { Operators::only(&[");
+    g.push(", const { operator_table(&[");
     for kind in rules.operator_kinds() {
         let _ = write!(g.0, "OpKind::{kind:?},");
     }

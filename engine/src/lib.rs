@@ -1,16 +1,20 @@
 //! Cohort's evaluation engine: assigns users to gates, experiments and layers exactly as
 //! Statsig's SDKs do, from bundled rules, with no network and no web dependencies.
 //!
-//! The layers, each built on the ones before it:
-//! - [`model`]: the shared vocabulary (spec kinds, ID types, field names, operators), over
-//!   [`python`]'s value semantics, and [`diagnostics`] for what is wrong and where;
-//! - [`rules`]: the compiled form evaluation runs on ([`Rules`]);
-//! - [`compile`](mod@compile): the compiler, from a spec file's JSON to [`Rules`];
+//! The layers, each built only on the ones before it (`tests/layers.rs` checks every import):
+//! - [`python`]'s value semantics, [`model`]: the shared vocabulary (spec kinds, ID types,
+//!   field names, operators), [`diagnostics`] for what is wrong and where, [`hash`] (the
+//!   sharder: Statsig's SHA-256 buckets), [`params`] and [`User`];
+//! - [`rules`]: the compiled form evaluation runs on ([`Rules`]), with the type of its
+//!   operator table;
+//! - [`eval`]: evaluation for a [`User`], as Statsig's reference SDK does it, and the operator
+//!   functions that fill the table;
+//! - [`compile`](mod@compile): the compiler, from a spec file's JSON to [`Rules`] (with every
+//!   operator evaluation has);
 //! - [`read`]: the readers (Statsig spec files, Cohort's TOML) and the file loader;
-//! - [`eval`]: evaluation for a [`User`], as Statsig's reference SDK does it, with [`hash`]
-//!   (the sharder: Statsig's SHA-256 buckets);
-//! - [`codegen`]: compiled rules written as Rust, for applications that bundle them, and
-//!   [`build`]: the build-script entry point that compiles a rules directory into them.
+//! - [`codegen`]: compiled rules written as Rust, for applications that bundle them (with only
+//!   the operators they use), and [`build`]: the build-script entry point that compiles a
+//!   rules directory into them.
 //!
 //! ```
 //! use cohort::{CompileOptions, Rules, User};

@@ -587,10 +587,10 @@ fn an_operator_missing_from_the_table_is_an_evaluation_error() {
 
     let rebuild =
         |operators| Rules::from_parts(compiled.specs().to_vec(), Vec::new(), None, None, operators);
-    let covered = rebuild(cohort::eval::Operators::only(&compiled.operator_kinds()));
+    let covered = rebuild(cohort::eval::operator_table(&compiled.operator_kinds()));
     assert!(covered.at(0).check_gate(&u, "g").passed);
 
-    let lacking = rebuild(cohort::eval::Operators::only(&[]));
+    let lacking = rebuild(cohort::rules::Operators::NONE);
     let e = lacking.at(0).check_gate(&u, "g");
     assert!(!e.passed);
     assert_eq!(e.reason, Reason::Error);

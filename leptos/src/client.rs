@@ -88,9 +88,8 @@ impl Cohort {
     /// [`use_cohort`](crate::use_cohort) gives outside a provider (every value its default).
     pub(crate) fn detached() -> Cohort {
         static EMPTY: OnceLock<Rules> = OnceLock::new();
-        let rules = EMPTY.get_or_init(|| {
-            Rules::from_parts(Vec::new(), Vec::new(), None, None, Operators::only(&[]))
-        });
+        let rules = EMPTY
+            .get_or_init(|| Rules::from_parts(Vec::new(), Vec::new(), None, None, Operators::NONE));
         let identity = Identity {
             user_id: new_user_id(),
             source: IdSource::Session,

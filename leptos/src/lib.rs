@@ -112,7 +112,7 @@ pub fn __bundled(
                 Vec::new(),
                 None,
                 None,
-                engine::codegen::rt::Operators::only(&[]),
+                engine::codegen::rt::Operators::NONE,
             )
         });
     }

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use super::fields::Fields;
 use super::{CompileOptions, Input, SpecInput};
 use crate::diagnostics::{Diagnostics, Location};
-use crate::eval::Operators;
+use crate::eval::ALL_OPERATORS;
 use crate::model::{kind_noun, IdType, SpecKind};
 use crate::rules::{environment, Delegate, NameIndex, Rule, Rules, Spec, SpecId, StrSet};
 
@@ -102,7 +102,7 @@ impl Compiler {
             warnings: Diagnostics::default(),
             metrics,
             settings,
-            operators: Operators::ALL,
+            operators: ALL_OPERATORS,
         }
     }
 

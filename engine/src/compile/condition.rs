@@ -166,6 +166,8 @@ impl Compiler {
         Some(Source::MultiGate { gates, pass })
     }
 
+    /// The compiled form of the operator `op` (one of [`crate::model::OPERATORS`]): its
+    /// target parsed once, as the SDK would read it at each evaluation.
     fn compile_op(
         &mut self,
         op: &str,
@@ -180,17 +182,7 @@ impl Compiler {
             "none" | "none_case_sensitive" | "str_contains_none" | "neq" | "not_in_segment_list"
         );
         Some(match op {
-            "gt" | "gte" | "lt" | "lte" => match (source, py.to_float()) {
-                // A bucket is an integer: compared as a float, exactly as `Numeric` would.
-                (Source::UserBucket { .. }, Ok(Some(target))) => Op::BucketCmp {
-                    cmp: cmp(op),
-                    target,
-                },
-                (_, target) => Op::Numeric {
-                    cmp: cmp(op),
-                    target,
-                },
-            },
+            "gt" | "gte" | "lt" | "lte" => numeric_op(op, source, py),
             "version_gt" | "version_gte" | "version_lt" | "version_lte" | "version_eq"
             | "version_neq" => Op::Version {
                 cmp: cmp(&op["version_".len()..]),
@@ -199,28 +191,7 @@ impl Compiler {
                     .map(|s| VersionTarget(version_parts(&s).map(version_part).collect())),
             },
             "any" | "none" if matches!(source, Source::UserBucket { .. }) => {
-                let Value::Array(items) = load_target else {
-                    self.diagnostics
-                        .error(at.child("targetValue"), "must be a list of buckets");
-                    return None;
-                };
-                let mut buckets = Vec::with_capacity(items.len());
-                for item in items {
-                    match Py::from(item).to_int() {
-                        Ok(Some(b)) => buckets.push(b),
-                        _ => {
-                            self.diagnostics.error(
-                                at.child("targetValue"),
-                                format!("bucket {item} is not an integer"),
-                            );
-                            return None;
-                        }
-                    }
-                }
-                Op::BucketIn {
-                    set: BucketSet::new(buckets),
-                    negate,
-                }
+                self.bucket_op(load_target, negate, at)?
             }
             "any" | "none" => Op::AnyOf {
                 set: string_set(load_target, true),
@@ -233,42 +204,8 @@ impl Compiler {
             "str_starts_with_any"
             | "str_ends_with_any"
             | "str_contains_any"
-            | "str_contains_none" => Op::StrAny {
-                test: match op {
-                    "str_starts_with_any" => StrTest::StartsWith,
-                    "str_ends_with_any" => StrTest::EndsWith,
-                    _ => StrTest::Contains,
-                },
-                targets: match py {
-                    Py::None => Ok(None),
-                    _ => py.iter_items().map(|items| {
-                        Some(
-                            items
-                                .filter_map(|item| item.to_str().map(|s| casefold(&s).into_owned()))
-                                .collect(),
-                        )
-                    }),
-                },
-                negate,
-            },
-            #[cfg(feature = "regex")]
-            "str_matches" => Op::Matches {
-                regex: py.to_str().map(|pattern| {
-                    regex_lite::Regex::new(&pattern).map(Box::new).map_err(|e| {
-                        let message = format!("bad regular expression \"{pattern}\": {e}");
-                        self.questionable(at.child("targetValue"), message.clone());
-                        message
-                    })
-                }),
-            },
-            #[cfg(not(feature = "regex"))]
-            "str_matches" => {
-                self.diagnostics.error(
-                    at.child("operator"),
-                    "str_matches needs regular expressions: enable the engine's `regex` feature",
-                );
-                return None;
-            }
+            | "str_contains_none" => str_any_op(op, py, negate),
+            "str_matches" => self.matches_op(py, at)?,
             "eq" | "neq" => Op::Equals {
                 target: target.clone(),
                 negate,
@@ -281,23 +218,7 @@ impl Compiler {
                 },
                 target: epoch_seconds(py),
             },
-            "in_segment_list" | "not_in_segment_list" => Op::Segment {
-                list: match py {
-                    Py::List(_) | Py::Dict(_) => Err(PyError::Type),
-                    Py::Str(name) => {
-                        let list = self.id_list(name);
-                        if list.is_none() && self.strict() {
-                            self.diagnostics.error(
-                                at.child("targetValue"),
-                                format!("ID list \"{name}\" is not in id_lists"),
-                            );
-                        }
-                        Ok(list)
-                    }
-                    _ => Ok(None),
-                },
-                negate,
-            },
+            "in_segment_list" | "not_in_segment_list" => self.segment_op(py, negate, at),
             "array_contains_any"
             | "array_contains_none"
             | "array_contains_all"
@@ -313,6 +234,117 @@ impl Compiler {
             // Unknown operators were reported by the caller; the SDK would drop the spec.
             _ => Op::Never,
         })
+    }
+
+    /// `any` / `none` on a `user_bucket`: a set of integers, or an error for anything else.
+    fn bucket_op(&mut self, load_target: &Value, negate: bool, at: &Location) -> Option<Op> {
+        let Value::Array(items) = load_target else {
+            self.diagnostics
+                .error(at.child("targetValue"), "must be a list of buckets");
+            return None;
+        };
+        let mut buckets = Vec::with_capacity(items.len());
+        for item in items {
+            match Py::from(item).to_int() {
+                Ok(Some(b)) => buckets.push(b),
+                _ => {
+                    self.diagnostics.error(
+                        at.child("targetValue"),
+                        format!("bucket {item} is not an integer"),
+                    );
+                    return None;
+                }
+            }
+        }
+        Some(Op::BucketIn {
+            set: BucketSet::new(buckets),
+            negate,
+        })
+    }
+
+    /// `str_matches`: the regular expression compiled once; a bad one is questionable (the
+    /// SDK raises at each evaluation).
+    #[cfg(feature = "regex")]
+    fn matches_op(&mut self, py: Py<'_>, at: &Location) -> Option<Op> {
+        Some(Op::Matches {
+            regex: py.to_str().map(|pattern| {
+                regex_lite::Regex::new(&pattern).map(Box::new).map_err(|e| {
+                    let message = format!("bad regular expression \"{pattern}\": {e}");
+                    self.questionable(at.child("targetValue"), message.clone());
+                    message
+                })
+            }),
+        })
+    }
+
+    /// `str_matches` without the `regex` feature: an error.
+    #[cfg(not(feature = "regex"))]
+    fn matches_op(&mut self, _: Py<'_>, at: &Location) -> Option<Op> {
+        self.diagnostics.error(
+            at.child("operator"),
+            "str_matches needs regular expressions: enable the engine's `regex` feature",
+        );
+        None
+    }
+
+    /// `in_segment_list` / `not_in_segment_list`: the ID list by name (strict rules must
+    /// define it).
+    fn segment_op(&mut self, py: Py<'_>, negate: bool, at: &Location) -> Op {
+        Op::Segment {
+            list: match py {
+                Py::List(_) | Py::Dict(_) => Err(PyError::Type),
+                Py::Str(name) => {
+                    let list = self.id_list(name);
+                    if list.is_none() && self.strict() {
+                        self.diagnostics.error(
+                            at.child("targetValue"),
+                            format!("ID list \"{name}\" is not in id_lists"),
+                        );
+                    }
+                    Ok(list)
+                }
+                _ => Ok(None),
+            },
+            negate,
+        }
+    }
+}
+
+/// `gt gte lt lte`: on a bucket, which is an integer, compared as a float exactly as
+/// `Numeric` would, with nothing to parse.
+fn numeric_op(op: &str, source: &Source, py: Py<'_>) -> Op {
+    match (source, py.to_float()) {
+        (Source::UserBucket { .. }, Ok(Some(target))) => Op::BucketCmp {
+            cmp: cmp(op),
+            target,
+        },
+        (_, target) => Op::Numeric {
+            cmp: cmp(op),
+            target,
+        },
+    }
+}
+
+/// `str_starts_with_any`, `str_ends_with_any`, `str_contains_any` and `str_contains_none`:
+/// the targets case-folded once.
+fn str_any_op(op: &str, py: Py<'_>, negate: bool) -> Op {
+    Op::StrAny {
+        test: match op {
+            "str_starts_with_any" => StrTest::StartsWith,
+            "str_ends_with_any" => StrTest::EndsWith,
+            _ => StrTest::Contains,
+        },
+        targets: match py {
+            Py::None => Ok(None),
+            _ => py.iter_items().map(|items| {
+                Some(
+                    items
+                        .filter_map(|item| item.to_str().map(|s| casefold(&s).into_owned()))
+                        .collect(),
+                )
+            }),
+        },
+        negate,
     }
 }
 

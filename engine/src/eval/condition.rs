@@ -1,5 +1,5 @@
 //! One condition: read its value from the user (or a nested gate), then apply its operator
-//! (through the rules' [`super::Operators`]).
+//! (through the rules' [`crate::rules::Operators`]).
 
 use super::{Context, Exposure, State, Stop};
 use crate::hash;

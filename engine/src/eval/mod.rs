@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-pub use operators::{OperatorFn, Operators};
+pub use operators::{operator_table, ALL_OPERATORS};
 pub use result::{Evaluation, Exposure, PrimaryExposure, Reason};
 pub use sticky::StickyGroup;
 

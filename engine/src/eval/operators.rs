@@ -1,13 +1,6 @@
-//! The operators a condition applies, one function each, and [`Operators`], the table that
-//! evaluation calls them through.
-//!
-//! Rules carry the table of the operators they may use. Rules the compiler makes carry every
-//! operator ([`Operators::ALL`]). Rules written out as code ([`crate::codegen`]) carry only
-//! the operators their conditions use, in a table built at compile time, so an application that
-//! bundles its rules links only those: when no condition needs them, Python's float parsing,
-//! case folding and the version, date and list comparisons are left out of the page's Wasm.
-
-use std::fmt;
+//! The operators a condition applies, one function each, and the tables of them evaluation
+//! fills for the compiled form's [`Operators`]: [`operator_table`] for some kinds,
+//! [`ALL_OPERATORS`] for every kind (what the compiler gives the rules it makes).
 
 use serde_json::Value;
 
@@ -15,59 +8,31 @@ use crate::hash;
 use crate::python::date::{epoch_seconds, same_day};
 use crate::python::version::{version_part, version_parts};
 use crate::python::{casefold, Py, PyError};
-use crate::rules::{ArrayTarget, ArrayTest, Cmp, DateCmp, Op, OpKind, Rules, StrTest};
+use crate::rules::{
+    ArrayTarget, ArrayTest, Cmp, DateCmp, Op, OpKind, OperatorFn, Operators, Rules, StrTest,
+};
 
-/// An operator: whether `value` passes the condition's `op`. Each function is called only
-/// with its own kind of [`Op`].
-pub type OperatorFn = fn(&Op, Py<'_>, &Rules) -> Result<bool, PyError>;
+/// Every operator: what the rules the compiler makes carry.
+pub const ALL_OPERATORS: Operators = operator_table(OpKind::ALL);
 
-/// The operator functions rules may call, by [`OpKind`].
-#[derive(Clone, Copy)]
-pub struct Operators {
-    functions: [OperatorFn; OpKind::ALL.len()],
-    /// Bit `kind as u32` is set for every kind the table has.
-    present: u32,
-}
-
-impl Operators {
-    /// Every operator: what compiled rules carry.
-    pub const ALL: Operators = Operators::only(OpKind::ALL);
-
-    /// A table of `kinds` only. Build it in a `const` (as generated code does): then the
-    /// operators it leaves out are not linked.
-    pub const fn only(kinds: &[OpKind]) -> Operators {
-        let mut functions = [missing as OperatorFn; OpKind::ALL.len()];
-        let mut present = 0;
-        let mut i = 0;
-        while i < kinds.len() {
-            let kind = kinds[i];
-            functions[kind as usize] = function(kind);
-            present |= 1 << kind as u32;
-            i += 1;
-        }
-        Operators { functions, present }
+/// A table of the operators of `kinds` only. Build it in a `const` (as generated code does):
+/// then the operators it leaves out are not linked.
+///
+/// ```
+/// use cohort::eval::operator_table;
+/// use cohort::rules::OpKind;
+///
+/// const BUCKETS: cohort::rules::Operators = operator_table(&[OpKind::BucketIn, OpKind::BucketCmp]);
+/// assert!(BUCKETS.has(OpKind::BucketIn) && !BUCKETS.has(OpKind::Numeric));
+/// ```
+pub const fn operator_table(kinds: &[OpKind]) -> Operators {
+    let mut table = Operators::NONE;
+    let mut i = 0;
+    while i < kinds.len() {
+        table = table.with(kinds[i], function(kinds[i]));
+        i += 1;
     }
-
-    /// Whether the table has the operators of `kind`.
-    pub fn has(&self, kind: OpKind) -> bool {
-        self.present & (1 << kind as u32) != 0
-    }
-
-    /// The kinds the table has.
-    pub fn kinds(&self) -> impl Iterator<Item = OpKind> + '_ {
-        OpKind::ALL.iter().copied().filter(|&kind| self.has(kind))
-    }
-
-    /// Applies `op` to `value`.
-    pub(crate) fn apply(&self, op: &Op, value: Py<'_>, rules: &Rules) -> Result<bool, PyError> {
-        (self.functions[op.kind() as usize])(op, value, rules)
-    }
-}
-
-impl fmt::Debug for Operators {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_set().entries(self.kinds()).finish()
-    }
+    table
 }
 
 const fn function(kind: OpKind) -> OperatorFn {
@@ -87,12 +52,6 @@ const fn function(kind: OpKind) -> OperatorFn {
         #[cfg(feature = "regex")]
         OpKind::Matches => matches,
     }
-}
-
-/// In place of an operator the table lacks (rules built by hand with a table that does not
-/// cover them): the condition raises, so the spec evaluates as an error, never a panic.
-fn missing(_: &Op, _: Py<'_>, _: &Rules) -> Result<bool, PyError> {
-    Err(PyError::Type)
 }
 
 /// No operator, or one the reference evaluator does not recognise: fails.
@@ -332,19 +291,11 @@ mod tests {
 
     #[test]
     fn a_table_has_exactly_the_kinds_it_was_built_with() {
-        const SOME: Operators = Operators::only(&[OpKind::BucketIn, OpKind::BucketCmp]);
+        const SOME: Operators = operator_table(&[OpKind::BucketIn, OpKind::BucketCmp]);
         assert_eq!(
             SOME.kinds().collect::<Vec<_>>(),
             [OpKind::BucketCmp, OpKind::BucketIn]
         );
-        assert_eq!(Operators::ALL.kinds().count(), OpKind::ALL.len());
-        assert_eq!(format!("{SOME:?}"), "{BucketCmp, BucketIn}");
-    }
-
-    #[test]
-    fn every_kind_is_at_its_index() {
-        for (i, kind) in OpKind::ALL.iter().enumerate() {
-            assert_eq!(*kind as usize, i, "{kind:?}");
-        }
+        assert_eq!(ALL_OPERATORS.kinds().count(), OpKind::ALL.len());
     }
 }

@@ -431,6 +431,9 @@ impl Reader<'_> {
         })
     }
 
+    /// An experiment: its config spec, whose rules are, in order, the holdout, the schedule,
+    /// the targeting, the allocation and the groups (as Statsig's console writes them), and
+    /// the targeting gate's spec when it has one.
     fn experiment(
         &self,
         exp: &Spanned<ExperimentDoc>,
@@ -438,85 +441,126 @@ impl Reader<'_> {
         diagnostics: &mut Diagnostics,
     ) -> Vec<SpecInput> {
         let e = exp.get_ref();
-        let at = self.at(Some(exp.span()), format!("experiment \"{}\"", e.name));
         let salt = e.salt.clone().unwrap_or_else(|| e.name.clone());
-        let id_type = e.id_type.as_deref().unwrap_or("userID");
+        let x = ExperimentParts {
+            e,
+            at: self.at(Some(exp.span()), format!("experiment \"{}\"", e.name)),
+            id_type: e.id_type.as_deref().unwrap_or("userID"),
+            defaults: table_to_json(&e.defaults),
+            salt,
+        };
         let mut specs = Vec::new();
+        let mut rules = Vec::new();
+        if let Some(holdout) = &e.holdout {
+            rules.push(x.default_rule("holdout", x.gate_condition("pass_gate", holdout)));
+        }
+        self.schedule(&x, &mut rules, diagnostics);
+        if !e.targeting.is_empty() {
+            let (gate, rule) = self.targeting(&x, diagnostics);
+            specs.push(gate);
+            rules.push(rule);
+        }
+        let allocation = self.allocation(&x, layers, diagnostics);
+        rules.push(x.default_rule("layerAssignment", json!([allocation])));
+        rules.extend(self.groups(&x, diagnostics));
 
-        // Parameters: the defaults, and each group's values over them.
-        let defaults = table_to_json(&e.defaults);
+        let explicit: Vec<&String> = e.defaults.keys().collect();
+        let json = json!({
+            "name": e.name, "type": "dynamic_config", "entity": "experiment", "salt": x.salt,
+            "enabled": e.enabled, "defaultValue": x.defaults, "idType": x.id_type, "isActive": true,
+            "hasSharedParams": e.layer.is_some(), "explicitParameters": explicit, "rules": rules,
+        });
+        specs.push(self.spec(SpecKind::Config, json, x.at));
+        specs
+    }
+
+    /// The rules that keep users out before `start` and from `end` on.
+    fn schedule(
+        &self,
+        x: &ExperimentParts<'_>,
+        rules: &mut Vec<Value>,
+        diagnostics: &mut Diagnostics,
+    ) {
+        for (key, id, op) in [(&x.e.start, "notStarted", "lt"), (&x.e.end, "ended", "gte")] {
+            let Some(when) = key else { continue };
+            match epoch_ms(when.get_ref()) {
+                Ok(ms) => rules.push(x.default_rule(
+                    id,
+                    json!([
+                        {"type": "current_time", "operator": op, "targetValue": ms, "field": null,
+                         "additionalValues": null, "idType": x.id_type}
+                    ]),
+                )),
+                Err(why) => diagnostics.error(
+                    self.at(
+                        Some(when.span()),
+                        format!(
+                            "{} > {}",
+                            x.at.path,
+                            if id == "ended" { "end" } else { "start" }
+                        ),
+                    ),
+                    why,
+                ),
+            }
+        }
+    }
+
+    /// The targeting gate's spec (`<name>_targeting`), and the rule that keeps out the users
+    /// it fails.
+    fn targeting(
+        &self,
+        x: &ExperimentParts<'_>,
+        diagnostics: &mut Diagnostics,
+    ) -> (SpecInput, Value) {
+        let gate_name = format!("{}_targeting", x.e.name);
+        let conditions: Vec<Value> =
+            x.e.targeting
+                .iter()
+                .map(|c| self.condition(c, &x.at.path, diagnostics))
+                .collect();
+        let gate = json!({
+            "name": gate_name, "type": "feature_gate", "entity": "feature_gate",
+            "salt": format!("{}.targeting", x.salt), "enabled": true, "defaultValue": false,
+            "idType": x.id_type,
+            "rules": [{"id": "targeting", "name": "targeting", "salt": "targeting",
+                       "groupName": "", "passPercentage": 100, "returnValue": true,
+                       "idType": x.id_type, "conditions": conditions}],
+        });
+        let rule = x.default_rule("targetingGate", x.gate_condition("fail_gate", &gate_name));
+        (
+            self.spec(SpecKind::Gate, gate, x.at.child("targeting")),
+            rule,
+        )
+    }
+
+    /// The allocation's condition, which keeps out the users it holds: outside a layer the
+    /// buckets from `allocation` on of the experiment's own layer salt, in a layer the buckets
+    /// outside the experiment's range of the layer's.
+    fn allocation(
+        &self,
+        x: &ExperimentParts<'_>,
+        layers: &BTreeMap<String, LayerPlan>,
+        diagnostics: &mut Diagnostics,
+    ) -> Value {
+        let e = x.e;
         let allocation = e.allocation.as_ref().map_or(100.0, |a| *a.get_ref());
         let allocation_per_mille = match per_mille(allocation) {
             Some(p) if allocation > 0.0 => p,
             _ => {
                 let span = e.allocation.as_ref().map(Spanned::span);
                 diagnostics.error(
-                    self.at(span, format!("{} > allocation", at.path)),
+                    self.at(span, format!("{} > allocation", x.at.path)),
                     format!("{allocation} is not a percentage from 0.1 to 100 in steps of 0.1"),
                 );
                 1000
             }
         };
-
-        let mut rules = Vec::new();
-        let default_rule = |id: &str, conditions: Value| {
-            json!({"id": id, "name": id, "groupName": id, "salt": "", "passPercentage": 100,
-                   "returnValue": defaults, "idType": id_type, "conditions": conditions})
-        };
-        if let Some(holdout) = &e.holdout {
-            rules.push(default_rule(
-                "holdout",
-                json!([
-                    {"type": "pass_gate", "targetValue": holdout, "operator": null, "field": null,
-                     "additionalValues": null, "idType": id_type}
-                ]),
-            ));
-        }
-        for (key, id, op) in [(&e.start, "notStarted", "lt"), (&e.end, "ended", "gte")] {
-            if let Some(when) = key {
-                match epoch_ms(when.get_ref()) {
-                    Ok(ms) => rules.push(default_rule(id, json!([
-                        {"type": "current_time", "operator": op, "targetValue": ms, "field": null,
-                         "additionalValues": null, "idType": id_type}
-                    ]))),
-                    Err(why) => diagnostics.error(
-                        self.at(Some(when.span()), format!("{} > {}", at.path, if id == "ended" { "end" } else { "start" })),
-                        why,
-                    ),
-                }
-            }
-        }
-        if !e.targeting.is_empty() {
-            let gate_name = format!("{}_targeting", e.name);
-            let conditions: Vec<Value> = e
-                .targeting
-                .iter()
-                .map(|c| self.condition(c, &at.path, diagnostics))
-                .collect();
-            let gate = json!({
-                "name": gate_name, "type": "feature_gate", "entity": "feature_gate",
-                "salt": format!("{salt}.targeting"), "enabled": true, "defaultValue": false,
-                "idType": id_type,
-                "rules": [{"id": "targeting", "name": "targeting", "salt": "targeting",
-                           "groupName": "", "passPercentage": 100, "returnValue": true,
-                           "idType": id_type, "conditions": conditions}],
-            });
-            specs.push(self.spec(SpecKind::Gate, gate, at.child("targeting")));
-            rules.push(default_rule(
-                "targetingGate",
-                json!([
-                    {"type": "fail_gate", "targetValue": gate_name, "operator": null, "field": null,
-                     "additionalValues": null, "idType": id_type}
-                ]),
-            ));
-        }
-
-        // Allocation: a range of the layer's buckets, or the first `allocation` of its own.
         let (layer_salt, buckets) = match &e.layer {
             Some(layer) => {
                 if e.layer_salt.is_some() {
                     diagnostics.error(
-                        at.clone(),
+                        x.at.clone(),
                         "an experiment in a layer takes the layer's salt: drop `layer_salt`",
                     );
                 }
@@ -532,7 +576,7 @@ impl Reader<'_> {
                     }
                     None => {
                         diagnostics.error(
-                            at.clone(),
+                            x.at.clone(),
                             format!("layer \"{layer}\" is not defined in this file"),
                         );
                         (String::new(), None)
@@ -543,24 +587,28 @@ impl Reader<'_> {
                 let layer_salt = e
                     .layer_salt
                     .clone()
-                    .unwrap_or_else(|| format!("{salt}.layer"));
+                    .unwrap_or_else(|| format!("{}.layer", x.salt));
                 let range = (allocation_per_mille < 1000).then_some(0..allocation_per_mille);
                 (layer_salt, range)
             }
         };
-        let assignment = match buckets {
+        match buckets {
             None => json!({"type": "user_bucket", "operator": "any", "targetValue": [-1],
-                           "field": null, "additionalValues": {"salt": layer_salt}, "idType": id_type}),
+                           "field": null, "additionalValues": {"salt": layer_salt}, "idType": x.id_type}),
             Some(range) => json!({"type": "user_bucket", "operator": "none",
                                   "targetValue": range.collect::<Vec<u32>>(), "field": null,
-                                  "additionalValues": {"salt": layer_salt}, "idType": id_type}),
-        };
-        rules.push(default_rule("layerAssignment", json!([assignment])));
-
-        // Groups: cumulative bounds of the weights, in thousandths.
-        if e.groups.is_empty() {
-            diagnostics.error(at.clone(), "an experiment needs at least one group");
+                                  "additionalValues": {"salt": layer_salt}, "idType": x.id_type}),
         }
+    }
+
+    /// The groups' rules: each takes the buckets up to the cumulative bound of the weights
+    /// (in thousandths) and returns the defaults with the group's parameters over them.
+    fn groups(&self, x: &ExperimentParts<'_>, diagnostics: &mut Diagnostics) -> Vec<Value> {
+        let e = x.e;
+        if e.groups.is_empty() {
+            diagnostics.error(x.at.clone(), "an experiment needs at least one group");
+        }
+        let mut rules = Vec::with_capacity(e.groups.len());
         let mut bound = 0u32;
         let mut total = 0.0;
         let mut names: Vec<&str> = Vec::new();
@@ -568,7 +616,7 @@ impl Reader<'_> {
             let g = group.get_ref();
             let group_at = self.at(
                 Some(group.span()),
-                format!("{} > group \"{}\"", at.path, g.name),
+                format!("{} > group \"{}\"", x.at.path, g.name),
             );
             if names.contains(&g.name.as_str()) {
                 diagnostics.error(
@@ -587,7 +635,7 @@ impl Reader<'_> {
                 continue;
             };
             bound += width;
-            let mut value = defaults.clone();
+            let mut value = x.defaults.clone();
             if let Value::Object(obj) = &mut value {
                 for (k, v) in &g.params {
                     if !e.defaults.contains_key(k) {
@@ -604,27 +652,19 @@ impl Reader<'_> {
                     .unwrap_or_else(|| format!("{}.{}", e.name, g.name));
             rules.push(json!({
                 "id": id, "name": id, "salt": id, "groupName": g.name, "passPercentage": 100,
-                "returnValue": value, "idType": id_type, "isExperimentGroup": true,
+                "returnValue": value, "idType": x.id_type, "isExperimentGroup": true,
                 "conditions": [{"type": "user_bucket", "operator": "lt", "targetValue": bound,
-                                "field": null, "additionalValues": {"salt": salt},
-                                "idType": id_type}],
+                                "field": null, "additionalValues": {"salt": x.salt},
+                                "idType": x.id_type}],
             }));
         }
         if !e.groups.is_empty() && (total - 100.0).abs() > 1e-9 {
             diagnostics.error(
-                at.clone(),
+                x.at.clone(),
                 format!("the group weights add up to {total}, not 100"),
             );
         }
-
-        let explicit: Vec<&String> = e.defaults.keys().collect();
-        let json = json!({
-            "name": e.name, "type": "dynamic_config", "entity": "experiment", "salt": salt,
-            "enabled": e.enabled, "defaultValue": defaults, "idType": id_type, "isActive": true,
-            "hasSharedParams": e.layer.is_some(), "explicitParameters": explicit, "rules": rules,
-        });
-        specs.push(self.spec(SpecKind::Config, json, at));
-        specs
+        rules
     }
 
     fn layer_spec(
@@ -680,6 +720,30 @@ impl Reader<'_> {
 }
 
 /// A percentage as thousandths of the buckets, when it is a whole number of them.
+/// What an experiment's rules share while they are written.
+struct ExperimentParts<'e> {
+    e: &'e ExperimentDoc,
+    at: Location,
+    salt: String,
+    id_type: &'e str,
+    /// The parameters' defaults, as JSON.
+    defaults: Value,
+}
+
+impl ExperimentParts<'_> {
+    /// A rule that returns the defaults, outside the experiment, when its `conditions` pass.
+    fn default_rule(&self, id: &str, conditions: Value) -> Value {
+        json!({"id": id, "name": id, "groupName": id, "salt": "", "passPercentage": 100,
+               "returnValue": self.defaults, "idType": self.id_type, "conditions": conditions})
+    }
+
+    /// The one condition of a rule that checks the gate `name` (`pass_gate` or `fail_gate`).
+    fn gate_condition(&self, kind: &str, name: &str) -> Value {
+        json!([{"type": kind, "targetValue": name, "operator": null, "field": null,
+                "additionalValues": null, "idType": self.id_type}])
+    }
+}
+
 fn per_mille(percent: f64) -> Option<u32> {
     let thousandths = percent * 10.0;
     ((0.0..=1000.0).contains(&thousandths) && (thousandths - thousandths.round()).abs() < 1e-9)

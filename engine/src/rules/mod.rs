@@ -7,6 +7,7 @@
 
 pub mod experiments;
 mod index;
+pub mod operators;
 mod plan;
 pub mod sets;
 pub mod spec;
@@ -15,12 +16,12 @@ use serde_json::{Map, Value};
 
 pub use experiments::{Cap, CapKind, ExperimentSettings, Metric, MetricKind, Ratio};
 pub(crate) use index::NameIndex;
+pub use operators::{OperatorFn, Operators};
 pub use plan::{GroupPlan, Plan};
 pub use sets::{BucketSet, StrSet};
 pub use spec::*;
 
 use crate::diagnostics::Diagnostics;
-use crate::eval::Operators;
 use crate::model::SpecKind;
 
 /// Compiled, validated rules: gates, configs, experiments and layers ready to evaluate.

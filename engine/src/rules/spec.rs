@@ -246,7 +246,7 @@ pub enum Op {
 }
 
 /// The kind of an [`Op`]: which operator function applies it (see
-/// [`crate::eval::Operators`]).
+/// [`crate::rules::Operators`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum OpKind {
     Never,

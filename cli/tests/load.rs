@@ -1,7 +1,8 @@
 //! Load tests of the collector on loopback, bounded in count and time: 8 clients send
 //! 50-record batches (1,600 batches, 80,000 records, or 60 seconds, whichever comes first), to
 //! one collector on SQLite, and spread over two collectors sharing one PostgreSQL (a throwaway
-//! cluster). Each prints records ingested per second and the p50 and p99 latency of a batch.
+//! cluster), each with every batch committed alone and with group commit. Each prints records
+//! ingested per second and the p50 and p99 latency of a batch.
 //! Ignored by default; `scripts/bench` runs them in release.
 
 mod common;
@@ -19,41 +20,49 @@ const RECORDS_PER_BATCH: u64 = 50;
 const TIME_LIMIT: Duration = Duration::from_secs(60);
 const USERS_PER_CLIENT: u64 = 5000;
 
+/// The collector's two ways to commit: each batch in a transaction of its own (as before
+/// group commit), and up to 64 batches that arrive together in one (the default).
+const COMMITS: [(&str, &str); 2] = [("each batch its own commit", "1"), ("group commit", "64")];
+
 #[test]
 #[ignore = "a load test: scripts/bench runs it in release"]
 fn collector_throughput_and_latency() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut server, base) = common::spawn_collector(
-        dir.path().join("load.db"),
-        &["--rate-limit", "1000000"],
-        Some("load-test-secret-0000"),
-        Stdio::null(),
-    );
-    load("one collector on SQLite", &[base]);
-    server.kill().unwrap();
-    server.wait().unwrap();
+    for (how, group) in COMMITS {
+        let (mut server, base) = common::spawn_collector(
+            dir.path().join(format!("load-{group}.db")),
+            &["--rate-limit", "1000000", "--commit-group", group],
+            Some("load-test-secret-0000"),
+            Stdio::null(),
+        );
+        load(&format!("one collector on SQLite, {how}"), &[base]);
+        server.kill().unwrap();
+        server.wait().unwrap();
+    }
 }
 
 #[test]
 #[ignore = "a load test: scripts/bench runs it in release"]
 fn two_collectors_on_postgres_throughput_and_latency() {
     let cluster = cohort_throwaway_postgres::ThrowawayPostgres::start().unwrap();
-    let db = cluster.database("load").unwrap();
-    let servers: Vec<_> = (0..2)
-        .map(|_| {
-            common::spawn_collector(
-                &db,
-                &["--rate-limit", "1000000"],
-                Some("load-test-secret-0000"),
-                Stdio::null(),
-            )
-        })
-        .collect();
-    let urls: Vec<String> = servers.iter().map(|(_, url)| url.clone()).collect();
-    load("two collectors on PostgreSQL", &urls);
-    for (mut server, _) in servers {
-        server.kill().unwrap();
-        server.wait().unwrap();
+    for (how, group) in COMMITS {
+        let db = cluster.database(&format!("load{group}")).unwrap();
+        let servers: Vec<_> = (0..2)
+            .map(|_| {
+                common::spawn_collector(
+                    &db,
+                    &["--rate-limit", "1000000", "--commit-group", group],
+                    Some("load-test-secret-0000"),
+                    Stdio::null(),
+                )
+            })
+            .collect();
+        let urls: Vec<String> = servers.iter().map(|(_, url)| url.clone()).collect();
+        load(&format!("two collectors on PostgreSQL, {how}"), &urls);
+        for (mut server, _) in servers {
+            server.kill().unwrap();
+            server.wait().unwrap();
+        }
     }
 }
 

@@ -20,9 +20,8 @@ use crate::store::{Batch, Inserted, Store, StoreError};
 
 /// Batches waiting at most (then a batch waits for room: back-pressure on the clients).
 const QUEUE: usize = 1024;
-/// A group holds at most this many batches...
-const MAX_BATCHES: usize = 64;
-/// ...and this many records.
+/// A group holds at most this many records (and at most the batches the collector's
+/// `commit_group` limit allows).
 const MAX_RECORDS: usize = 10_000;
 
 /// A batch waiting for its commit, and where its answer goes.
@@ -38,11 +37,11 @@ pub struct Committer {
 }
 
 impl Committer {
-    /// Starts the writer over `store` (on the current Tokio runtime); it ends when the
-    /// committer is dropped.
-    pub fn start(store: Arc<Store>) -> Committer {
+    /// Starts the writer over `store` (on the current Tokio runtime), committing up to
+    /// `max_batches` batches at a time (1: each alone); it ends when the committer is dropped.
+    pub fn start(store: Arc<Store>, max_batches: usize) -> Committer {
         let (queue, waiting) = mpsc::channel(QUEUE);
-        tokio::spawn(write(store, waiting));
+        tokio::spawn(write(store, waiting, max_batches.max(1)));
         Committer { queue }
     }
 
@@ -61,11 +60,11 @@ impl Committer {
 
 /// The writer: takes what is waiting (at least one batch, at most a group's worth) and
 /// commits it, until the queue closes.
-async fn write(store: Arc<Store>, mut waiting: mpsc::Receiver<Pending>) {
+async fn write(store: Arc<Store>, mut waiting: mpsc::Receiver<Pending>, max_batches: usize) {
     while let Some(first) = waiting.recv().await {
         let mut records = first.batch.records.len();
         let mut group = vec![first];
-        while group.len() < MAX_BATCHES && records < MAX_RECORDS {
+        while group.len() < max_batches && records < MAX_RECORDS {
             match waiting.try_recv() {
                 Ok(next) => {
                     records += next.batch.records.len();

@@ -36,17 +36,22 @@ pub struct Limits {
     pub request_timeout: Duration,
     /// After a stop signal, for requests under way to finish before the process exits.
     pub shutdown_deadline: Duration,
+    /// Batches stored together in one commit at most (group commit); 1 commits each batch in
+    /// a transaction of its own.
+    pub commit_group: usize,
 }
 
 impl Default for Limits {
     /// 1,024 connections (lowered at start to what the limit on open files allows, see
-    /// [`connections_that_fit`]), 10 s for headers, 30 s for a batch, 10 s to stop.
+    /// [`connections_that_fit`]), 10 s for headers, 30 s for a batch, 10 s to stop, 64
+    /// batches to a commit.
     fn default() -> Limits {
         Limits {
             max_connections: 1024,
             header_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
             shutdown_deadline: Duration::from_secs(10),
+            commit_group: 64,
         }
     }
 }

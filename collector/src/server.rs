@@ -189,7 +189,7 @@ async fn build(config: Config) -> Result<(Router, Shared), String> {
     store.on_change_elsewhere(Arc::new(move || elsewhere.bump()));
     let store = Arc::new(store);
     let state = Arc::new(AppState {
-        committer: Committer::start(store.clone()),
+        committer: Committer::start(store.clone(), config.limits.commit_group),
         store,
         changes,
         writers: config.allow_origins.clone(),

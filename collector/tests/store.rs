@@ -1191,42 +1191,55 @@ async fn batches_committed_together_count_each_record_once(backend: &dyn Backend
     assert_eq!(dropped(&store).await, claimed);
 }
 
-/// Through the collector's group commit, many batches at once: a batch the database refuses
-/// fails alone, and every other batch is stored and answered.
+/// Through the collector's group commit, many batches at once (up to 64 to a commit, then
+/// each alone): a batch the database refuses fails alone, and every other batch is stored and
+/// answered.
 async fn a_refused_batch_in_a_group_costs_only_itself(backend: &dyn Backend, trigger: &str) {
     let store = std::sync::Arc::new(backend.store().await);
     store.keep(&rules()).await.unwrap();
     backend.execute(trigger).await;
-    let committer = std::sync::Arc::new(Committer::start(store.clone()));
-    let mut sent = Vec::new();
-    for n in 0..40 {
-        let user = if n == 17 {
-            "poison".to_owned()
-        } else {
-            format!("g{n}")
-        };
-        let batch = Batch {
-            records: vec![exposure(&format!("grp-{n}"), &user, "e", "Red", T0 + n)],
-            dropped: 0,
-            received_at: T0,
-        };
-        let committer = committer.clone();
-        sent.push(tokio::spawn(async move { committer.insert(batch).await }));
-    }
-    let mut answers = Vec::new();
-    for task in sent {
-        answers.push(task.await.unwrap());
-    }
-    for (n, answer) in answers.iter().enumerate() {
-        if n == 17 {
-            let error = answer.as_ref().expect_err("the poisoned batch fails");
-            assert!(error.to_string().contains("poisoned"), "{error}");
-        } else {
-            assert_eq!(answer.as_ref().map(|a| a.stored), Ok(1), "batch {n}");
+    for (round, commit_group) in [64, 1].into_iter().enumerate() {
+        let committer = std::sync::Arc::new(Committer::start(store.clone(), commit_group));
+        let mut sent = Vec::new();
+        for n in 0..40 {
+            let user = if n == 17 {
+                "poison".to_owned()
+            } else {
+                format!("g{round}-{n}")
+            };
+            let batch = Batch {
+                records: vec![exposure(
+                    &format!("grp-{round}-{n}"),
+                    &user,
+                    "e",
+                    "Red",
+                    T0 + n,
+                )],
+                dropped: 0,
+                received_at: T0,
+            };
+            let committer = committer.clone();
+            sent.push(tokio::spawn(async move { committer.insert(batch).await }));
         }
+        let mut answers = Vec::new();
+        for task in sent {
+            answers.push(task.await.unwrap());
+        }
+        for (n, answer) in answers.iter().enumerate() {
+            if n == 17 {
+                let error = answer.as_ref().expect_err("the poisoned batch fails");
+                assert!(error.to_string().contains("poisoned"), "{error}");
+            } else {
+                assert_eq!(
+                    answer.as_ref().map(|a| a.stored),
+                    Ok(1),
+                    "batch {n}, group {commit_group}"
+                );
+            }
+        }
+        let results = store.results(&rules(), "e").await.unwrap().unwrap();
+        assert_eq!(results.total_users, 39 * (round as u64 + 1));
     }
-    let results = store.results(&rules(), "e").await.unwrap().unwrap();
-    assert_eq!(results.total_users, 39);
 }
 
 async fn suite(fresh: impl Fn(&str) -> Box<dyn Backend>, trigger: &str) {

@@ -70,6 +70,10 @@ pub struct Args {
     /// needs --results-token).
     #[arg(long)]
     public_results: bool,
+    /// Batches stored together in one commit at most, when they arrive together (group
+    /// commit); 1 commits each batch in a transaction of its own.
+    #[arg(long, value_name = "BATCHES", default_value_t = Limits::default().commit_group)]
+    commit_group: usize,
     /// Seconds that requests under way get to finish after Ctrl-C or SIGTERM.
     #[arg(long, value_name = "SECONDS", default_value_t = Limits::default().shutdown_deadline.as_secs_f64())]
     shutdown_deadline: f64,
@@ -81,6 +85,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         header_timeout: seconds("--header-timeout", args.header_timeout)?,
         request_timeout: seconds("--request-timeout", args.request_timeout)?,
         shutdown_deadline: seconds("--shutdown-deadline", args.shutdown_deadline)?,
+        commit_group: args.commit_group.clamp(1, 1024),
     };
     let rules = load_reporting(&args.rules, options(true))?;
     serve(Config {

@@ -155,7 +155,9 @@ export function watchConsole(page) {
 
 /** Waits until the app has mounted and returns what it shows. */
 export async function shown(page) {
+  // The app's, not the prerendered first screen's (which the app removes when it takes over).
   await page.waitForSelector("[data-testid=cta], [data-testid=signup]");
+  await page.waitForFunction(() => !document.getElementById("first-paint"));
   return page.evaluate(() => {
     const text = (id) => document.querySelector(`[data-testid=${id}]`)?.textContent ?? null;
     const cta = document.querySelector("[data-testid=cta]");

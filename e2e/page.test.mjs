@@ -30,12 +30,17 @@ after(async () => {
   await site?.close();
 });
 
-/** Records every state of the call to action and paragraph, from before the app starts. */
+/**
+ * Records every state of the call to action and paragraph that can be seen (the prerendered
+ * first screen's, then the app's), from before either script starts.
+ */
 const RECORD_PAINTS = () => {
   window.__paints = [];
+  const visible = (selector) =>
+    [...document.querySelectorAll(selector)].find((e) => e.checkVisibility()) ?? null;
   const record = () => {
-    const cta = document.querySelector("[data-testid=cta]");
-    const paragraph = document.querySelector("[data-testid=paragraph]");
+    const cta = visible("[data-testid=cta]");
+    const paragraph = visible("[data-testid=paragraph]");
     if (cta || paragraph) {
       window.__paints.push({
         color: cta?.dataset.color ?? null,

@@ -2,20 +2,15 @@
 //! course's defaults, the button colour they give, and how the group is described.
 
 use cohort_leptos::engine::Evaluation;
-use cohort_leptos::{console, Experiment, Reason};
+use cohort_leptos::{console, Experiment};
 use leptos::prelude::*;
 use leptos::reactive::effect::RenderEffect;
 
 use crate::colors::ButtonColor;
 
-/// The experiment the page runs.
-pub const EXPERIMENT: &str = "button_color_v3";
-/// Its colour parameter and the course's default.
-pub const COLOR_PARAM: &str = "Button Color";
-pub const DEFAULT_COLOR_TEXT: &str = "blue";
-/// Its text parameter and the course's default.
-pub const TEXT_PARAM: &str = "Paragraph Text";
-pub const DEFAULT_TEXT: &str = "Data Engineering Boot Camp";
+pub use cohort_course::{
+    group_label, COLOR_PARAM, DEFAULT_COLOR_TEXT, DEFAULT_TEXT, EXPERIMENT, TEXT_PARAM,
+};
 
 /// What the user sees of the course's experiment: its evaluation, a memo that follows the
 /// user and the forced group (a small `Copy` handle), read with Statsig's typed get and the
@@ -63,19 +58,6 @@ impl Course {
     /// The group, or why there is none, in words (tracked).
     pub fn group_label(self) -> String {
         self.evaluation.with(|e| group_label(e.group(), e.reason))
-    }
-}
-
-/// How a group (or its absence, and why) is described on the page.
-pub fn group_label(group: Option<&str>, reason: Reason) -> String {
-    match (group, reason) {
-        (Some(group), _) => group.to_owned(),
-        (None, Reason::Disabled) => "None (experiment disabled)".into(),
-        (None, Reason::Unrecognized | Reason::Unsupported) => {
-            "None (experiment not in the rules)".into()
-        }
-        (None, Reason::Error) => "None (evaluation error)".into(),
-        (None, _) => "None (not allocated)".into(),
     }
 }
 

@@ -5,18 +5,18 @@
 use std::sync::OnceLock;
 
 use cohort::codegen::rt::Operators;
-use cohort::{Evaluation, Reason, Rules, SpecKind, StickyGroup, User};
+use cohort::{Evaluation, Reason, Rules, SpecKind, User};
 use cohort_protocol::Groups;
 use leptos::prelude::*;
 
 use crate::config::Config;
-use crate::console;
 use crate::dimensions;
 use crate::events::EventLog;
-use crate::force;
-use crate::identity::{self, new_user_id, IdSource, Identity};
-use crate::sticky;
-use crate::storage::Store;
+use cohort_browser::assign::experiment_for;
+use cohort_browser::console;
+use cohort_browser::identity::{self, new_user_id, IdSource, Identity};
+use cohort_browser::storage::Store;
+use cohort_browser::{first_paint, force, page, sticky};
 
 /// A forced or exposed (experiment, group) pair, as the rules name them.
 pub(crate) type Pair = (&'static str, &'static str);
@@ -44,14 +44,20 @@ impl Cohort {
     /// that the first paint already shows the user's groups.
     pub async fn start(config: Config) -> Cohort {
         let store = config.store.unwrap_or_else(Store::open);
-        let query = config.query.unwrap_or_else(location_query);
-        let identity = identity::resolve(
-            &store,
-            &query,
-            config.user.user_id.as_deref(),
-            config.ip_echo_url.as_deref(),
-        )
-        .await;
+        let query = config.query.unwrap_or_else(page::query);
+        // The first paint's module decided already: the page keeps showing that user.
+        let identity = match first_paint::handed_over() {
+            Some(identity) => identity,
+            None => {
+                identity::resolve(
+                    &store,
+                    &query,
+                    config.user.user_id.as_deref(),
+                    config.ip_echo_url.as_deref(),
+                )
+                .await
+            }
+        };
         let forced = force::forced_groups(&query, config.rules, console::warn);
         let log = EventLog::open(store, config.collector_url, config.queue_capacity);
         Cohort::assemble(
@@ -222,27 +228,11 @@ impl Cohort {
         if cfg!(cohort_size_probe) {
             return unrecognized(SpecKind::Config);
         }
-        let rules = self.rules;
         let forced = self
             .forced
             .with(|f| f.iter().find(|(e, _)| *e == name).map(|(_, g)| *g));
-        self.user.with(|user| {
-            let evaluator = rules.at(js_sys::Date::now() as i64);
-            if let Some(forced) =
-                forced.and_then(|g| evaluator.get_experiment_forced(user, name, g))
-            {
-                return forced;
-            }
-            let user_id = user.user_id.as_deref().unwrap_or_default();
-            let kept = rules.sticky_version(name).and_then(|version| {
-                sticky::kept(&self.store, name, version, user_id).map(|g| (version, g))
-            });
-            let kept = kept.as_ref().map(|(version, group)| StickyGroup {
-                version: *version,
-                group,
-            });
-            evaluator.get_experiment_sticky(user, name, kept)
-        })
+        self.user
+            .with(|user| experiment_for(self.rules, &self.store, forced, user, name))
     }
 
     /// The dynamic config `name` for the user now (tracking the user).
@@ -334,11 +324,4 @@ fn unrecognized(kind: SpecKind) -> Evaluation<'static> {
         allocated_experiment: None,
         explicit_parameters: &[],
     }
-}
-
-/// The page's query string (`?random`, `?force`).
-fn location_query() -> String {
-    web_sys::window()
-        .and_then(|w| w.location().search().ok())
-        .unwrap_or_default()
 }

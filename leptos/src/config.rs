@@ -16,12 +16,10 @@
 use cohort::{Rules, User};
 
 use crate::events::QUEUE_CAPACITY;
-use crate::storage::Store;
+use cohort_browser::page;
+use cohort_browser::storage::Store;
 
-/// The meta tag naming the IP echo URL.
-pub const IP_ECHO_META: &str = "cohort:ip-echo-url";
-/// The meta tag naming the collector's API.
-pub const COLLECTOR_META: &str = "cohort:collector-url";
+pub use cohort_browser::page::{COLLECTOR_META, IP_ECHO_META};
 
 /// How a [`Cohort`](crate::Cohort) starts.
 #[derive(Debug, Clone)]
@@ -55,8 +53,8 @@ impl Config {
     /// name ([`COLLECTOR_META`], [`IP_ECHO_META`]).
     pub fn from_document(rules: &'static Rules) -> Config {
         let mut config = Config::new(rules);
-        config.collector_url = meta(COLLECTOR_META);
-        config.ip_echo_url = meta(IP_ECHO_META);
+        config.collector_url = page::meta(COLLECTOR_META);
+        config.ip_echo_url = page::meta(IP_ECHO_META);
         config
     }
 
@@ -106,15 +104,4 @@ impl Config {
     pub fn rules(&self) -> &'static Rules {
         self.rules
     }
-}
-
-/// The trimmed, non-empty `content` of `<meta name="...">`.
-fn meta(name: &str) -> Option<String> {
-    let document = web_sys::window()?.document()?;
-    let element = document
-        .query_selector(&format!("meta[name=\"{name}\"]"))
-        .ok()??;
-    let content = element.get_attribute("content")?;
-    let content = content.trim();
-    (!content.is_empty()).then(|| content.to_owned())
 }

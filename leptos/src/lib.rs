@@ -48,20 +48,21 @@
 
 mod client;
 pub mod config;
-pub mod console;
 pub mod dimensions;
 pub mod events;
 mod experiment;
-pub mod fetch;
-pub mod force;
 mod force_panel;
-pub mod identity;
-pub mod json;
 mod provider;
-mod sticky;
-pub mod storage;
+
+/// The browser machinery without Leptos (storage, identity, forcing, sticky groups, the
+/// first paint), from `cohort-browser`.
+pub use cohort_browser::{
+    assign, bundled_rules, console, fetch, first_paint, force, identity, json, page, sticky,
+    storage,
+};
 
 pub use client::Cohort;
+pub use cohort_browser::FirstPaint;
 pub use config::Config;
 pub use events::EventLog;
 pub use experiment::Experiment;
@@ -76,45 +77,5 @@ pub use storage::Store;
 pub use ::cohort as engine;
 pub use ::cohort::{Reason, Rules, User};
 
-/// The rules `cohort::build::bundle_rules` compiled into `$OUT_DIR` in the app's build
-/// script, as `&'static Rules`, built once: what a page evaluating users needs (the specs and
-/// sticky versions); `bundled_rules!(analysis)` adds the metrics and every experiment setting,
-/// for a page that analyses results.
-#[macro_export]
-macro_rules! bundled_rules {
-    () => {{
-        static RULES: ::std::sync::OnceLock<$crate::Rules> = ::std::sync::OnceLock::new();
-        $crate::__bundled(&RULES, || {
-            use $crate::engine as cohort;
-            include!(concat!(env!("OUT_DIR"), "/cohort_rules.rs"))
-        })
-    }};
-    (analysis) => {{
-        static RULES: ::std::sync::OnceLock<$crate::Rules> = ::std::sync::OnceLock::new();
-        $crate::__bundled(&RULES, || {
-            use $crate::engine as cohort;
-            include!(concat!(env!("OUT_DIR"), "/cohort_rules_analysis.rs"))
-        })
-    }};
-}
-
-/// What [`bundled_rules!`] expands to call: the rules, built on first use. (Without them when
-/// `scripts/bench` measures the engine's share of a page.)
 #[doc(hidden)]
-pub fn __bundled(
-    cell: &'static std::sync::OnceLock<Rules>,
-    build: fn() -> Rules,
-) -> &'static Rules {
-    if cfg!(cohort_size_probe) {
-        return cell.get_or_init(|| {
-            Rules::from_parts(
-                Vec::new(),
-                Vec::new(),
-                None,
-                None,
-                engine::codegen::rt::Operators::NONE,
-            )
-        });
-    }
-    cell.get_or_init(build)
-}
+pub use cohort_browser::__bundled;

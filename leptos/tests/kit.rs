@@ -9,10 +9,11 @@ use std::sync::OnceLock;
 
 use cohort_leptos::engine::{compile, CompileOptions, Format, Rules, RulesFile, User};
 use cohort_leptos::events::Queue;
-use cohort_leptos::identity::{self, IdSource};
+use cohort_leptos::first_paint;
+use cohort_leptos::identity::{self, IdSource, Identity};
 use cohort_leptos::{
     use_cohort, use_config, use_experiment, use_experiment_manual, use_gate, Cohort,
-    CohortProvider, Config, ForcePanel, Store,
+    CohortProvider, Config, FirstPaint, ForcePanel, Store,
 };
 use cohort_protocol::{Groups, Record};
 use leptos::prelude::*;
@@ -935,4 +936,87 @@ async fn the_force_panel_offers_each_experiment_with_groups_and_choosing_forces_
         Some("true")
     );
     assert!(page.text("forced").contains(&format!("b = {other}")));
+}
+
+/// Takes back what a first paint handed over, when dropped (the tests share one page).
+struct HandedOver;
+
+impl Drop for HandedOver {
+    fn drop(&mut self) {
+        let root = web_sys::window()
+            .unwrap()
+            .document()
+            .unwrap()
+            .document_element()
+            .unwrap();
+        let _ = root.remove_attribute(first_paint::USER_ID_ATTRIBUTE);
+        let _ = root.remove_attribute(first_paint::ID_SOURCE_ATTRIBUTE);
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_first_paint_shows_the_groups_the_app_then_shows_and_the_app_keeps_its_user() {
+    let _url = KeepUrl::new();
+    for query in ["", "?random", "?force=a:Y"] {
+        let _handed = HandedOver;
+        let store = Store::memory();
+        let first = FirstPaint::decide_with(rules(), User::default(), store, query);
+        let user_id = first.identity().user_id.clone();
+        let (a, b) = (first.experiment("a"), first.experiment("b"));
+        if query.contains("force") {
+            assert_eq!(a.group(), Some("Y"), "forced");
+        } else {
+            assert_eq!(a.group(), engine_group(&user_id, "a").as_deref(), "{query}");
+        }
+        assert_eq!(b.group(), engine_group(&user_id, "b").as_deref(), "{query}");
+        first.hand_over();
+
+        let cohort = Cohort::start(Config::new(rules()).store(store).query(query)).await;
+        assert_eq!(
+            cohort.identity().get_untracked(),
+            *first.identity(),
+            "{query}"
+        );
+        let page = Mounted::new(Some(cohort), two_experiments);
+        assert_eq!(page.text("a-group"), a.group().unwrap(), "{query}");
+        assert_eq!(page.text("a-color"), a.get("color", "?"), "{query}");
+        assert_eq!(page.text("b-group"), b.group().unwrap(), "{query}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_malformed_hand_over_is_ignored_and_the_app_decides_for_itself() {
+    let _handed = HandedOver;
+    let root = web_sys::window()
+        .unwrap()
+        .document()
+        .unwrap()
+        .document_element()
+        .unwrap();
+    for (id, source) in [
+        ("not-a-uuid", "stored"),
+        ("8f7f4b4e-8d9c-4f43-9a4e-2f3b8a1c6d5e", "no-such-source"),
+        ("10.0.0.1", "ip-hash"),
+    ] {
+        root.set_attribute(first_paint::USER_ID_ATTRIBUTE, id)
+            .unwrap();
+        root.set_attribute(first_paint::ID_SOURCE_ATTRIBUTE, source)
+            .unwrap();
+        assert_eq!(first_paint::handed_over(), None, "{id} {source}");
+        let cohort = Cohort::start(Config::new(rules()).store(Store::memory())).await;
+        assert_ne!(cohort.identity().get_untracked().user_id, id);
+    }
+    let well_formed = "8f7f4b4e-8d9c-4f43-9a4e-2f3b8a1c6d5e";
+    root.set_attribute(first_paint::USER_ID_ATTRIBUTE, well_formed)
+        .unwrap();
+    root.set_attribute(first_paint::ID_SOURCE_ATTRIBUTE, "stored")
+        .unwrap();
+    let cohort = Cohort::start(Config::new(rules()).store(Store::memory())).await;
+    assert_eq!(
+        cohort.identity().get_untracked(),
+        Identity {
+            user_id: well_formed.into(),
+            source: IdSource::Stored
+        }
+    );
 }

@@ -3,7 +3,7 @@
 //!
 //! The decision is made before the page is first drawn, so the variant never changes on
 //! screen. Precedence: `?random` (any value), then an ID the app gives (a signed-in user, see
-//! [`Config::user`](crate::Config::user)), then the IP echo when one is configured and answers
+//! `cohort-leptos`'s `Config::user`), then the IP echo when one is configured and answers
 //! in time, then the stored ID (created on the first visit). A malformed stored ID is
 //! replaced; without localStorage the ID lasts for the visit.
 
@@ -48,6 +48,20 @@ impl IdSource {
             IdSource::Session => "session",
             IdSource::App => "app",
         }
+    }
+
+    /// The source whose [`code`](IdSource::code) is `code`.
+    pub fn from_code(code: &str) -> Option<IdSource> {
+        [
+            IdSource::Stored,
+            IdSource::Created,
+            IdSource::Random,
+            IdSource::IpHash,
+            IdSource::Session,
+            IdSource::App,
+        ]
+        .into_iter()
+        .find(|source| source.code() == code)
     }
 
     /// How the source is described on the page.
@@ -151,17 +165,8 @@ pub async fn resolve(
     given: Option<&str>,
     ip_echo_url: Option<&str>,
 ) -> Identity {
-    if wants_random(search) {
-        return Identity {
-            user_id: new_user_id(),
-            source: IdSource::Random,
-        };
-    }
-    if let Some(id) = given {
-        return Identity {
-            user_id: id.to_owned(),
-            source: IdSource::App,
-        };
+    if let Some(identity) = random_or_given(search, given) {
+        return identity;
     }
     if let Some(url) = ip_echo_url {
         match fetch_ip_hash(url, ECHO_DEADLINE).await {
@@ -177,6 +182,26 @@ pub async fn resolve(
         }
     }
     stored_or_new(store)
+}
+
+/// [`resolve`] without an IP echo, which needs no wait: `?random`, else the ID the app
+/// `given`, else the stored ID.
+pub fn resolve_here(store: &Store, search: &str, given: Option<&str>) -> Identity {
+    random_or_given(search, given).unwrap_or_else(|| stored_or_new(store))
+}
+
+/// A fresh ID for `?random`, else the ID the app `given`.
+fn random_or_given(search: &str, given: Option<&str>) -> Option<Identity> {
+    if wants_random(search) {
+        return Some(Identity {
+            user_id: new_user_id(),
+            source: IdSource::Random,
+        });
+    }
+    given.map(|id| Identity {
+        user_id: id.to_owned(),
+        source: IdSource::App,
+    })
 }
 
 /// Reads the echo's `{ "ip_hash": "..." }`.

@@ -2,7 +2,7 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ARTIFACTS, axeViolations, groupsOf, launch, serve, shown, watchConsole } from "./harness.mjs";
 
@@ -125,6 +125,126 @@ test("the first paint already shows the user's variant", async () => {
       );
     }
   }
+  await context.close();
+});
+
+/** Holds the app's Wasm back until `release()`: the first paint is all there is until then. */
+async function holdTheApp(page) {
+  let release;
+  const released = new Promise((resolve) => (release = resolve));
+  await page.route(/cohort-app-[0-9a-f]+_bg\.wasm$/, async (route) => {
+    await released;
+    await route.continue();
+  });
+  return release;
+}
+
+/** The pixels where two PNG screenshots differ: how many, and the box around them. */
+async function pixelsDiffer(page, before, after) {
+  return page.evaluate(
+    async ([a, b]) => {
+      const decode = async (base64) => {
+        const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+        const image = await createImageBitmap(new Blob([bytes], { type: "image/png" }));
+        const canvas = new OffscreenCanvas(image.width, image.height);
+        const context = canvas.getContext("2d");
+        context.drawImage(image, 0, 0);
+        return context.getImageData(0, 0, image.width, image.height);
+      };
+      const [x, y] = [await decode(a), await decode(b)];
+      if (x.width !== y.width || x.height !== y.height) return { count: -1 };
+      let count = 0;
+      const box = { left: Infinity, top: Infinity, right: -1, bottom: -1 };
+      for (let i = 0; i < x.data.length; i += 4) {
+        if (x.data[i] !== y.data[i] || x.data[i + 1] !== y.data[i + 1] || x.data[i + 2] !== y.data[i + 2]) {
+          count++;
+          const p = i / 4;
+          const [px, py] = [p % x.width, Math.floor(p / x.width)];
+          box.left = Math.min(box.left, px);
+          box.right = Math.max(box.right, px);
+          box.top = Math.min(box.top, py);
+          box.bottom = Math.max(box.bottom, py);
+        }
+      }
+      return count ? { count, box } : { count };
+    },
+    [before.toString("base64"), after.toString("base64")],
+  );
+}
+
+/** What the prerendered first screen shows, and who it handed over. */
+function firstScreen(page) {
+  return page.evaluate(() => {
+    const screen = document.getElementById("first-paint");
+    const cta = screen.querySelector("[data-testid=cta]");
+    // Down to the experiment's card (below it the app adds its other cards).
+    const box = screen.querySelector("section").getBoundingClientRect();
+    return {
+      color: cta.dataset.color ?? null,
+      background: cta.style.backgroundColor,
+      paragraph: screen.querySelector("[data-testid=paragraph]").textContent,
+      userId: document.documentElement.dataset.cohortUserId ?? null,
+      source: document.documentElement.dataset.cohortIdSource ?? null,
+      clip: { x: 0, y: 0, width: document.documentElement.clientWidth, height: Math.ceil(box.bottom) },
+    };
+  });
+}
+
+test("the first paint shows the user's variant before the app's Wasm arrives, and the app takes over without a pixel changing", async () => {
+  for (const [path, viewport] of [
+    ["/", { width: 1200, height: 900 }],
+    ["/?random", { width: 390, height: 844 }],
+    ["/?random", { width: 390, height: 844 }],
+  ]) {
+    const context = await browser.newContext({ viewport });
+    const page = await context.newPage();
+    const errors = watchConsole(page);
+    const release = await holdTheApp(page);
+    await page.goto(site.url + path);
+    await page.waitForSelector("#first-paint main", { state: "visible" });
+    const first = await firstScreen(page);
+    assert.equal(await page.evaluate(() => typeof window.wasmBindings), "undefined", "the app has not run");
+    const [group] = await groupsOf([first.userId]);
+    assert.equal(first.color, GROUP_COLOR[group], `${path}: the colour of ${first.userId}'s group`);
+    assert.equal(first.background, PALETTE[first.color]);
+    assert.equal(first.source, path === "/" ? "created" : "random");
+    const before = await page.screenshot({ clip: first.clip });
+
+    release();
+    const app = await shown(page);
+    assert.equal(app.userId, first.userId, `${path}: the app keeps the user the first paint showed`);
+    assert.equal(app.source, first.source);
+    assert.equal(app.group, group);
+    assert.equal(app.color, first.color);
+    assert.equal(app.paragraph, first.paragraph);
+    const after = await page.screenshot({ clip: first.clip });
+    const differ = await pixelsDiffer(page, before, after);
+    if (differ.count !== 0) {
+      await mkdir(ARTIFACTS, { recursive: true });
+      await writeFile(join(ARTIFACTS, "first-paint-before.png"), before);
+      await writeFile(join(ARTIFACTS, "first-paint-after.png"), after);
+    }
+    assert.deepEqual(differ, { count: 0 }, `${path} at ${viewport.width} px: the same pixels before and after the app takes over (e2e/artifacts/first-paint-*.png)`);
+    assert.deepEqual(errors.filter((e) => !e.includes("no collector")), []);
+    await context.close();
+  }
+});
+
+test("without the first-paint module the app alone shows the user's variant", async () => {
+  const context = await browser.newContext();
+  await context.addInitScript(RECORD_PAINTS);
+  const page = await context.newPage();
+  const logs = watchConsole(page);
+  await page.route(/first-paint-[0-9a-f]+(_bg\.wasm|\.js)$/, (route) => route.fulfill({ status: 404 }));
+  await page.goto(site.url);
+  const view = await shown(page);
+  assertVariant(view);
+  assert.equal(view.source, "created");
+  const [group] = await groupsOf([view.userId]);
+  assert.equal(view.group, group);
+  const paints = await page.evaluate(() => window.__paints);
+  for (const paint of paints) assert.equal(paint.color, view.color, "no flicker");
+  assert.ok(logs.some((line) => line.includes("no first paint")), `the console says why: ${logs.join(" | ")}`);
   await context.close();
 });
 

@@ -9,7 +9,8 @@ use leptos::reactive::effect::RenderEffect;
 use crate::colors::ButtonColor;
 
 pub use cohort_course::{
-    group_label, COLOR_PARAM, DEFAULT_COLOR_TEXT, DEFAULT_TEXT, EXPERIMENT, TEXT_PARAM,
+    group_label, COLOR_PARAM, DEFAULT_COLOR_TEXT, DEFAULT_TEXT, EXPERIMENT, EXPERIMENT_TAG,
+    TEXT_PARAM,
 };
 
 /// What the user sees of the course's experiment: its evaluation, a memo that follows the

@@ -52,16 +52,15 @@ impl IdSource {
 
     /// The source whose [`code`](IdSource::code) is `code`.
     pub fn from_code(code: &str) -> Option<IdSource> {
-        [
-            IdSource::Stored,
-            IdSource::Created,
-            IdSource::Random,
-            IdSource::IpHash,
-            IdSource::Session,
-            IdSource::App,
-        ]
-        .into_iter()
-        .find(|source| source.code() == code)
+        Some(match code {
+            "stored" => IdSource::Stored,
+            "created" => IdSource::Created,
+            "random" => IdSource::Random,
+            "ip-hash" => IdSource::IpHash,
+            "session" => IdSource::Session,
+            "app" => IdSource::App,
+            _ => return None,
+        })
     }
 
     /// How the source is described on the page.
@@ -237,6 +236,23 @@ async fn fetch_ip_hash(url: &str, deadline: Duration) -> Result<String, String> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_sources_code_reads_back_and_nothing_else_does() {
+        for source in [
+            IdSource::Stored,
+            IdSource::Created,
+            IdSource::Random,
+            IdSource::IpHash,
+            IdSource::Session,
+            IdSource::App,
+        ] {
+            assert_eq!(IdSource::from_code(source.code()), Some(source));
+        }
+        for other in ["", "Stored", "ip_hash", "stored ", "anything"] {
+            assert_eq!(IdSource::from_code(other), None, "{other:?}");
+        }
+    }
 
     #[test]
     fn only_canonical_uuids_are_valid_ids() {

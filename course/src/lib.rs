@@ -11,6 +11,8 @@ use cohort_browser::Reason;
 
 /// The experiment the page runs.
 pub const EXPERIMENT: &str = "button_color_v3";
+/// How the page's header names it.
+pub const EXPERIMENT_TAG: &str = "experiment: button_color_v3";
 /// Its colour parameter and the course's default.
 pub const COLOR_PARAM: &str = "Button Color";
 pub const DEFAULT_COLOR_TEXT: &str = "blue";
@@ -33,5 +35,15 @@ pub fn group_label(group: Option<&str>, reason: Reason) -> String {
         }
         (None, Reason::Error) => "None (evaluation error)".into(),
         (None, _) => "None (not allocated)".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_header_names_the_experiment_the_page_runs() {
+        assert_eq!(EXPERIMENT_TAG, format!("experiment: {EXPERIMENT}"));
     }
 }

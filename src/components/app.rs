@@ -7,7 +7,7 @@ use leptos::either::Either;
 use leptos::prelude::*;
 
 use super::{ExperimentPage, SignupPage};
-use crate::course::{Course, EXPERIMENT};
+use crate::course::{Course, EXPERIMENT, EXPERIMENT_TAG};
 use crate::route::{Link, Route, Router};
 
 /// The whole page. It reads the course's experiment once (its exposure is logged as it is
@@ -25,7 +25,9 @@ pub fn App() -> impl IntoView {
             <div class="container topbar-inner">
                 <Link router to=Route::Home label="Cohort" class="brand" />
                 <nav class="nav">
-                    <span class="tag">"experiment: " {EXPERIMENT}</span>
+                    // One text node, as in the prerendered first screen (index.html): two
+                    // would be laid out a fraction of a pixel apart.
+                    <span class="tag">{EXPERIMENT_TAG}</span>
                     <a href="/results/" class="nav-link" data-testid="results-link">
                         "Results"
                     </a>

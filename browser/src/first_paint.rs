@@ -4,8 +4,8 @@
 //!
 //! The module is a second, small binary of the app with no UI framework in it (the course
 //! page's is `course/src/bin/first-paint.rs`): it calls [`FirstPaint::decide`] with the app's rules, reads its
-//! experiments with [`FirstPaint::experiment`] (the same engine, rules, identity, forcing and
-//! sticky groups as `cohort-leptos`'s `Cohort`), fills and reveals its prerendered screen, and
+//! experiments with [`FirstPaint::experiment`] (the same engine, rules, identity and sticky
+//! groups as `cohort-leptos`'s `Cohort`), fills and reveals its prerendered screen, and
 //! calls [`FirstPaint::hand_over`]. `cohort-leptos`'s `Cohort::start` then takes the
 //! identity handed over instead of deciding again, so that a `?random` user or one created on
 //! this visit stays the same user. Exposures are logged by the app, when it shows them.
@@ -46,26 +46,21 @@ pub struct FirstPaint {
     rules: &'static Rules,
     identity: Identity,
     user: User,
-    forced: Vec<(&'static str, &'static str)>,
     store: Store,
 }
 
 impl FirstPaint {
     /// Decides who the user `user` is (`?random`, the ID `user` has (an app's signed-in
-    /// user) or the stored one, created on a first visit) and reads `?force`, as
-    /// `cohort-leptos`'s `Cohort::start` does, from the page's address and localStorage.
-    /// `None` when the page's `<meta>` names an IP echo ([`page::IP_ECHO_META`]): that user is
-    /// known only once a server answers, so the app decides.
+    /// user) or the stored one, created on a first visit), as `cohort-leptos`'s
+    /// `Cohort::start` does, from the page's address and localStorage. `None` when the app
+    /// decides instead: when the page's `<meta>` names an IP echo ([`page::IP_ECHO_META`]),
+    /// since that user is known only once a server answers, and when the address forces a
+    /// group (QA's `?force`, which the first paint leaves to the app, to stay small).
     pub fn decide(rules: &'static Rules, user: User) -> Option<FirstPaint> {
         if page::meta(page::IP_ECHO_META).is_some() {
             return None;
         }
-        Some(FirstPaint::decide_with(
-            rules,
-            user,
-            Store::open(),
-            &page::query(),
-        ))
+        FirstPaint::decide_with(rules, user, Store::open(), &page::query())
     }
 
     /// [`FirstPaint::decide`] from `store` and the query string `query` (such as
@@ -75,18 +70,18 @@ impl FirstPaint {
         mut user: User,
         store: Store,
         query: &str,
-    ) -> FirstPaint {
+    ) -> Option<FirstPaint> {
+        if force::any_forced(query) {
+            return None;
+        }
         let identity = identity::resolve_here(&store, query, user.user_id.as_deref());
-        // The app says why an entry is ignored: once is enough.
-        let forced = force::forced_groups(query, rules, |_| {});
         user.user_id = Some(identity.user_id.clone());
-        FirstPaint {
+        Some(FirstPaint {
             rules,
             identity,
             user,
-            forced,
             store,
-        }
+        })
     }
 
     /// Who the user is.
@@ -94,15 +89,10 @@ impl FirstPaint {
         &self.identity
     }
 
-    /// The experiment `name` for the user: a forced group first, then a kept sticky group,
-    /// then the rules (nothing is logged).
+    /// The experiment `name` for the user: a kept sticky group, then the rules (nothing is
+    /// logged).
     pub fn experiment(&self, name: &str) -> Evaluation<'static> {
-        let forced = self
-            .forced
-            .iter()
-            .find(|(e, _)| *e == name)
-            .map(|(_, g)| *g);
-        experiment_for(self.rules, &self.store, forced, &self.user, name)
+        experiment_for(self.rules, &self.store, None, &self.user, name)
     }
 
     /// Hands the identity to the app (attributes of `<html>`), which keeps it.

@@ -8,7 +8,12 @@
 use cohort::{Rules, SpecKind};
 
 /// The query parameter that forces a group: `?force=<experiment>:<group>`.
-const PARAM: &str = "force";
+pub const PARAM: &str = "force";
+
+/// Whether the query string forces any group (a `force` parameter, valid or not).
+pub fn any_forced(query: &str) -> bool {
+    web_sys::UrlSearchParams::new_with_str(query).is_ok_and(|p| p.has(PARAM))
+}
 
 /// The experiments in `rules` that have groups, in rules order.
 pub fn experiments(rules: &Rules) -> Vec<&str> {

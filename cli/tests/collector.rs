@@ -960,6 +960,66 @@ fn cors_only_for_configured_origins_and_the_page_is_served() {
 }
 
 #[test]
+fn files_the_build_compressed_are_sent_as_they_are_with_their_length() {
+    let dir = tempfile::tempdir().unwrap();
+    let dist = dir.path().join("dist");
+    std::fs::create_dir_all(&dist).unwrap();
+    std::fs::write(dist.join("index.html"), "<p>the page</p>").unwrap();
+    let script = "export const y = 2;\n".repeat(500);
+    let name = "first-paint-0123456789abcdef.js";
+    std::fs::write(dist.join(name), &script).unwrap();
+    // Marked (a file name in its gzip header), so that it cannot be the server's own work.
+    let mut packed = flate2::GzBuilder::new()
+        .filename("built ahead")
+        .write(Vec::new(), flate2::Compression::best());
+    std::io::Write::write_all(&mut packed, script.as_bytes()).unwrap();
+    let packed = packed.finish().unwrap();
+    std::fs::write(dist.join(format!("{name}.gz")), &packed).unwrap();
+    let brotli = b"not really brotli, but the build's";
+    std::fs::write(dist.join(format!("{name}.br")), brotli).unwrap();
+    let server = Server::start(
+        &dir.path().join("c.db"),
+        &["--dist", dist.to_str().unwrap()],
+    );
+    let get = |encodings: &str| {
+        let mut request = Client::builder()
+            .no_gzip()
+            .no_brotli()
+            .build()
+            .unwrap()
+            .get(format!("{}/{name}", server.url));
+        if !encodings.is_empty() {
+            request = request.header("accept-encoding", encodings);
+        }
+        request.send().unwrap()
+    };
+    let header = |r: &reqwest::blocking::Response, name: &str| {
+        r.headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+
+    let gzipped = get("gzip");
+    assert_eq!(
+        header(&gzipped, "content-encoding").as_deref(),
+        Some("gzip")
+    );
+    assert_eq!(
+        header(&gzipped, "content-length"),
+        Some(packed.len().to_string())
+    );
+    assert_eq!(gzipped.bytes().unwrap().as_ref(), &packed[..]);
+
+    let brotlied = get("br, gzip");
+    assert_eq!(header(&brotlied, "content-encoding").as_deref(), Some("br"));
+    assert_eq!(brotlied.bytes().unwrap().as_ref(), &brotli[..]);
+
+    let plain = get("");
+    assert_eq!(header(&plain, "content-encoding"), None);
+    assert_eq!(plain.text().unwrap(), script);
+}
+
+#[test]
 fn the_site_is_served_compressed_and_cached_by_content_hash() {
     let dir = tempfile::tempdir().unwrap();
     let dist = dir.path().join("dist");

@@ -3,7 +3,9 @@
 //!
 //! - `/api/<anything unknown>` is a 404 with a JSON reason, never the page.
 //! - `/robots.txt` and `/favicon.ico` come from the site when it has them, else built in.
-//! - The site's files are served compressed (brotli or gzip, as the browser accepts), with
+//! - The site's files are served compressed (brotli or gzip, as the browser accepts): the
+//!   build's own `FILE.br` and `FILE.gz` when it wrote them (`scripts/trunk/precompress`), with
+//!   their length and no work per request, else compressed on the way out; with
 //!   `Cache-Control: immutable` for a year when the name carries a content hash (what Trunk
 //!   writes), `no-cache` for HTML (so a new build is picked up at once), an hour otherwise.
 //! - A path without a file extension that is not a file is the single-page app's route
@@ -50,7 +52,12 @@ pub fn routes(dist: Option<PathBuf>) -> Router {
             let index = Arc::new(dist.join("index.html"));
             let app_route = move |uri: Uri| app_route(uri, index.clone());
             router
-                .fallback_service(ServeDir::new(dist.as_path()).fallback(app_route.into_service()))
+                .fallback_service(
+                    ServeDir::new(dist.as_path())
+                        .precompressed_br()
+                        .precompressed_gzip()
+                        .fallback(app_route.into_service()),
+                )
                 .layer(middleware::from_fn(long_names_are_missing))
         }
         None => router.fallback(nothing_here),

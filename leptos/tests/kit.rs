@@ -938,17 +938,22 @@ async fn the_force_panel_offers_each_experiment_with_groups_and_choosing_forces_
     assert!(page.text("forced").contains(&format!("b = {other}")));
 }
 
+/// The page's `<html>`, where a first paint hands its user over.
+fn html() -> web_sys::Element {
+    web_sys::window()
+        .unwrap()
+        .document()
+        .unwrap()
+        .document_element()
+        .unwrap()
+}
+
 /// Takes back what a first paint handed over, when dropped (the tests share one page).
 struct HandedOver;
 
 impl Drop for HandedOver {
     fn drop(&mut self) {
-        let root = web_sys::window()
-            .unwrap()
-            .document()
-            .unwrap()
-            .document_element()
-            .unwrap();
+        let root = html();
         let _ = root.remove_attribute(first_paint::USER_ID_ATTRIBUTE);
         let _ = root.remove_attribute(first_paint::ID_SOURCE_ATTRIBUTE);
     }
@@ -993,12 +998,7 @@ async fn the_first_paint_shows_the_groups_the_app_then_shows_and_the_app_keeps_i
 #[wasm_bindgen_test]
 async fn a_malformed_hand_over_is_ignored_and_the_app_decides_for_itself() {
     let _handed = HandedOver;
-    let root = web_sys::window()
-        .unwrap()
-        .document()
-        .unwrap()
-        .document_element()
-        .unwrap();
+    let root = html();
     for (id, source) in [
         ("not-a-uuid", "stored"),
         ("8f7f4b4e-8d9c-4f43-9a4e-2f3b8a1c6d5e", "no-such-source"),

@@ -230,6 +230,30 @@ test("the first paint shows the user's variant before the app's Wasm arrives, an
   }
 });
 
+test("a click on the first screen's button before the app is there is the app's click once it takes over", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const release = await holdTheApp(page);
+  await page.goto(site.url);
+  await page.waitForSelector("#first-paint main", { state: "visible" });
+  const first = await firstScreen(page);
+  await page.click("#first-paint [data-testid=cta]");
+  release();
+  await page.waitForSelector("[data-testid=signup]");
+  assert.equal(new URL(page.url()).pathname, "/signup", "the call to action's work: the signup view");
+  const events = await page.evaluate(() =>
+    Object.keys(localStorage)
+      .filter((k) => k.startsWith("cohort.q."))
+      .map((k) => JSON.parse(localStorage.getItem(k)).event)
+      .filter(Boolean)
+      .map((e) => e.name)
+      .sort(),
+  );
+  assert.deepEqual(events, ["cta_click", "visited_signup"], "the early click is logged once, as the app logs one");
+  assert.equal(await page.textContent("[data-testid=user-id]"), first.userId);
+  await context.close();
+});
+
 test("without the first-paint module the app alone shows the user's variant", async () => {
   const context = await browser.newContext();
   await context.addInitScript(RECORD_PAINTS);

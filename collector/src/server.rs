@@ -629,40 +629,43 @@ async fn results(
     let Some(tag) = changed_since(&state, &headers) else {
         return not_modified(&state);
     };
-    if let Some(dimension) = &q.dimension {
-        let answer = state
-            .store
-            .breakdown(state.verifier.rules(), &q.experiment, dimension)
-            .await;
-        let response = match answer {
-            Ok(Some(breakdown)) => tagged(Json(breakdown).into_response(), tag),
-            Ok(None) => error(
-                StatusCode::NOT_FOUND,
-                format!("no experiment {:?}", q.experiment),
-            ),
-            Err(e) => {
-                eprintln!("cohort: a breakdown could not be read: {e}");
-                store_failed(&e, "the breakdown could not be read")
-            }
-        };
-        return not_cached(response);
-    }
-    let answer = state
-        .store
-        .results(state.verifier.rules(), &q.experiment)
-        .await;
-    let response = match answer {
-        Ok(Some(results)) => tagged(Json(results).into_response(), tag),
-        Ok(None) => error(
-            StatusCode::NOT_FOUND,
-            format!("no experiment {:?}", q.experiment),
+    let rules = state.verifier.rules();
+    let response = match &q.dimension {
+        Some(dimension) => answer(
+            state.store.breakdown(rules, &q.experiment, dimension).await,
+            &q.experiment,
+            tag,
+            "the breakdown",
         ),
-        Err(e) => {
-            eprintln!("cohort: results could not be read: {e}");
-            store_failed(&e, "the results could not be read")
-        }
+        None => answer(
+            state.store.results(rules, &q.experiment).await,
+            &q.experiment,
+            tag,
+            "the results",
+        ),
     };
     not_cached(response)
+}
+
+/// The store's answer about `experiment` as a response tagged `tag`: 404 when the rules have
+/// no such experiment, the store's status when `what` could not be read.
+fn answer<T: serde::Serialize>(
+    read: Result<Option<T>, StoreError>,
+    experiment: &str,
+    tag: HeaderValue,
+    what: &str,
+) -> Response {
+    match read {
+        Ok(Some(value)) => tagged(Json(value).into_response(), tag),
+        Ok(None) => error(
+            StatusCode::NOT_FOUND,
+            format!("no experiment {experiment:?}"),
+        ),
+        Err(e) => {
+            eprintln!("cohort: {what} could not be read: {e}");
+            store_failed(&e, &format!("{what} could not be read"))
+        }
+    }
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The Wasm features the page is built with (Rust's defaults for wasm32-unknown-unknown). */
-const FEATURES = [
+export const FEATURES = [
   "--enable-bulk-memory",
   "--enable-nontrapping-float-to-int",
   "--enable-sign-ext",

@@ -60,15 +60,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let listing = runtime
             .block_on(cohort_collector::experiments::list(&rules, &store))
             .map_err(|e| format!("cannot read the experiments from {}: {e}", store.describe()))?;
-        let mut out = stdout();
-        if args.json {
-            serde_json::to_writer_pretty(&mut out, &listing)?;
-            out.write_all(b"\n")?;
-        } else {
-            out.write_all(listing_table(&listing).as_bytes())?;
-        }
-        out.flush()?;
-        return Ok(ExitCode::SUCCESS);
+        return print(args.json, &listing, || listing_table(&listing));
     };
     if let Some(dimension) = &args.dimension {
         let breakdown = runtime
@@ -76,15 +68,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
             .map_err(|e| format!("cannot read the breakdown from {}: {e}", store.describe()))?
             .ok_or_else(|| format!("no experiment named \"{experiment}\" in the rules"))?;
         let engine = Engine::parse(&args.engine).unwrap_or(Engine::Sequential);
-        let mut out = stdout();
-        if args.json {
-            serde_json::to_writer_pretty(&mut out, &breakdown)?;
-            out.write_all(b"\n")?;
-        } else {
-            out.write_all(breakdown_report(&breakdown, engine).as_bytes())?;
-        }
-        out.flush()?;
-        return Ok(ExitCode::SUCCESS);
+        return print(args.json, &breakdown, || {
+            breakdown_report(&breakdown, engine)
+        });
     }
     let results = runtime
         .block_on(async {
@@ -97,12 +83,21 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .map_err(|e| format!("cannot read the results from {}: {e}", store.describe()))?
         .ok_or_else(|| format!("no experiment named \"{experiment}\" in the rules"))?;
     let engine = Engine::parse(&args.engine).unwrap_or(Engine::Sequential);
+    print(args.json, &results, || report(&results, engine))
+}
+
+/// Prints `value` as JSON (`--json`), else the text `report` writes.
+fn print(
+    json: bool,
+    value: &impl serde::Serialize,
+    report: impl FnOnce() -> String,
+) -> Result<ExitCode> {
     let mut out = stdout();
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &results)?;
+    if json {
+        serde_json::to_writer_pretty(&mut out, value)?;
         out.write_all(b"\n")?;
     } else {
-        out.write_all(report(&results, engine).as_bytes())?;
+        out.write_all(report().as_bytes())?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)

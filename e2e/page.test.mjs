@@ -254,12 +254,38 @@ test("a click on the first screen's button before the app is there is the app's 
   await context.close();
 });
 
+test("the page's Largest Contentful Paint is the first screen's card, reported before the app is fetched", async () => {
+  for (const viewport of [{ width: 1200, height: 900 }, { width: 390, height: 844 }]) {
+    const context = await browser.newContext({ viewport });
+    await context.addInitScript(() => {
+      window.__lcp = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) {
+          window.__lcp.push({ id: e.id, firstScreen: Boolean(e.element?.closest("#first-paint main")), seenAt: performance.now() });
+        }
+      }).observe({ type: "largest-contentful-paint", buffered: true });
+    });
+    const page = await context.newPage();
+    await page.goto(site.url);
+    await shown(page);
+    const { lcp, appFetched } = await page.evaluate(() => ({
+      lcp: window.__lcp,
+      appFetched: performance.getEntriesByType("resource").find((r) => /\/cohort-app-[0-9a-f]+\.js$/.test(r.name))?.startTime,
+    }));
+    const last = lcp.at(-1);
+    assert.ok(last?.firstScreen && last.id === "headline", `${viewport.width} px: the last LCP entry is the first screen's headline: ${JSON.stringify(lcp)}`);
+    assert.ok(appFetched !== undefined, "the app was fetched");
+    assert.ok(last.seenAt <= appFetched, `${viewport.width} px: reported (${last.seenAt.toFixed(1)} ms) before the app is fetched (${appFetched.toFixed(1)} ms)`);
+    await context.close();
+  }
+});
+
 test("without the first-paint module the app alone shows the user's variant", async () => {
   const context = await browser.newContext();
   await context.addInitScript(RECORD_PAINTS);
   const page = await context.newPage();
   const logs = watchConsole(page);
-  await page.route(/first-paint-[0-9a-f]+(_bg\.wasm|\.js)$/, (route) => route.fulfill({ status: 404 }));
+  await page.route(/first-paint-[0-9a-f]+_bg\.wasm$/, (route) => route.fulfill({ status: 404 }));
   await page.goto(site.url);
   const view = await shown(page);
   assertVariant(view);

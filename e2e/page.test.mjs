@@ -280,6 +280,35 @@ test("the page's Largest Contentful Paint is the first screen's card, reported b
   }
 });
 
+test("where the first screen's paint is never reported, the app is fetched 500 ms after it, or at once on a click", async () => {
+  for (const click of [false, true]) {
+    const context = await browser.newContext();
+    // A browser that says it reports Largest Contentful Paints and never does.
+    await context.addInitScript(() => {
+      window.PerformanceObserver = class {
+        static supportedEntryTypes = ["largest-contentful-paint"];
+        observe() {}
+        disconnect() {}
+      };
+    });
+    const page = await context.newPage();
+    await page.goto(site.url);
+    await page.waitForSelector("#first-paint main", { state: "visible" });
+    const shownAt = await page.evaluate(() => performance.now());
+    if (click) await page.click("#first-paint [data-testid=cta]");
+    await page.waitForFunction(() => performance.getEntriesByType("resource").some((r) => /\/cohort-app-[0-9a-f]+\.js$/.test(r.name)));
+    const fetchedAt = await page.evaluate(() => performance.getEntriesByType("resource").find((r) => /\/cohort-app-[0-9a-f]+\.js$/.test(r.name)).startTime);
+    if (click) {
+      assert.ok(fetchedAt - shownAt < 300, `after a click the app is fetched at once (${(fetchedAt - shownAt).toFixed(0)} ms after the card was visible)`);
+      await page.waitForSelector("[data-testid=signup]");
+    } else {
+      assert.ok(fetchedAt - shownAt > 350, `without a report the loader waits for it, up to 500 ms (${(fetchedAt - shownAt).toFixed(0)} ms)`);
+      await shown(page);
+    }
+    await context.close();
+  }
+});
+
 test("without the first-paint module the app alone shows the user's variant", async () => {
   const context = await browser.newContext();
   await context.addInitScript(RECORD_PAINTS);

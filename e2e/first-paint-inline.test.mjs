@@ -16,20 +16,28 @@ const answer=42;export{x as initSync,i as default};function x(){return answer}`;
 test("the glue becomes a function body returning its default export, the others kept as declarations", () => {
   const body = glueAsFunctionBody(GLUE);
   assert.doesNotMatch(body, /\bexport\b/);
-  const glue = new Function(body)();
+  // Strict, as in the loader (a module script).
+  const glue = new Function(`"use strict";\n${body}`)();
   assert.deepEqual(Object.keys(glue), ["default"]);
   assert.equal(glue.default("the module").start(), "painted by the module");
+});
+
+test("a default export by name or as a named function is what the body returns", () => {
+  assert.equal(new Function(glueAsFunctionBody(`function init(){return 1}export default init;`))().default(), 1);
+  assert.equal(new Function(glueAsFunctionBody(`export default function init(){return 2}`))().default(), 2);
 });
 
 test("a glue the loader cannot hold is refused, naming what and where", () => {
   assert.throws(() => glueAsFunctionBody(`import x from "./y.js";export{x as default}`, "g.js"), /g\.js: cannot inline a module with "import x from/);
   assert.throws(() => glueAsFunctionBody(`export default function(){}`, "g.js"), /g\.js: cannot inline a module with "export default function/);
+  assert.throws(() => glueAsFunctionBody(`export default 1 + 1`, "g.js"), /g\.js: cannot inline a module with "export default 1 \+ 1/);
+  assert.throws(() => glueAsFunctionBody(`const w = await fetch("x");export{w as default}`, "g.js"), /g\.js: cannot inline it as a function body/);
   assert.throws(() => glueAsFunctionBody(`export * from "./y.js"`, "g.js"), /cannot inline/);
   assert.throws(() => glueAsFunctionBody(`export function start(){}`, "g.js"), /g\.js: no default export/);
   assert.throws(() => glueAsFunctionBody(`function (`, "g.js"), SyntaxError);
 });
 
-test("the built page fetches only its document and the module's Wasm before the first paint", () => {
+test("the built page holds its stylesheet and the module's glue, and preloads only the module's Wasm", () => {
   const dist = join(ROOT, "dist");
   const page = readFileSync(join(dist, "index.html"), "utf8");
   const files = readdirSync(dist);

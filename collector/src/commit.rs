@@ -62,12 +62,12 @@ impl Committer {
 /// commits it, until the queue closes.
 async fn write(store: Arc<Store>, mut waiting: mpsc::Receiver<Pending>, max_batches: usize) {
     while let Some(first) = waiting.recv().await {
-        let mut records = first.batch.records.len();
+        let mut records = first.batch.records().len();
         let mut group = vec![first];
         while group.len() < max_batches && records < MAX_RECORDS {
             match waiting.try_recv() {
                 Ok(next) => {
-                    records += next.batch.records.len();
+                    records += next.batch.records().len();
                     group.push(next);
                 }
                 Err(_) => break,

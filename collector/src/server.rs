@@ -409,11 +409,7 @@ async fn post_events(
     {
         verify::set_apart_as_bot(&mut sorted.accepted, user_agent);
     }
-    let batch = Batch {
-        records: sorted.accepted,
-        dropped: sorted.dropped,
-        received_at,
-    };
+    let batch = Batch::new(sorted.accepted, sorted.dropped, received_at);
     match state.committer.insert(batch).await {
         Ok(inserted) => {
             if inserted.stored > 0 {

@@ -1158,19 +1158,16 @@ async fn batches_committed_together_count_each_record_once(backend: &dyn Backend
     store.keep(&rules()).await.unwrap();
     let mut rng = StdRng::seed_from_u64(19);
     let records = random_stream(&mut rng, 80, "grouped");
-    let mut batches: Vec<Batch> = records
-        .chunks(25)
-        .enumerate()
-        .map(|(i, chunk)| Batch {
-            records: chunk.to_vec(),
-            dropped: (i % 3) as u64,
-            received_at: T0 + i as i64,
-        })
-        .collect();
+    let mut chunks: Vec<Vec<Accepted>> = records.chunks(25).map(<[_]>::to_vec).collect();
     // The second batch repeats the first's first record.
-    let repeated = batches[0].records[0].clone();
-    batches[1].records.push(repeated);
-    let sent: usize = batches.iter().map(|b| b.records.len()).sum();
+    let repeated = chunks[0][0].clone();
+    chunks[1].push(repeated);
+    let batches: Vec<Batch> = chunks
+        .into_iter()
+        .enumerate()
+        .map(|(i, records)| Batch::new(records, (i % 3) as u64, T0 + i as i64))
+        .collect();
+    let sent: usize = batches.iter().map(|b| b.records().len()).sum();
     let answers = store
         .insert_batches(std::sync::Arc::from(batches))
         .await
@@ -1207,17 +1204,17 @@ async fn a_refused_batch_in_a_group_costs_only_itself(backend: &dyn Backend, tri
             } else {
                 format!("g{round}-{n}")
             };
-            let batch = Batch {
-                records: vec![exposure(
+            let batch = Batch::new(
+                vec![exposure(
                     &format!("grp-{round}-{n}"),
                     &user,
                     "e",
                     "Red",
                     T0 + n,
                 )],
-                dropped: 0,
-                received_at: T0,
-            };
+                0,
+                T0,
+            );
             let committer = committer.clone();
             sent.push(tokio::spawn(async move { committer.insert(batch).await }));
         }

@@ -7,6 +7,7 @@
 use std::fmt;
 
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::record::Record;
@@ -33,10 +34,13 @@ impl fmt::Display for Rejection {
 
 impl std::error::Error for Rejection {}
 
+/// The envelope, its records left as the text they are (each decoded on its own, straight
+/// into a [`Record`]).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Envelope {
-    records: Vec<Value>,
+struct Envelope<'a> {
+    #[serde(borrow)]
+    records: Vec<&'a RawValue>,
     #[serde(default)]
     dropped: u64,
     #[serde(default)]
@@ -64,11 +68,10 @@ pub fn read_batch(body: &[u8]) -> Result<Incoming, Rejection> {
     let records = envelope
         .records
         .into_iter()
-        .map(|value| {
-            let id = readable_id(&value);
-            serde_json::from_value::<Record>(value)
+        .map(|raw| {
+            serde_json::from_str::<Record>(raw.get())
                 .map(lowercase_id)
-                .map_err(|e| (id, format!("not a record: {e}")))
+                .map_err(|e| (readable_id(raw), format!("not a record: {e}")))
         })
         .collect();
     Ok(Incoming {
@@ -86,8 +89,10 @@ fn lowercase_id(mut record: Record) -> Record {
     record
 }
 
-/// The `id` of `{"exposure": {"id": ...}}` or `{"event": {"id": ...}}`, if there is one.
-fn readable_id(value: &Value) -> Option<String> {
+/// The `id` of `{"exposure": {"id": ...}}` or `{"event": {"id": ...}}`, if there is one (read
+/// only for a record that is refused).
+fn readable_id(raw: &RawValue) -> Option<String> {
+    let value: Value = serde_json::from_str(raw.get()).ok()?;
     let inner = value.get("exposure").or_else(|| value.get("event"))?;
     inner.get("id")?.as_str().map(str::to_owned)
 }
@@ -128,6 +133,19 @@ mod tests {
         assert_eq!(incoming.records[2].as_ref().unwrap_err().0, None);
         assert!(incoming.records[3].is_ok());
         assert_eq!((incoming.dropped, incoming.sent_at), (2, Some(5)));
+    }
+
+    #[test]
+    fn a_record_with_a_field_twice_is_refused_naming_the_field() {
+        let body = format!(
+            r#"{{"records": [{{"event": {{"id": "{ID}", "user_id": "u", "user_id": "v", "name": "n", "time": 1}}}}, {}]}}"#,
+            event("1f8fad5b-d9cb-469f-a165-70867728950e")
+        );
+        let incoming = read_batch(body.as_bytes()).unwrap();
+        let (id, why) = incoming.records[0].as_ref().unwrap_err();
+        assert_eq!(id.as_deref(), Some(ID));
+        assert!(why.contains("duplicate field `user_id`"), "{why}");
+        assert!(incoming.records[1].is_ok());
     }
 
     #[test]

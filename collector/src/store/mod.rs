@@ -56,11 +56,56 @@ pub struct Accepted {
 
 /// A batch as a page sent it, once checked: its accepted records, the records the page says
 /// it dropped, and when it arrived (on the collector's clock).
+///
+/// Each record is written out as the JSON text the store keeps when the batch is made, by
+/// the request's task, not by the writer that every batch of a group commit waits for.
 #[derive(Debug, Clone)]
 pub struct Batch {
-    pub records: Vec<Accepted>,
-    pub dropped: u64,
-    pub received_at: i64,
+    records: Vec<Accepted>,
+    /// Each record's JSON text, in order.
+    texts: Vec<String>,
+    dropped: u64,
+    received_at: i64,
+}
+
+impl Batch {
+    /// A batch of `records`, whose page says it dropped `dropped` others, received at
+    /// `received_at` (the collector's clock, milliseconds).
+    pub fn new(records: Vec<Accepted>, dropped: u64, received_at: i64) -> Batch {
+        let texts = records
+            .iter()
+            .map(|r| serde_json::to_string(&r.record).unwrap_or_default())
+            .collect();
+        Batch {
+            records,
+            texts,
+            dropped,
+            received_at,
+        }
+    }
+
+    /// The accepted records, in the page's order.
+    pub fn records(&self) -> &[Accepted] {
+        &self.records
+    }
+
+    /// The records the page says it dropped.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    /// When it arrived, on the collector's clock (milliseconds).
+    pub fn received_at(&self) -> i64 {
+        self.received_at
+    }
+
+    /// Each record as a row of the records table.
+    pub(crate) fn rows(&self) -> impl Iterator<Item = Row<'_>> {
+        self.records
+            .iter()
+            .zip(&self.texts)
+            .map(|(accepted, text)| Row::of(accepted, text))
+    }
 }
 
 /// What an insert did.
@@ -182,11 +227,7 @@ impl Store {
         dropped: u64,
         received_at: i64,
     ) -> Result<Inserted, StoreError> {
-        let batch = Batch {
-            records,
-            dropped,
-            received_at,
-        };
+        let batch = Batch::new(records, dropped, received_at);
         let mut answers = self.insert_batches(Arc::from(vec![batch])).await?;
         Ok(answers.remove(0))
     }
@@ -590,7 +631,8 @@ pub(crate) struct Row<'a> {
     pub client_time: i64,
     pub excluded: Option<&'static str>,
     pub note: Option<&'a str>,
-    pub record: String,
+    /// The record's JSON text.
+    pub record: &'a str,
     /// An exposure's dimensions (none for an event).
     pub dimensions: &'a cohort_protocol::Dimensions,
 }
@@ -621,7 +663,8 @@ impl<'a> Row<'a> {
         }
     }
 
-    pub(crate) fn of(accepted: &'a Accepted) -> Row<'a> {
+    /// The row of `accepted`, whose JSON text is `text`.
+    pub(crate) fn of(accepted: &'a Accepted, text: &'a str) -> Row<'a> {
         static NONE: cohort_protocol::Dimensions = cohort_protocol::Dimensions::new();
         let record = &accepted.record;
         let (experiment, group, name, value, dimensions) = match record {
@@ -658,7 +701,7 @@ impl<'a> Row<'a> {
             client_time: record.time(),
             excluded: accepted.exclusion.as_ref().map(|e| e.reason.code()),
             note: accepted.exclusion.as_ref().map(|e| e.detail.as_str()),
-            record: serde_json::to_string(record).unwrap_or_default(),
+            record: text,
             dimensions,
         }
     }

@@ -887,10 +887,7 @@ async fn insert_once(
     let tx = client.transaction().await?;
     // Every batch's rows with their arrival, in ID order: concurrent transactions that share
     // records lock them in the same order.
-    let batch_rows: Vec<Vec<Row<'_>>> = batches
-        .iter()
-        .map(|b| b.records.iter().map(Row::of).collect())
-        .collect();
+    let batch_rows: Vec<Vec<Row<'_>>> = batches.iter().map(|b| b.rows().collect()).collect();
     let mut rows: Vec<(&Row<'_>, i64)> = batches
         .iter()
         .zip(&batch_rows)
@@ -908,7 +905,7 @@ async fn insert_once(
     let client_times: Vec<i64> = rows.iter().map(|(r, _)| r.client_time).collect();
     let excluded: Vec<Option<&str>> = rows.iter().map(|(r, _)| r.excluded).collect();
     let notes: Vec<Option<&str>> = rows.iter().map(|(r, _)| r.note).collect();
-    let texts: Vec<&str> = rows.iter().map(|(r, _)| r.record.as_str()).collect();
+    let texts: Vec<&str> = rows.iter().map(|(r, _)| r.record).collect();
     let received: Vec<i64> = rows.iter().map(|(_, at)| *at).collect();
     let params: [&(dyn ToSql + Sync); 13] = [
         &ids,

@@ -17,7 +17,7 @@ use super::incremental::{
     self, Event, First, GroupSums, Kept, Measure, NewExposure, Step, UserFigures, UserValue,
 };
 use super::schema;
-use super::{Batch, Inserted, Row, StoreError, StoredRecord};
+use super::{Batch, Inserted, StoreError, StoredRecord};
 
 /// An open SQLite store (a cheap handle: clones share the connections).
 #[derive(Clone)]
@@ -142,7 +142,6 @@ impl SqliteStore {
         &self.path
     }
 
-    /// Stores accepted records in one transaction.
     /// Stores `batches` in one transaction (see [`super::Store::insert_batches`]).
     pub fn insert(&self, batches: &[Batch]) -> Result<Vec<Inserted>, StoreError> {
         let mut conn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
@@ -160,8 +159,7 @@ impl SqliteStore {
             let mut events = Vec::new();
             for batch in batches {
                 let mut done = Inserted::default();
-                for accepted in &batch.records {
-                    let row = Row::of(accepted);
+                for row in batch.rows() {
                     let new = insert.execute(params![
                         row.id,
                         row.kind,
@@ -179,7 +177,7 @@ impl SqliteStore {
                     ])? as u64;
                     done.stored += new;
                     done.duplicates += 1 - new;
-                    if new == 1 && accepted.exclusion.is_some() {
+                    if new == 1 && row.excluded.is_some() {
                         done.excluded += 1;
                     }
                     if new == 1 && row.excluded.is_none() {

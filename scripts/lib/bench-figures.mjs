@@ -33,9 +33,9 @@ const BENCH = [
   ]],
   [/^page Wasm (\d+) B gzip, without the engine (\d+) B: the engine adds (-?\d+) B \(budget (\d+)\)/, (m) =>
     ["the engine's share of the page's Wasm", `**${n(m[3])} B gzip** (the page's Wasm ${n(m[1])} B, without the engine ${n(m[2])} B)`, `at most ${n(m[4])} B`]],
-  [/^collector \((.+?)\): (\d+) records in (\d+) batches of (\d+) from (\d+) clients in ([\d.]+) s: (\d+) records\/s, batch latency p50 ([\d.]+) ms, p99 ([\d.]+) ms/, (m) =>
+  [/^collector \((.+?)\): (\d+) records in (\d+) batches of (\d+) from (\d+) clients in ([\d.]+) s: (\d+) records\/s, batch latency p50 ([\d.]+) ms, p99 ([\d.]+) ms; the median of (\d+) runs, (\d+) to (\d+) records\/s/, (m) =>
     [`collector ingestion, ${m[5]} clients, ${m[4]}-record batches, loopback: ${m[1]}`,
-     `${n(m[7])} records/s (${n(m[2])} records in ${m[6]} s), batch p50 ${m[8]} ms, p99 ${m[9]} ms`, ""]],
+     `${n(m[7])} records/s (${n(m[2])} records in ${m[6]} s; the median of ${m[10]} runs, ${n(m[11])} to ${n(m[12])}), batch p50 ${m[8]} ms, p99 ${m[9]} ms`, ""]],
 ];
 
 const SCALE = [

@@ -3,8 +3,8 @@
 //!
 //! - [`record`]: what the page sends ([`Batch`], [`Record`]) and what the collector answers
 //!   ([`Ack`]);
-//! - [`read`]: a request body read record by record, so that one malformed record never takes
-//!   the rest of its batch down with it;
+//! - `read` (with the feature `read`: the collector's side): a request body read record by
+//!   record, so that one malformed record never takes the rest of its batch down with it;
 //! - [`clock`]: each record placed on the collector's clock, whatever the browser's clock says;
 //! - [`check`]: the content rules a record must meet (IDs, sizes, known experiments, gates,
 //!   groups and events);
@@ -22,6 +22,7 @@ pub mod check;
 pub mod clock;
 pub mod exclusion;
 pub mod listing;
+#[cfg(feature = "read")]
 pub mod read;
 pub mod record;
 
@@ -29,6 +30,7 @@ pub use check::{check_record, is_uuid, Catalog, GATE_GROUPS};
 pub use clock::{place, MAX_AGE_MS, MAX_FUTURE_MS};
 pub use exclusion::{exclusion_sentence, ExclusionReason};
 pub use listing::{ExperimentStatus, ExperimentSummary, Experiments};
+#[cfg(feature = "read")]
 pub use read::{read_batch, Incoming, Rejection};
 pub use record::{Ack, Batch, Dimensions, Groups, Record, Refusal, SecondaryExposure};
 

@@ -32,6 +32,7 @@ const RUNS: usize = 3;
 #[ignore = "a load test: scripts/bench runs it in release"]
 fn collector_throughput_and_latency() {
     let dir = tempfile::tempdir().unwrap();
+    let bodies = bodies();
     for (how, group) in COMMITS {
         let runs = (0..RUNS)
             .map(|run| {
@@ -41,7 +42,7 @@ fn collector_throughput_and_latency() {
                     Some("load-test-secret-0000"),
                     Stdio::null(),
                 );
-                let figures = load(&[base]);
+                let figures = load(&bodies, &[base]);
                 server.kill().unwrap();
                 server.wait().unwrap();
                 figures
@@ -55,6 +56,7 @@ fn collector_throughput_and_latency() {
 #[ignore = "a load test: scripts/bench runs it in release"]
 fn two_collectors_on_postgres_throughput_and_latency() {
     let cluster = cohort_throwaway_postgres::ThrowawayPostgres::start().unwrap();
+    let bodies = bodies();
     for (how, group) in COMMITS {
         let runs = (0..RUNS)
             .map(|run| {
@@ -70,7 +72,7 @@ fn two_collectors_on_postgres_throughput_and_latency() {
                     })
                     .collect();
                 let urls: Vec<String> = servers.iter().map(|(_, url)| url.clone()).collect();
-                let figures = load(&urls);
+                let figures = load(&bodies, &urls);
                 for (mut server, _) in servers {
                     server.kill().unwrap();
                     server.wait().unwrap();
@@ -119,8 +121,9 @@ fn report(label: &str, mut runs: Vec<Figures>) {
     );
 }
 
-/// Sends the load to `bases` (client `i` to `bases[i % n]`); returns what it measured.
-fn load(bases: &[String]) -> Figures {
+/// Each client's batch bodies, in order, written once for every run (each run stores them in a
+/// new database).
+fn bodies() -> Vec<Vec<String>> {
     // Each user's real group, so that every exposure is counted (as from real pages).
     let rules = {
         let text =
@@ -143,11 +146,11 @@ fn load(bases: &[String]) -> Figures {
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_millis() as i64;
-    // Every body is written before the clock starts: the clients share the collector's two
+    // Every body is written before any clock starts: the clients share the collector's two
     // cores, and what they spend is not the collector's. Record `n` (unique, and increasing
     // with the batch) is an exposure when even, an event when odd, of user `n % USERS_PER_CLIENT`
     // of its client.
-    let bodies: Vec<Vec<String>> = (0..CLIENTS)
+    (0..CLIENTS)
         .map(|client| {
             (0..BATCHES_PER_CLIENT)
                 .map(|batch| {
@@ -172,7 +175,12 @@ fn load(bases: &[String]) -> Figures {
                 })
                 .collect()
         })
-        .collect();
+        .collect()
+}
+
+/// Sends `bodies` (client `i`'s to `bases[i % n]`); returns what it measured.
+fn load(bodies: &[Vec<String>], bases: &[String]) -> Figures {
+    let bodies = bodies.to_vec();
     // The 8 clients are tasks on one thread (one Tokio runtime of its own): light enough
     // that what is measured is the collector.
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -177,11 +177,11 @@ impl SqliteStore {
                     ])? as u64;
                     done.stored += new;
                     done.duplicates += 1 - new;
-                    if new == 1 && row.excluded.is_some() {
-                        done.excluded += 1;
-                    }
-                    if new == 1 && row.excluded.is_none() {
-                        row.sort_into(&mut exposures, &mut events);
+                    if new == 1 {
+                        match row.excluded {
+                            Some(_) => done.excluded += 1,
+                            None => row.sort_into(&mut exposures, &mut events),
+                        }
                     }
                 }
                 if let Some(dropped) = super::dropped_to_count(batch.dropped, done.stored) {

@@ -2,7 +2,9 @@
 //! and are stored together, in one transaction with one commit (one `fsync`), each answered
 //! with what it stored once that commit is done. Under load, many batches share the cost of a
 //! commit and of each statement; alone, a batch is committed at once, as before. Nothing is
-//! acknowledged before it is durable.
+//! acknowledged before it is durable: a group is answered once its commit is on disk
+//! ([`crate::store::Durable`]), and the writer takes the next group meanwhile (on SQLite the
+//! log is synced by a thread of its own).
 //!
 //! One writer per collector: on SQLite there is one writer at a time anyway, and on
 //! PostgreSQL one transaction at a time per collector stored more than two or four (the
@@ -84,12 +86,16 @@ async fn commit(store: &Store, group: Vec<Pending>) {
         group.into_iter().map(|p| (p.batch, p.answer)).unzip();
     let alone = batches.len() == 1;
     let batches: Arc<[Batch]> = Arc::from(batches);
-    match store.insert_batches(batches.clone()).await {
-        Ok(inserted) => {
-            for (answer, inserted) in answers.into_iter().zip(inserted) {
-                // A client that went away meanwhile finds its batch stored when it retries.
-                let _ = answer.send(Ok(inserted));
-            }
+    match store.write_batches(batches.clone()).await {
+        // Answered once on disk; meanwhile the writer goes on with the next group.
+        Ok((inserted, durable)) => {
+            tokio::spawn(async move {
+                let durable = durable.wait().await;
+                for (answer, inserted) in answers.into_iter().zip(inserted) {
+                    // A client that went away meanwhile finds its batch stored when it retries.
+                    let _ = answer.send(durable.clone().map(|()| inserted));
+                }
+            });
         }
         Err(e) if !alone && !e.is_transient() => {
             for (batch, answer) in batches.iter().zip(answers) {

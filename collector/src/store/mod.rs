@@ -12,8 +12,10 @@
 //!   against, and the collector's memory does not grow with the data.
 
 pub mod aggregate;
+mod checkpoint;
 mod error;
 pub mod incremental;
+mod log_sync;
 mod postgres;
 mod schema;
 mod sqlite;
@@ -151,6 +153,23 @@ fn raw_json<S: serde::Serializer>(text: &str, serializer: S) -> Result<S::Ok, S:
     }
 }
 
+/// When a committed write is on disk (see [`Store::write_batches`]).
+#[must_use = "a write is acknowledged only once it is durable"]
+pub struct Durable(Option<log_sync::Synced>);
+
+impl Durable {
+    /// Waits until the write is on disk, or says why it may not be (the batches are then
+    /// not acknowledged: sent again, their records are found stored and counted once).
+    pub async fn wait(self) -> Result<(), StoreError> {
+        match self.0 {
+            None => Ok(()),
+            Some(synced) => synced
+                .await
+                .map_err(|_| StoreError::Internal("the SQLite log's sync thread stopped".into()))?,
+        }
+    }
+}
+
 /// An open store.
 pub enum Store {
     Sqlite(SqliteStore),
@@ -236,12 +255,27 @@ impl Store {
     /// what [`crate::commit`] groups); returns what each batch stored, in order, once it is
     /// committed, or why nothing was. A record two batches carry is stored for the first.
     pub async fn insert_batches(&self, batches: Arc<[Batch]>) -> Result<Vec<Inserted>, StoreError> {
+        let (inserted, durable) = self.write_batches(batches).await?;
+        durable.wait().await?;
+        Ok(inserted)
+    }
+
+    /// As [`Store::insert_batches`], but returns as soon as the transaction is committed,
+    /// with what each batch stored and a [`Durable`] that says when the commit is on disk:
+    /// the caller answers the batches then, and meanwhile writes the next ones (SQLite's log
+    /// is synced by a thread of its own; a PostgreSQL commit is durable when it returns).
+    pub async fn write_batches(
+        &self,
+        batches: Arc<[Batch]>,
+    ) -> Result<(Vec<Inserted>, Durable), StoreError> {
         match self {
             Store::Sqlite(s) => {
                 let s = s.clone();
-                tokio::task::spawn_blocking(move || s.insert(&batches)).await?
+                let (inserted, synced) =
+                    tokio::task::spawn_blocking(move || s.insert(&batches)).await??;
+                Ok((inserted, Durable(Some(synced))))
             }
-            Store::Postgres(p) => p.insert(&batches).await,
+            Store::Postgres(p) => Ok((p.insert(&batches).await?, Durable(None))),
         }
     }
 

@@ -1,8 +1,11 @@
-//! The SQLite store (rusqlite): one file, WAL mode with `synchronous = FULL` (an acknowledged
-//! batch survives the process being killed, and the machine losing power); one connection
-//! writes, one reads for ingestion (a sticky user's first group, asked while a batch is
-//! checked), and one reads results and listings, so that however long results take, they never
-//! hold up a batch (WAL readers do not block the writer or each other).
+//! The SQLite store (rusqlite): one file in WAL mode, each batch acknowledged only once its
+//! commit is synced to disk (it survives the process being killed, and the machine losing
+//! power). The writer does not wait for the disk: its log is synced by a thread of its own
+//! ([`super::log_sync`]) and copied into the database by another ([`super::checkpoint`]),
+//! while it writes the next group. One connection writes, one reads for ingestion (a sticky
+//! user's first group, asked while a batch is checked), and one reads results and listings, so
+//! that however long results take, they never hold up a batch (WAL readers do not block the
+//! writer or each other).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -13,9 +16,11 @@ use cohort_stats::Excluded;
 use rusqlite::{named_params, params, Connection, OptionalExtension};
 
 use super::aggregate::{self, Figures, GroupRow, MetricRows};
+use super::checkpoint::Checkpointer;
 use super::incremental::{
     self, Event, First, GroupSums, Kept, Measure, NewExposure, Step, UserFigures, UserValue,
 };
+use super::log_sync::{LogSync, Synced};
 use super::schema;
 use super::{Batch, Inserted, StoreError, StoredRecord};
 
@@ -30,7 +35,14 @@ pub struct SqliteStore {
     reader: Arc<Mutex<Connection>>,
     /// The measures whose results are kept as records arrive.
     kept: Arc<RwLock<Arc<Kept>>>,
+    /// Syncs the log after the writer's commits ([`super::log_sync`]).
+    log_sync: Arc<LogSync>,
+    /// Copies the log into the database on a thread of its own ([`super::checkpoint`]).
+    checkpointer: Arc<Checkpointer>,
 }
+
+/// How long a connection waits for a lock another holds.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 fn connect(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open(path).map_err(|e| {
@@ -38,9 +50,9 @@ fn connect(path: &Path) -> Result<Connection, StoreError> {
     })?;
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
-         PRAGMA synchronous = FULL;
-         PRAGMA busy_timeout = 5000;",
+         PRAGMA synchronous = FULL;",
     )?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
     Ok(conn)
 }
 
@@ -51,12 +63,23 @@ impl SqliteStore {
         migrate(&writer).map_err(|e| {
             StoreError::from(e).context(format!("cannot prepare the database {}", path.display()))
         })?;
+        // The writer's commits no longer wait for the disk: the log's sync thread does.
+        writer.pragma_update(None, "synchronous", "NORMAL")?;
+        writer.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let checkpointer = Checkpointer::start(connect(path)?).map_err(|e| {
+            StoreError::Setup(format!("cannot start the SQLite checkpoint thread: {e}"))
+        })?;
+        let log_sync = LogSync::start(path).map_err(|e| {
+            StoreError::Setup(format!("cannot start the SQLite log's sync thread: {e}"))
+        })?;
         Ok(SqliteStore {
             path: path.to_owned(),
             writer: Arc::new(Mutex::new(writer)),
             ingest_reader: Arc::new(Mutex::new(connect(path)?)),
             reader: Arc::new(Mutex::new(connect(path)?)),
             kept: Arc::default(),
+            log_sync: Arc::new(log_sync),
+            checkpointer: Arc::new(checkpointer),
         })
     }
 
@@ -134,6 +157,12 @@ impl SqliteStore {
             }
         }
         tx.commit()?;
+        self.checkpointer.committed();
+        drop(conn);
+        self.log_sync
+            .after_commit()
+            .blocking_recv()
+            .map_err(|_| StoreError::Internal("the SQLite log's sync thread stopped".into()))??;
         *self.kept.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(Kept::new(measures));
         Ok(())
     }
@@ -142,8 +171,9 @@ impl SqliteStore {
         &self.path
     }
 
-    /// Stores `batches` in one transaction (see [`super::Store::insert_batches`]).
-    pub fn insert(&self, batches: &[Batch]) -> Result<Vec<Inserted>, StoreError> {
+    /// Stores `batches` in one transaction (see [`super::Store::write_batches`]); returns
+    /// once it is committed, with where its sync to disk is answered.
+    pub fn insert(&self, batches: &[Batch]) -> Result<(Vec<Inserted>, Synced), StoreError> {
         let mut conn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let tx = conn.transaction()?;
         let mut answers = Vec::with_capacity(batches.len());
@@ -195,7 +225,9 @@ impl SqliteStore {
             keep_results(&tx, &self.kept(), &exposures, &events)?;
         }
         tx.commit()?;
-        Ok(answers)
+        let synced = self.log_sync.after_commit();
+        self.checkpointer.committed();
+        Ok((answers, synced))
     }
 
     /// Reads the records table (on the ingestion's connection, so that a long results query

@@ -22,7 +22,8 @@ const TIME_LIMIT: Duration = Duration::from_secs(60);
 const USERS_PER_CLIENT: u64 = 5000;
 
 /// The collector's two ways to commit: each batch in a transaction of its own (as before
-/// group commit), and up to 64 batches that arrive together in one (the default).
+/// group commit; on SQLite one sync of the log may now cover several such commits), and up to
+/// 64 batches that arrive together in one (the default).
 const COMMITS: [(&str, &str); 2] = [("each batch its own commit", "1"), ("group commit", "64")];
 
 /// Runs of each configuration, each on a new database; the median (by records per second) is

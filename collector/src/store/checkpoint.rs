@@ -1,20 +1,23 @@
 //! The SQLite log's checkpoints, off the writer's path. In WAL mode every commit appends pages
 //! to the log; a checkpoint copies them into the database file and syncs it, and once all are
-//! copied the log starts again from its beginning (at the writer's next transaction). SQLite's
-//! own checkpoints run inside the commit that crosses 1,000 pages, and their sync of the
-//! database held every waiting batch for a few milliseconds: a batch's p99.
+//! copied (and no reader still reads older pages from the log) the log starts again from its
+//! beginning at the writer's next transaction. SQLite's own checkpoints run inside the commit
+//! that crosses 1,000 pages, and their sync of the database held every waiting batch for a few
+//! milliseconds: a batch's p99.
 //!
 //! Here the writer's automatic checkpoints are off. After each commit the writer nudges a
 //! thread of its own, which copies what is in the log (a passive checkpoint: it never waits
 //! for the writer or for readers, who go on meanwhile). A passive checkpoint rarely leaves the
 //! log wholly copied at the moment the writer begins its next transaction, so once the log
-//! holds [`RESTART_AT`] pages the thread runs a full one instead: it holds the writer back
-//! while it copies the few pages left (most are copied already), so that the log starts again.
-//! It waits at most [`RESTART_WAIT`] for the writer's transaction or for readers of older
-//! pages; if they are not done, it tries again once the log has grown by half as much again.
+//! holds [`RESTART_AT`] pages the thread runs a restart checkpoint instead: it holds the
+//! writer back while it copies what is left (most pages are copied already, but it syncs the
+//! log and the database), and waits for readers of older pages, so that the log starts again.
+//! It waits at most [`RESTART_WAIT`] in all for the writer's transaction and for readers; if
+//! they are not done, it tries again once the log has grown by half as much again.
 //! Durability does not change: a batch is answered only once its pages are synced in the log
 //! ([`super::log_sync`]), and a checkpoint syncs the log before it copies it.
 
+use std::io::Write;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::mpsc::{self, SyncSender, TrySendError};
 use std::sync::Arc;
@@ -23,10 +26,10 @@ use std::time::Duration;
 use rusqlite::wal::CheckpointMode;
 use rusqlite::Connection;
 
-/// Pages in the log (4 KB each) at which a full checkpoint has the log start again.
+/// Pages in the log (4 KB each) at which a restart checkpoint has the log start again.
 pub const RESTART_AT: i32 = 4_000;
 
-/// How long a full checkpoint waits for the writer's transaction or for readers.
+/// How long a restart checkpoint waits for the writer's transaction and for readers.
 pub const RESTART_WAIT: Duration = Duration::from_millis(20);
 
 /// The checkpointing thread, as the writer sees it.
@@ -49,39 +52,11 @@ impl Checkpointer {
         std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
             .spawn(move || {
-                let mut full_at = RESTART_AT;
-                let mut reported = false;
+                let mut rounds = Rounds::new();
                 // Ends when the store (the sender) is dropped.
                 while nudged.recv().is_ok() {
-                    let full = pages.load(Ordering::Relaxed) >= full_at;
-                    let mode = if full {
-                        CheckpointMode::FULL
-                    } else {
-                        CheckpointMode::PASSIVE
-                    };
-                    match conn.wal_checkpoint_v2(None::<&str>, mode) {
-                        Ok((log, copied)) => {
-                            // After a full one the log starts again at the next transaction.
-                            let left = if full && copied == log { 0 } else { log };
-                            pages.store(left, Ordering::Relaxed);
-                            if full {
-                                full_at = RESTART_AT;
-                            }
-                            reported = false;
-                        }
-                        // The writer or a reader was not done: the log grows meanwhile.
-                        Err(e) if is_busy(&e) => {
-                            if full {
-                                full_at = pages.load(Ordering::Relaxed) + RESTART_AT / 2;
-                            }
-                        }
-                        Err(e) => {
-                            if !reported {
-                                eprintln!("cohort: a checkpoint of the SQLite log failed: {e}");
-                                reported = true;
-                            }
-                        }
-                    }
+                    let left = rounds.checkpoint(&conn, pages.load(Ordering::Relaxed));
+                    pages.store(left, Ordering::Relaxed);
                 }
             })?;
         Ok(Checkpointer { nudge, log_pages })
@@ -89,10 +64,69 @@ impl Checkpointer {
 
     /// Called by the writer after each commit: the thread copies what is in the log.
     pub fn committed(&self) {
-        // Full: a checkpoint is asked for already. Disconnected: the thread ended (the log
-        // then grows: SQLite copies it when the last connection closes).
+        // Full: a checkpoint is asked for already. Disconnected: cannot happen while the store
+        // (which holds the sender) lives, and the thread has nothing that panics.
         match self.nudge.try_send(()) {
             Ok(()) | Err(TrySendError::Full(()) | TrySendError::Disconnected(())) => {}
+        }
+    }
+}
+
+/// What the thread keeps from one checkpoint to the next.
+struct Rounds {
+    /// Pages in the log at which the next restart is tried.
+    restart_at: i32,
+    /// Whether the last failure was said (once, not at every commit).
+    reported: bool,
+}
+
+impl Rounds {
+    fn new() -> Rounds {
+        Rounds {
+            restart_at: RESTART_AT,
+            reported: false,
+        }
+    }
+
+    /// One checkpoint on `conn`, when the last one left `pages` pages in the log: passive, or a
+    /// restart once they reach the restart size. Returns the pages left in the log (none after
+    /// a restart: it starts again at the writer's next transaction).
+    fn checkpoint(&mut self, conn: &Connection, pages: i32) -> i32 {
+        let restart = pages >= self.restart_at;
+        let mode = if restart {
+            CheckpointMode::RESTART
+        } else {
+            CheckpointMode::PASSIVE
+        };
+        match conn.wal_checkpoint_v2(None::<&str>, mode) {
+            Ok((log, _copied)) => {
+                self.reported = false;
+                if restart {
+                    self.restart_at = RESTART_AT;
+                    0
+                } else {
+                    log
+                }
+            }
+            // The writer or a reader was not done: SQLite copied what it could, and the log
+            // grows meanwhile.
+            Err(e) if is_busy(&e) => {
+                if restart {
+                    self.restart_at = pages + RESTART_AT / 2;
+                }
+                pages
+            }
+            Err(e) => {
+                if !self.reported {
+                    // Said on standard error, whose failure is no reason to stop checkpoints.
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "cohort: a checkpoint of the SQLite log failed: {e}"
+                    );
+                    self.reported = true;
+                }
+                pages
+            }
         }
     }
 }
@@ -110,85 +144,98 @@ mod tests {
 
     use super::*;
 
-    const PAGE: u64 = 4096;
-
     fn open(path: &std::path::Path) -> Connection {
         let conn = Connection::open(path).unwrap();
         conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
             .unwrap();
-        // As the store's writer: it waits while a full checkpoint holds it back.
+        // As the store's writer: it waits while a restart holds it back.
         conn.busy_timeout(Duration::from_secs(5)).unwrap();
         conn
     }
 
-    /// Commits `pages` pages' worth of rows, one 100 KB row (25 pages) a transaction, each
-    /// followed by the checkpointer's nudge; returns the longest commit.
-    fn write(writer: &Connection, checkpointer: &Checkpointer, pages: i64) -> Duration {
-        let mut longest = Duration::ZERO;
+    /// A database whose writer checkpoints nothing itself, and the checkpoints' connection.
+    fn database(dir: &tempfile::TempDir) -> (Connection, Connection) {
+        let path = dir.path().join("c.db");
+        let writer = open(&path);
+        writer
+            .execute_batch("PRAGMA wal_autocheckpoint = 0; CREATE TABLE rows (data BLOB NOT NULL);")
+            .unwrap();
+        let checkpoints = open(&path);
+        checkpoints.busy_timeout(RESTART_WAIT).unwrap();
+        (writer, checkpoints)
+    }
+
+    /// Commits `pages` pages' worth of rows, one 100 KB row (25 pages) a transaction.
+    fn write(writer: &Connection, pages: i32) {
         for _ in 0..pages / 25 {
-            let started = Instant::now();
             writer
                 .execute("INSERT INTO rows (data) VALUES (zeroblob(100000))", [])
                 .unwrap();
-            checkpointer.committed();
-            longest = longest.max(started.elapsed());
-            // As the collector's writer, which works a while on each group before its commit.
-            std::thread::sleep(Duration::from_millis(1));
         }
-        longest
     }
 
     #[test]
-    fn the_log_starts_again_once_copied_and_stays_near_its_restart_size() {
+    fn a_log_at_the_restart_size_is_copied_and_starts_again() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("c.db");
-        let writer = open(&path);
-        writer
-            .execute_batch("PRAGMA wal_autocheckpoint = 0; CREATE TABLE rows (data BLOB NOT NULL);")
-            .unwrap();
-        let checkpointer = Checkpointer::start(open(&path)).unwrap();
-        // Three times the restart size: without restarts the log would hold all of it; with
-        // them, the restart size and what was written while the thread caught up.
-        write(&writer, &checkpointer, 3 * i64::from(RESTART_AT));
-        let log = std::fs::metadata(dir.path().join("c.db-wal"))
-            .unwrap()
-            .len();
+        let (writer, checkpoints) = database(&dir);
+        let mut rounds = Rounds::new();
+        write(&writer, RESTART_AT + 100);
+        let pages = rounds.checkpoint(&checkpoints, 0);
         assert!(
-            log < 2 * u64::try_from(RESTART_AT).unwrap() * PAGE,
-            "the log grew to {log} bytes"
+            pages >= RESTART_AT,
+            "a passive checkpoint reported {pages} pages"
         );
-        let rows: i64 = writer
+        assert_eq!(rounds.checkpoint(&checkpoints, pages), 0);
+        write(&writer, 25);
+        // The writer's next commit began the log again: only its own pages are in it.
+        let pages = rounds.checkpoint(&checkpoints, 0);
+        assert!(pages < 100, "the log still holds {pages} pages");
+        let rows: i32 = writer
             .query_row("SELECT COUNT(*) FROM rows", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(rows, 3 * i64::from(RESTART_AT) / 25);
+        assert_eq!(rows, (RESTART_AT + 100) / 25 + 1);
     }
 
     #[test]
-    fn a_reader_on_the_log_delays_the_writer_by_no_more_than_the_restart_wait() {
+    fn a_reader_of_older_pages_holds_a_restart_back_only_the_restart_wait() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("c.db");
-        let writer = open(&path);
-        writer
-            .execute_batch("PRAGMA wal_autocheckpoint = 0; CREATE TABLE rows (data BLOB NOT NULL);")
-            .unwrap();
-        let checkpointer = Checkpointer::start(open(&path)).unwrap();
-        write(&writer, &checkpointer, 25);
+        let (writer, checkpoints) = database(&dir);
+        let mut rounds = Rounds::new();
+        write(&writer, 25);
         // A reader holding a snapshot of the log: no restart can finish while it reads.
-        let mut reader = open(&path);
+        let mut reader = open(&dir.path().join("c.db"));
         let snapshot = reader.transaction().unwrap();
         let _: i64 = snapshot
             .query_row("SELECT COUNT(*) FROM rows", [], |r| r.get(0))
             .unwrap();
-        let longest = write(&writer, &checkpointer, i64::from(RESTART_AT) + 500);
-        // The writer's own busy timeout (5 s) would hold it at every commit past the size.
-        assert!(longest < Duration::from_secs(1), "held {longest:?}");
+        write(&writer, RESTART_AT);
+        let pages = rounds.checkpoint(&checkpoints, 0);
+        let started = Instant::now();
+        assert_eq!(rounds.checkpoint(&checkpoints, pages), pages);
+        let held = started.elapsed();
+        // The writer's own busy timeout (5 s) would hold it that long instead.
+        assert!(held < 10 * RESTART_WAIT, "held {held:?}");
+        // Not tried again at every commit, but once the log has grown by half as much again.
+        assert_eq!(rounds.restart_at, pages + RESTART_AT / 2);
         drop(snapshot);
-        // Once the reader is gone, a full checkpoint goes through and the log starts again.
-        let mut written = 0;
-        while checkpointer.log_pages.load(Ordering::Relaxed) >= RESTART_AT / 2 {
-            assert!(written < 3 * RESTART_AT, "the log never started again");
-            write(&writer, &checkpointer, 25);
-            written += 25;
+        assert_eq!(rounds.checkpoint(&checkpoints, pages), pages);
+        assert_eq!(rounds.checkpoint(&checkpoints, pages + RESTART_AT / 2), 0);
+    }
+
+    #[test]
+    fn the_thread_checkpoints_after_a_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let (writer, checkpoints) = database(&dir);
+        let checkpointer = Checkpointer::start(checkpoints).unwrap();
+        write(&writer, 250);
+        checkpointer.committed();
+        let started = Instant::now();
+        while checkpointer.log_pages.load(Ordering::Relaxed) < 250 {
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "no checkpoint ran"
+            );
+            std::thread::sleep(Duration::from_millis(5));
         }
     }
 }

@@ -8,8 +8,13 @@
 //! pages (`fdatasync` writes out every page of the file, whichever descriptor wrote it), and a
 //! batch is answered only after such a sync. The log's frames are chained by checksums, so
 //! after a crash SQLite keeps the log up to the first frame that did not reach the disk: a
-//! later commit never survives without an earlier one. A checkpoint (SQLite's own, in the
-//! commit that fills the log) syncs the log before it copies it, and the database after.
+//! later commit never survives without an earlier one. A checkpoint ([`super::checkpoint`])
+//! syncs the log before it copies it, and the database before the log can start again.
+//!
+//! A failed sync is final. Linux reports a write-back error once and may then count the lost
+//! pages as clean, so a later sync that succeeds proves nothing about the commits before it:
+//! from the first failure on, every batch is refused (and the collector says why) until it is
+//! restarted and SQLite reads its log again.
 
 use std::fs::File;
 use std::os::unix::fs::MetadataExt;
@@ -23,33 +28,33 @@ use super::StoreError;
 /// Where a committed write's durability is reported.
 pub type Synced = oneshot::Receiver<Result<(), StoreError>>;
 
+/// A commit's request for a sync: where its answer goes.
+type Request = oneshot::Sender<Result<(), StoreError>>;
+
 /// The log's syncing thread, as the writer sees it.
 pub struct LogSync {
-    requests: mpsc::Sender<oneshot::Sender<Result<(), StoreError>>>,
+    requests: mpsc::Sender<Request>,
 }
 
 impl LogSync {
-    /// Starts the thread that syncs the log of the database at `db`.
+    /// Starts the thread that syncs the log of the database file `db` (the path SQLite opened,
+    /// as it resolved it: [`rusqlite::Connection::path`]).
     pub fn start(db: &Path) -> std::io::Result<LogSync> {
         let mut log = db.as_os_str().to_owned();
         log.push("-wal");
         let log = PathBuf::from(log);
-        let (requests, waiting) = mpsc::channel::<oneshot::Sender<Result<(), StoreError>>>();
+        let mut file = None;
+        LogSync::start_with(move || sync(&mut file, &log))
+    }
+
+    /// Starts the thread with `sync` as what syncs the log.
+    fn start_with(
+        sync: impl FnMut() -> Result<(), StoreError> + Send + 'static,
+    ) -> std::io::Result<LogSync> {
+        let (requests, waiting) = mpsc::channel();
         std::thread::Builder::new()
             .name("sqlite-log-sync".into())
-            .spawn(move || {
-                let mut file = None;
-                // Ends when the store (the sender) is dropped.
-                while let Ok(first) = waiting.recv() {
-                    // Every commit asked for so far is covered by one sync.
-                    let mut answers = vec![first];
-                    answers.extend(waiting.try_iter());
-                    let synced = sync(&mut file, &log);
-                    for answer in answers {
-                        let _ = answer.send(synced.clone());
-                    }
-                }
-            })?;
+            .spawn(move || answer_requests(&waiting, sync))?;
         Ok(LogSync { requests })
     }
 
@@ -57,7 +62,7 @@ impl LogSync {
     pub fn after_commit(&self) -> Synced {
         let (answer, synced) = oneshot::channel();
         if let Err(mpsc::SendError(answer)) = self.requests.send(answer) {
-            let _ = answer.send(Err(StoreError::Internal(
+            let _ = answer.send(Err(StoreError::Unavailable(
                 "the SQLite log's sync thread stopped".into(),
             )));
         }
@@ -65,49 +70,163 @@ impl LogSync {
     }
 }
 
+/// The thread: takes every request waiting, syncs once (the sync covers every commit made
+/// before it starts), answers them, and so on until the store (the sender) is dropped. After
+/// a failed sync, answers every request with that failure.
+fn answer_requests(
+    waiting: &mpsc::Receiver<Request>,
+    mut sync: impl FnMut() -> Result<(), StoreError>,
+) {
+    let mut failed: Option<StoreError> = None;
+    while let Ok(first) = waiting.recv() {
+        let mut answers = vec![first];
+        answers.extend(waiting.try_iter());
+        let synced = match &failed {
+            Some(e) => Err(e.clone()),
+            None => sync().map_err(|e| {
+                let e = e.context(
+                    "the collector refuses batches until it is restarted (a failed sync may \
+                     have lost pages the disk will not report again)",
+                );
+                failed = Some(e.clone());
+                e
+            }),
+        };
+        for answer in answers {
+            let _ = answer.send(synced.clone());
+        }
+    }
+}
+
 /// Syncs the log at `path`, through `file` (opened at the first sync, and again if the log
 /// was made anew since).
 fn sync(file: &mut Option<File>, path: &Path) -> Result<(), StoreError> {
-    let unavailable = |e: std::io::Error| {
+    let failed = |e: std::io::Error| {
         let message = format!("cannot sync the log {}: {e}", path.display());
         match e.kind() {
             std::io::ErrorKind::StorageFull => StoreError::Full(message),
             _ => StoreError::Unavailable(message),
         }
     };
-    let current = std::fs::metadata(path).map_err(unavailable)?.ino();
+    let now = std::fs::metadata(path).map_err(failed)?;
     let stale = match file {
-        Some(f) => f.metadata().map_err(unavailable)?.ino() != current,
+        Some(f) => {
+            let open = f.metadata().map_err(failed)?;
+            (open.dev(), open.ino()) != (now.dev(), now.ino())
+        }
         None => true,
     };
     if stale {
-        *file = Some(File::open(path).map_err(unavailable)?);
+        *file = Some(File::open(path).map_err(failed)?);
     }
     match file {
-        Some(f) => f.sync_data().map_err(unavailable),
+        Some(f) => f.sync_data().map_err(failed),
         None => Ok(()),
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
     use super::*;
 
-    #[test]
-    fn every_commit_asked_for_is_answered_once_the_log_is_synced() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("c.db");
-        std::fs::write(dir.path().join("c.db-wal"), b"frames").unwrap();
-        let log = LogSync::start(&db).unwrap();
-        let asked: Vec<Synced> = (0..3).map(|_| log.after_commit()).collect();
-        for synced in asked {
-            assert_eq!(synced.blocking_recv().unwrap(), Ok(()));
-        }
+    /// The test's side of a gated sync: when it starts, and how it ends.
+    struct Gate {
+        starts: mpsc::Receiver<()>,
+        finish: mpsc::Sender<Result<(), StoreError>>,
+    }
+
+    /// A sync that says when it starts and returns only when the gate's `finish` says how.
+    fn gated() -> (
+        impl FnMut() -> Result<(), StoreError> + Send + 'static,
+        Gate,
+    ) {
+        let (started, starts) = mpsc::channel();
+        let (finish, finished) = mpsc::channel();
+        let sync = move || {
+            started.send(()).unwrap();
+            finished.recv().unwrap()
+        };
+        (sync, Gate { starts, finish })
     }
 
     #[test]
-    fn a_log_that_cannot_be_synced_is_answered_unavailable_with_its_path() {
+    fn a_commit_is_answered_only_after_a_sync_that_started_after_it() {
+        let (sync, Gate { starts, finish }) = gated();
+        let log = LogSync::start_with(sync).unwrap();
+        let mut first = log.after_commit();
+        starts.recv().unwrap();
+        // Asked while the first sync is under way: that sync may not cover it.
+        let mut second = log.after_commit();
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(
+            first.try_recv().is_err(),
+            "answered before its sync returned"
+        );
+        finish.send(Ok(())).unwrap();
+        assert_eq!(first.blocking_recv().unwrap(), Ok(()));
+        starts
+            .recv_timeout(Duration::from_secs(5))
+            .expect("a second sync, for the commit asked for during the first");
+        assert!(second.try_recv().is_err(), "answered by the sync before it");
+        finish.send(Ok(())).unwrap();
+        assert_eq!(second.blocking_recv().unwrap(), Ok(()));
+    }
+
+    #[test]
+    fn commits_waiting_together_share_one_sync() {
+        let syncs = Arc::new(Mutex::new(0));
+        let (sync, Gate { starts, finish }) = gated();
+        let mut sync = sync;
+        let counted = syncs.clone();
+        let log = LogSync::start_with(move || {
+            *counted.lock().unwrap() += 1;
+            sync()
+        })
+        .unwrap();
+        let first = log.after_commit();
+        starts.recv().unwrap();
+        let waiting: Vec<Synced> = (0..3).map(|_| log.after_commit()).collect();
+        finish.send(Ok(())).unwrap();
+        assert_eq!(first.blocking_recv().unwrap(), Ok(()));
+        starts.recv().unwrap();
+        finish.send(Ok(())).unwrap();
+        for synced in waiting {
+            assert_eq!(synced.blocking_recv().unwrap(), Ok(()));
+        }
+        assert_eq!(*syncs.lock().unwrap(), 2);
+    }
+
+    #[test]
+    fn after_a_failed_sync_every_commit_is_refused_even_if_a_later_sync_succeeds() {
+        let (sync, Gate { starts, finish }) = gated();
+        let log = LogSync::start_with(sync).unwrap();
+        let first = log.after_commit();
+        starts.recv().unwrap();
+        finish
+            .send(Err(StoreError::Unavailable("EIO".into())))
+            .unwrap();
+        let Err(e) = first.blocking_recv().unwrap() else {
+            panic!("a failed sync answered Ok");
+        };
+        assert!(
+            e.message().contains("EIO") && e.message().contains("restarted"),
+            "{e}"
+        );
+        // The disk would say yes now; what it lost before is not known.
+        let _ = finish.send(Ok(()));
+        let later = log.after_commit().blocking_recv().unwrap();
+        assert_eq!(later, Err(e));
+    }
+
+    #[test]
+    fn the_log_of_a_real_file_is_synced_and_a_missing_one_is_refused_with_its_path() {
         let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("c.db-wal"), b"frames").unwrap();
+        let log = LogSync::start(&dir.path().join("c.db")).unwrap();
+        assert_eq!(log.after_commit().blocking_recv().unwrap(), Ok(()));
         let log = LogSync::start(&dir.path().join("gone.db")).unwrap();
         match log.after_commit().blocking_recv().unwrap() {
             Err(StoreError::Unavailable(m)) => assert!(m.contains("gone.db-wal"), "{m}"),

@@ -69,7 +69,12 @@ impl SqliteStore {
         let checkpointer = Checkpointer::start(connect(path)?).map_err(|e| {
             StoreError::Setup(format!("cannot start the SQLite checkpoint thread: {e}"))
         })?;
-        let log_sync = LogSync::start(path).map_err(|e| {
+        // The file as SQLite resolved it (absolute, through symbolic links): its log is beside.
+        let resolved = match writer.path() {
+            Some(file) if !file.is_empty() => PathBuf::from(file),
+            _ => path.to_owned(),
+        };
+        let log_sync = LogSync::start(&resolved).map_err(|e| {
             StoreError::Setup(format!("cannot start the SQLite log's sync thread: {e}"))
         })?;
         Ok(SqliteStore {
@@ -158,13 +163,13 @@ impl SqliteStore {
         }
         tx.commit()?;
         self.checkpointer.committed();
-        drop(conn);
-        self.log_sync
-            .after_commit()
-            .blocking_recv()
-            .map_err(|_| StoreError::Internal("the SQLite log's sync thread stopped".into()))??;
+        // Set before another batch can be written: it counts what the database now keeps.
         *self.kept.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(Kept::new(measures));
-        Ok(())
+        let synced = self.log_sync.after_commit();
+        drop(conn);
+        synced
+            .blocking_recv()
+            .map_err(|_| StoreError::Unavailable("the SQLite log's sync thread stopped".into()))?
     }
 
     pub fn path(&self) -> &Path {

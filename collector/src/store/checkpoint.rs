@@ -15,7 +15,11 @@
 //! It waits at most [`RESTART_WAIT`] in all for the writer's transaction and for readers; if
 //! they are not done, it tries again once the log has grown by half as much again.
 //! Durability does not change: a batch is answered only once its pages are synced in the log
-//! ([`super::log_sync`]), and a checkpoint syncs the log before it copies it.
+//! ([`super::log_sync`]), and a checkpoint syncs the log before it copies it. A checkpoint
+//! that fails for another reason than someone else's lock (an error of the disk) stops the
+//! checkpoints, said once on standard error: pages it counted as copied might not be, and a
+//! later restart would write over the only good copy in the log. The log then grows, whole,
+//! until the collector is restarted and SQLite copies it.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicI32, Ordering};
@@ -76,15 +80,19 @@ impl Checkpointer {
 struct Rounds {
     /// Pages in the log at which the next restart is tried.
     restart_at: i32,
-    /// Whether the last failure was said (once, not at every commit).
-    reported: bool,
+    /// The log's size at the last restart, until the writer's next transaction starts it
+    /// again (its header keeps the old size meanwhile).
+    restarted: Option<i32>,
+    /// Whether a checkpoint failed (then none is tried again).
+    stopped: bool,
 }
 
 impl Rounds {
     fn new() -> Rounds {
         Rounds {
             restart_at: RESTART_AT,
-            reported: false,
+            restarted: None,
+            stopped: false,
         }
     }
 
@@ -92,6 +100,9 @@ impl Rounds {
     /// restart once they reach the restart size. Returns the pages left in the log (none after
     /// a restart: it starts again at the writer's next transaction).
     fn checkpoint(&mut self, conn: &Connection, pages: i32) -> i32 {
+        if self.stopped {
+            return pages;
+        }
         let restart = pages >= self.restart_at;
         let mode = if restart {
             CheckpointMode::RESTART
@@ -99,10 +110,15 @@ impl Rounds {
             CheckpointMode::PASSIVE
         };
         match conn.wal_checkpoint_v2(None::<&str>, mode) {
-            Ok((log, _copied)) => {
-                self.reported = false;
+            Ok((log, copied)) => {
+                let restarted = self.restarted.take();
                 if restart {
                     self.restart_at = RESTART_AT;
+                    self.restarted = Some(log);
+                    0
+                } else if restarted == Some(log) && copied == log {
+                    // Nothing written since the restart: the log is empty for the writer.
+                    self.restarted = restarted;
                     0
                 } else {
                     log
@@ -117,14 +133,13 @@ impl Rounds {
                 pages
             }
             Err(e) => {
-                if !self.reported {
-                    // Said on standard error, whose failure is no reason to stop checkpoints.
-                    let _ = writeln!(
-                        std::io::stderr(),
-                        "cohort: a checkpoint of the SQLite log failed: {e}"
-                    );
-                    self.reported = true;
-                }
+                self.stopped = true;
+                // Said on standard error, whose own failure changes nothing.
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "cohort: a checkpoint of the SQLite log failed ({e}); no other is tried \
+                     until the collector is restarted (the log keeps every page meanwhile)"
+                );
                 pages
             }
         }
@@ -186,6 +201,9 @@ mod tests {
             "a passive checkpoint reported {pages} pages"
         );
         assert_eq!(rounds.checkpoint(&checkpoints, pages), 0);
+        // Before the writer's next transaction the log's header still gives the old size:
+        // not a reason to restart again.
+        assert_eq!(rounds.checkpoint(&checkpoints, 0), 0);
         write(&writer, 25);
         // The writer's next commit began the log again: only its own pages are in it.
         let pages = rounds.checkpoint(&checkpoints, 0);

@@ -13,13 +13,16 @@
 //!
 //! A failed sync is final. Linux reports a write-back error once and may then count the lost
 //! pages as clean, so a later sync that succeeds proves nothing about the commits before it:
-//! from the first failure on, every batch is refused (and the collector says why) until it is
-//! restarted and SQLite reads its log again.
+//! from the first failure on, every batch is refused and the collector's health check fails
+//! (saying why) until it is restarted and SQLite reads its log again. The log is opened when
+//! the thread starts, so that its descriptor sees every write-back error from then on (one
+//! opened after an error was reported elsewhere would not). Failing to find or open the log
+//! loses nothing: those batches are refused, and the next sync tries again.
 
 use std::fs::File;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Mutex};
 
 use tokio::sync::oneshot;
 
@@ -31,9 +34,18 @@ pub type Synced = oneshot::Receiver<Result<(), StoreError>>;
 /// A commit's request for a sync: where its answer goes.
 type Request = oneshot::Sender<Result<(), StoreError>>;
 
+/// Why a sync failed, and whether writes may have been lost (then it is final).
+#[derive(Debug)]
+struct Failure {
+    error: StoreError,
+    lost_writes: bool,
+}
+
 /// The log's syncing thread, as the writer sees it.
 pub struct LogSync {
     requests: mpsc::Sender<Request>,
+    /// The failed sync that stopped it, if one did.
+    failed: Arc<Mutex<Option<StoreError>>>,
 }
 
 impl LogSync {
@@ -43,19 +55,30 @@ impl LogSync {
         let mut log = db.as_os_str().to_owned();
         log.push("-wal");
         let log = PathBuf::from(log);
-        let mut file = None;
+        // Opened now (the writer has made it): from here on its descriptor sees every error.
+        let mut file = File::open(&log).ok();
         LogSync::start_with(move || sync(&mut file, &log))
     }
 
     /// Starts the thread with `sync` as what syncs the log.
     fn start_with(
-        sync: impl FnMut() -> Result<(), StoreError> + Send + 'static,
+        sync: impl FnMut() -> Result<(), Failure> + Send + 'static,
     ) -> std::io::Result<LogSync> {
         let (requests, waiting) = mpsc::channel();
+        let failed = Arc::new(Mutex::new(None));
+        let failure = failed.clone();
         std::thread::Builder::new()
             .name("sqlite-log-sync".into())
-            .spawn(move || answer_requests(&waiting, sync))?;
-        Ok(LogSync { requests })
+            .spawn(move || answer_requests(&waiting, sync, &failure))?;
+        Ok(LogSync { requests, failed })
+    }
+
+    /// The failed sync that stopped the store, if one did (for the health check).
+    pub fn failure(&self) -> Option<StoreError> {
+        self.failed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Asks for a sync of everything committed so far; the answer comes once it is on disk.
@@ -72,24 +95,33 @@ impl LogSync {
 
 /// The thread: takes every request waiting, syncs once (the sync covers every commit made
 /// before it starts), answers them, and so on until the store (the sender) is dropped. After
-/// a failed sync, answers every request with that failure.
+/// a sync that may have lost writes, answers every request with that failure (kept in
+/// `failed`).
 fn answer_requests(
     waiting: &mpsc::Receiver<Request>,
-    mut sync: impl FnMut() -> Result<(), StoreError>,
+    mut sync: impl FnMut() -> Result<(), Failure>,
+    failed: &Mutex<Option<StoreError>>,
 ) {
-    let mut failed: Option<StoreError> = None;
+    let mut stopped: Option<StoreError> = None;
     while let Ok(first) = waiting.recv() {
         let mut answers = vec![first];
         answers.extend(waiting.try_iter());
-        let synced = match &failed {
+        let synced = match &stopped {
             Some(e) => Err(e.clone()),
-            None => sync().map_err(|e| {
-                let e = e.context(
-                    "the collector refuses batches until it is restarted (a failed sync may \
-                     have lost pages the disk will not report again)",
-                );
-                failed = Some(e.clone());
-                e
+            None => sync().map_err(|f| {
+                if f.lost_writes {
+                    // Not `full` even if the disk was: freeing space cannot bring the pages back.
+                    let e = StoreError::Unavailable(format!(
+                        "{}; the collector refuses batches until it is restarted (a failed \
+                         sync may have lost pages the disk will not report again)",
+                        f.error.message()
+                    ));
+                    stopped = Some(e.clone());
+                    *failed.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.clone());
+                    e
+                } else {
+                    f.error
+                }
             }),
         };
         for answer in answers {
@@ -98,29 +130,31 @@ fn answer_requests(
     }
 }
 
-/// Syncs the log at `path`, through `file` (opened at the first sync, and again if the log
-/// was made anew since).
-fn sync(file: &mut Option<File>, path: &Path) -> Result<(), StoreError> {
-    let failed = |e: std::io::Error| {
-        let message = format!("cannot sync the log {}: {e}", path.display());
-        match e.kind() {
-            std::io::ErrorKind::StorageFull => StoreError::Full(message),
-            _ => StoreError::Unavailable(message),
+/// Syncs the log at `path`, through `file` (opened again if the log was made anew since).
+fn sync(file: &mut Option<File>, path: &Path) -> Result<(), Failure> {
+    let failed = |lost_writes: bool| {
+        move |e: std::io::Error| {
+            let message = format!("cannot sync the log {}: {e}", path.display());
+            let error = match e.kind() {
+                std::io::ErrorKind::StorageFull => StoreError::Full(message),
+                _ => StoreError::Unavailable(message),
+            };
+            Failure { error, lost_writes }
         }
     };
-    let now = std::fs::metadata(path).map_err(failed)?;
+    let now = std::fs::metadata(path).map_err(failed(false))?;
     let stale = match file {
         Some(f) => {
-            let open = f.metadata().map_err(failed)?;
+            let open = f.metadata().map_err(failed(false))?;
             (open.dev(), open.ino()) != (now.dev(), now.ino())
         }
         None => true,
     };
     if stale {
-        *file = Some(File::open(path).map_err(failed)?);
+        *file = Some(File::open(path).map_err(failed(false))?);
     }
     match file {
-        Some(f) => f.sync_data().map_err(failed),
+        Some(f) => f.sync_data().map_err(failed(true)),
         None => Ok(()),
     }
 }
@@ -135,14 +169,11 @@ mod tests {
     /// The test's side of a gated sync: when it starts, and how it ends.
     struct Gate {
         starts: mpsc::Receiver<()>,
-        finish: mpsc::Sender<Result<(), StoreError>>,
+        finish: mpsc::Sender<Result<(), Failure>>,
     }
 
     /// A sync that says when it starts and returns only when the gate's `finish` says how.
-    fn gated() -> (
-        impl FnMut() -> Result<(), StoreError> + Send + 'static,
-        Gate,
-    ) {
+    fn gated() -> (impl FnMut() -> Result<(), Failure> + Send + 'static, Gate) {
         let (started, starts) = mpsc::channel();
         let (finish, finished) = mpsc::channel();
         let sync = move || {
@@ -199,26 +230,49 @@ mod tests {
         assert_eq!(*syncs.lock().unwrap(), 2);
     }
 
+    fn failure(message: &str, lost_writes: bool) -> Failure {
+        Failure {
+            error: StoreError::Full(message.into()),
+            lost_writes,
+        }
+    }
+
     #[test]
-    fn after_a_failed_sync_every_commit_is_refused_even_if_a_later_sync_succeeds() {
+    fn after_a_sync_that_may_have_lost_writes_every_commit_is_refused_and_health_fails() {
         let (sync, Gate { starts, finish }) = gated();
         let log = LogSync::start_with(sync).unwrap();
+        assert_eq!(log.failure(), None);
         let first = log.after_commit();
         starts.recv().unwrap();
-        finish
-            .send(Err(StoreError::Unavailable("EIO".into())))
-            .unwrap();
+        finish.send(Err(failure("ENOSPC", true))).unwrap();
         let Err(e) = first.blocking_recv().unwrap() else {
             panic!("a failed sync answered Ok");
         };
+        assert_eq!(e.code(), "unavailable", "{e}");
         assert!(
-            e.message().contains("EIO") && e.message().contains("restarted"),
+            e.message().contains("ENOSPC") && e.message().contains("restarted"),
             "{e}"
         );
         // The disk would say yes now; what it lost before is not known.
         let _ = finish.send(Ok(()));
         let later = log.after_commit().blocking_recv().unwrap();
-        assert_eq!(later, Err(e));
+        assert_eq!(later, Err(e.clone()));
+        assert_eq!(log.failure(), Some(e));
+    }
+
+    #[test]
+    fn a_log_that_could_not_be_opened_refuses_only_the_commits_of_that_sync() {
+        let (sync, Gate { starts, finish }) = gated();
+        let log = LogSync::start_with(sync).unwrap();
+        let first = log.after_commit();
+        starts.recv().unwrap();
+        finish.send(Err(failure("EMFILE", false))).unwrap();
+        assert!(first.blocking_recv().unwrap().is_err());
+        let second = log.after_commit();
+        starts.recv().unwrap();
+        finish.send(Ok(())).unwrap();
+        assert_eq!(second.blocking_recv().unwrap(), Ok(()));
+        assert_eq!(log.failure(), None);
     }
 
     #[test]

@@ -72,7 +72,7 @@ impl SqliteStore {
         // The file as SQLite resolved it (absolute, through symbolic links): its log is beside.
         let resolved = match writer.path() {
             Some(file) if !file.is_empty() => PathBuf::from(file),
-            _ => path.to_owned(),
+            _ => std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned()),
         };
         let log_sync = LogSync::start(&resolved).map_err(|e| {
             StoreError::Setup(format!("cannot start the SQLite log's sync thread: {e}"))
@@ -180,7 +180,9 @@ impl SqliteStore {
     /// once it is committed, with where its sync to disk is answered.
     pub fn insert(&self, batches: &[Batch]) -> Result<(Vec<Inserted>, Synced), StoreError> {
         let mut conn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        let tx = conn.transaction()?;
+        // Immediate: the write lock is taken first, through the busy handler (a transaction
+        // that read first could not wait for it).
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut answers = Vec::with_capacity(batches.len());
         {
             let mut insert = tx.prepare_cached(
@@ -238,6 +240,9 @@ impl SqliteStore {
     /// Reads the records table (on the ingestion's connection, so that a long results query
     /// never makes a collector look down).
     pub fn ping(&self) -> Result<(), StoreError> {
+        if let Some(failed) = self.log_sync.failure() {
+            return Err(failed);
+        }
         let conn = self.ingest_reader.lock().unwrap_or_else(|e| e.into_inner());
         conn.query_row(
             "SELECT COUNT(*) FROM (SELECT 1 FROM records LIMIT 1)",

@@ -1,6 +1,6 @@
 //! Group commit: batches that arrive while a transaction is under way wait for the next one
-//! and are stored together, in one transaction with one commit (one `fsync`), each answered
-//! with what it stored once that commit is done. Under load, many batches share the cost of a
+//! and are stored together, in one transaction with one commit (and one sync to disk), each
+//! answered with what it stored once that commit is on disk. Under load, many batches share the cost of a
 //! commit and of each statement; alone, a batch is committed at once, as before. Nothing is
 //! acknowledged before it is durable: a group is answered once its commit is on disk
 //! ([`crate::store::Durable`]), and the writer takes the next group meanwhile (on SQLite the

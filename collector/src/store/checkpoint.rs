@@ -22,9 +22,7 @@
 //! until the collector is restarted and SQLite copies it.
 
 use std::io::Write;
-use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::mpsc::{self, SyncSender, TrySendError};
-use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::wal::CheckpointMode;
@@ -39,9 +37,6 @@ pub const RESTART_WAIT: Duration = Duration::from_millis(20);
 /// The checkpointing thread, as the writer sees it.
 pub struct Checkpointer {
     nudge: SyncSender<()>,
-    /// Pages in the log at the last checkpoint.
-    #[cfg_attr(not(test), allow(dead_code))] // read by the tests
-    log_pages: Arc<AtomicI32>,
 }
 
 impl Checkpointer {
@@ -51,19 +46,18 @@ impl Checkpointer {
             .map_err(|e| std::io::Error::other(e.to_string()))?;
         // One nudge waiting is enough: the next checkpoint copies whatever is in the log.
         let (nudge, nudged) = mpsc::sync_channel::<()>(1);
-        let log_pages = Arc::new(AtomicI32::new(0));
-        let pages = log_pages.clone();
         std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
             .spawn(move || {
                 let mut rounds = Rounds::new();
+                // Pages in the log at the last checkpoint.
+                let mut pages = 0;
                 // Ends when the store (the sender) is dropped.
                 while nudged.recv().is_ok() {
-                    let left = rounds.checkpoint(&conn, pages.load(Ordering::Relaxed));
-                    pages.store(left, Ordering::Relaxed);
+                    pages = rounds.checkpoint(&conn, pages);
                 }
             })?;
-        Ok(Checkpointer { nudge, log_pages })
+        Ok(Checkpointer { nudge })
     }
 
     /// Called by the writer after each commit: the thread copies what is in the log.
@@ -246,9 +240,12 @@ mod tests {
         let (writer, checkpoints) = database(&dir);
         let checkpointer = Checkpointer::start(checkpoints).unwrap();
         write(&writer, 250);
+        // Until a checkpoint copies them, the pages are only in the log.
+        let copied = || std::fs::metadata(dir.path().join("c.db")).unwrap().len() >= 200 * 4096;
+        assert!(!copied());
         checkpointer.committed();
         let started = Instant::now();
-        while checkpointer.log_pages.load(Ordering::Relaxed) < 250 {
+        while !copied() {
             assert!(
                 started.elapsed() < Duration::from_secs(5),
                 "no checkpoint ran"

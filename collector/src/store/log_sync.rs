@@ -85,12 +85,25 @@ impl LogSync {
     pub fn after_commit(&self) -> Synced {
         let (answer, synced) = oneshot::channel();
         if let Err(mpsc::SendError(answer)) = self.requests.send(answer) {
-            let _ = answer.send(Err(StoreError::Unavailable(
-                "the SQLite log's sync thread stopped".into(),
-            )));
+            let _ = answer.send(Err(stopped()));
         }
         synced
     }
+}
+
+/// Waits for `synced` (in an async task).
+pub async fn wait(synced: Synced) -> Result<(), StoreError> {
+    synced.await.map_err(|_| stopped())?
+}
+
+/// Waits for `synced` (on a blocking thread).
+pub fn wait_blocking(synced: Synced) -> Result<(), StoreError> {
+    synced.blocking_recv().map_err(|_| stopped())?
+}
+
+/// The thread ended before it answered (it does not, while the store lives).
+fn stopped() -> StoreError {
+    StoreError::Unavailable("the SQLite log's sync thread stopped".into())
 }
 
 /// The thread: takes every request waiting, syncs once (the sync covers every commit made

@@ -163,9 +163,7 @@ impl Durable {
     pub async fn wait(self) -> Result<(), StoreError> {
         match self.0 {
             None => Ok(()),
-            Some(synced) => synced.await.map_err(|_| {
-                StoreError::Unavailable("the SQLite log's sync thread stopped".into())
-            })?,
+            Some(synced) => log_sync::wait(synced).await,
         }
     }
 }
@@ -253,7 +251,8 @@ impl Store {
 
     /// Stores `batches` in one transaction (one commit, and one sync or a share of one, however
     /// many batches: what [`crate::commit`] groups); returns what each batch stored, in order,
-    /// once it is committed and on disk, or why nothing was. A record two batches carry is stored for the first.
+    /// once it is committed and on disk, or why nothing was. A record two batches carry is
+    /// stored for the first.
     pub async fn insert_batches(&self, batches: Arc<[Batch]>) -> Result<Vec<Inserted>, StoreError> {
         let (inserted, durable) = self.write_batches(batches).await?;
         durable.wait().await?;

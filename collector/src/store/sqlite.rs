@@ -20,7 +20,7 @@ use super::checkpoint::Checkpointer;
 use super::incremental::{
     self, Event, First, GroupSums, Kept, Measure, NewExposure, Step, UserFigures, UserValue,
 };
-use super::log_sync::{LogSync, Synced};
+use super::log_sync::{self, LogSync, Synced};
 use super::schema;
 use super::{Batch, Inserted, StoreError, StoredRecord};
 
@@ -167,9 +167,7 @@ impl SqliteStore {
         *self.kept.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(Kept::new(measures));
         let synced = self.log_sync.after_commit();
         drop(conn);
-        synced
-            .blocking_recv()
-            .map_err(|_| StoreError::Unavailable("the SQLite log's sync thread stopped".into()))?
+        log_sync::wait_blocking(synced)
     }
 
     pub fn path(&self) -> &Path {
